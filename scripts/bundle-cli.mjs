@@ -1,0 +1,19 @@
+// Bundles the CLI into dist/cli: one file per command, loaded on demand. A single bundle loads
+// about twice as fast as the same modules resolved one file at a time from node_modules.
+import { build } from 'esbuild';
+
+await build({
+  entryPoints: ['src/cli/main.ts'],
+  outdir: 'dist/cli',
+  bundle: true,
+  splitting: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  chunkNames: 'chunks/[name]-[hash]',
+  // Native addons and dockerode's optional native deps stay in node_modules.
+  external: ['fs-ext', 'dockerode', 'ssh2', 'cpu-features'],
+  banner: { js: "import { createRequire as __isolaneRequire } from 'node:module'; const require = __isolaneRequire(import.meta.url);" },
+  sourcemap: 'linked',
+  logLevel: 'warning',
+});

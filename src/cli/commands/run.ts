@@ -1,0 +1,25 @@
+import type { Context } from '../../context.js';
+import { Project } from '../../engine/project.js';
+import { run } from '../../engine/run.js';
+import { isIsolaneError } from '../../errors.js';
+import { assertLaneName } from '../../git/names.js';
+import { EXIT } from '../exit-codes.js';
+import { renderError } from '../output.js';
+
+/** The command's own exit status passes through; isolane's failures exit 125 (127: not found). */
+export async function runCommand(ctx: Context, lane: string, rawArgv: string[]): Promise<number> {
+  // Commander keeps the `--` that separates isolane's arguments from the command's.
+  const argv = rawArgv[0] === '--' ? rawArgv.slice(1) : rawArgv;
+  try {
+    assertLaneName(lane);
+    const result = await run(await Project.open(ctx), lane, argv, { stdio: 'inherit' });
+    return result.exitCode;
+  } catch (e) {
+    if (!isIsolaneError(e) && (e as { code?: string }).code === 'ENOENT') {
+      process.stderr.write(`isolane: command not found: ${argv[0] ?? ''}\n`);
+      return 127;
+    }
+    renderError(e, false);
+    return EXIT.runFailed;
+  }
+}

@@ -1,0 +1,25 @@
+import type { ErrorCode } from '../errors.js';
+
+/** isolane's exit statuses, documented in the README. */
+export const EXIT = {
+  ok: 0,
+  failed: 1,
+  usage: 2,
+  wouldLoseWork: 3,
+  /** `isolane run`: isolane itself failed before the command ran (as `docker run` does). */
+  runFailed: 125,
+} as const;
+
+export function exitCodeFor(code: ErrorCode): number {
+  switch (code) {
+    case 'USAGE':
+    case 'CONFIG':
+    case 'NOT_A_REPO':
+    case 'BAD_REF':
+      return EXIT.usage;
+    case 'WOULD_LOSE_WORK':
+      return EXIT.wouldLoseWork;
+    default:
+      return EXIT.failed;
+  }
+}

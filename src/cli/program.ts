@@ -1,0 +1,105 @@
+import { Command, CommanderError, Option } from 'commander';
+import { createContext, type Context } from '../context.js';
+import { cliLogger, renderError, type GlobalOptions } from './output.js';
+
+/** Test hook: pause at a named checkpoint so a crash test can kill the process there. */
+function checkpointFromEnv(): Context['checkpoint'] {
+  const wanted = process.env.ISOLANE_TEST_CHECKPOINT;
+  if (!wanted) return undefined;
+  return async (name) => {
+    if (name !== wanted) return;
+    process.stderr.write(`checkpoint ${name}\n`);
+    await new Promise(() => {}); // wait to be killed
+  };
+}
+
+function context(opts: GlobalOptions): Context {
+  const checkpoint = checkpointFromEnv();
+  return createContext({ logger: cliLogger(opts.json === true), ...(checkpoint ? { checkpoint } : {}) });
+}
+
+/** Wraps a lazily imported command: errors are rendered in one place, the status returned. */
+function lazy<A extends unknown[]>(load: () => Promise<(ctx: Context, ...args: A) => Promise<number | void>>, state: { code: number }) {
+  return async (...args: unknown[]): Promise<void> => {
+    const command = args[args.length - 1] as Command;
+    const opts = command.optsWithGlobals<GlobalOptions>();
+    try {
+      const fn = await load();
+      state.code = (await fn(context(opts), ...(args.slice(0, -1) as A))) ?? 0;
+    } catch (e) {
+      state.code = renderError(e, opts.json === true);
+    }
+  };
+}
+
+export async function runCli(argv: readonly string[], version: string): Promise<number> {
+  const state = { code: 0 };
+  const json = new Option('--json', 'print machine-readable JSON (errors go to stderr as JSON)');
+  const program = new Command('isolane')
+    .description('One isolated lane (branch, checkout, ports, database, container) per coding agent.')
+    .version(version, '-V, --version')
+    .enablePositionalOptions()
+    .showHelpAfterError('(run `isolane --help` for usage)')
+    .exitOverride();
+
+  program
+    .command('init')
+    .description('write a commented isolane.yaml at the repository root')
+    .option('--force', 'overwrite an existing isolane.yaml')
+    .addOption(json)
+    .action(lazy(async () => (await import('./commands/init.js')).init, state));
+
+  program
+    .command('schema')
+    .description('print the JSON Schema of isolane.yaml (for editor completion)')
+    .action(lazy(async () => (await import('./commands/schema.js')).schema, state));
+
+  program
+    .command('up')
+    .description('create a lane: branch <prefix><lane> and its own checkout')
+    .argument('<lane>', 'lane name: 1-40 of a-z, 0-9 and -')
+    .option('--from <ref>', 'start point (default: the base branch)')
+    .option('--strategy <name>', 'isolation strategy (default: from isolane.yaml)')
+    .addOption(json)
+    .action(lazy(async () => (await import('./commands/up.js')).upCommand, state));
+
+  program
+    .command('ls')
+    .alias('list')
+    .description('list lanes, reconciling the journal with what really exists')
+    .addOption(json)
+    .action(lazy(async () => (await import('./commands/ls.js')).lsCommand, state));
+
+  program
+    .command('path')
+    .description("print a lane's directory: cd \"$(isolane path <lane>)\"")
+    .argument('<lane>')
+    .addOption(json)
+    .action(lazy(async () => (await import('./commands/path.js')).pathCommand, state));
+
+  program
+    .command('run')
+    .description("run a command in a lane's directory; its exit status passes through")
+    .argument('<lane>')
+    .argument('<argv...>', 'the command, after --')
+    .passThroughOptions()
+    .usage('<lane> -- <command> [args...]')
+    .action(lazy(async () => (await import('./commands/run.js')).runCommand, state));
+
+  program
+    .command('down')
+    .description('remove a lane: its checkout, then its branch; refuses if work would be lost')
+    .argument('<lane>')
+    .option('--force', 'remove even if uncommitted files or unmerged commits would be lost (says what)')
+    .option('--keep-branch', 'keep the branch (and its commits); remove only the checkout')
+    .addOption(json)
+    .action(lazy(async () => (await import('./commands/down.js')).downCommand, state));
+
+  try {
+    await program.parseAsync([...argv]);
+  } catch (e) {
+    if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
+    throw e;
+  }
+  return state.code;
+}

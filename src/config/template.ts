@@ -1,0 +1,55 @@
+import { configJsonSchema } from './json-schema.js';
+
+interface SchemaNode {
+  readonly description?: string;
+  readonly default?: unknown;
+  readonly type?: string;
+  readonly examples?: readonly unknown[];
+  readonly properties?: Record<string, SchemaNode>;
+}
+
+function wrap(text: string, indent: string, width = 96): string[] {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(/\s+/)) {
+    if (line && indent.length + 2 + line.length + 1 + word.length > width) {
+      lines.push(`${indent}# ${line}`);
+      line = word;
+    } else {
+      line = line ? `${line} ${word}` : word;
+    }
+  }
+  if (line) lines.push(`${indent}# ${line}`);
+  return lines;
+}
+
+const scalar = (v: unknown): string => (typeof v === 'object' && v !== null ? JSON.stringify(v) : String(v as string | number | boolean | undefined ?? ''));
+
+function emit(props: Record<string, SchemaNode>, indent: string): string[] {
+  const out: string[] = [];
+  for (const [key, node] of Object.entries(props)) {
+    if (out.length > 0 && indent === '') out.push('');
+    if (node.description) out.push(...wrap(node.description, indent));
+    if (node.type === 'object' && node.properties) {
+      out.push(`${indent}${key}:`, ...emit(node.properties, `${indent}  `));
+    } else if (node.default === undefined) {
+      out.push(`${indent}# ${key}: ${scalar(node.examples?.[0])}`);
+    } else {
+      out.push(`${indent}${key}: ${scalar(node.default)}`);
+    }
+  }
+  return out;
+}
+
+/** The commented isolane.yaml that `isolane init` writes: every key, its description and default. */
+export function configTemplate(): string {
+  const schema = configJsonSchema() as SchemaNode;
+  return [
+    '# yaml-language-server: $schema=./node_modules/isolane/schema/isolane.schema.json',
+    '# isolane settings for this repository. Every key is optional; the values shown are the defaults.',
+    '# `npx isolane schema` prints the JSON Schema.',
+    '',
+    ...emit(schema.properties ?? {}, ''),
+    '',
+  ].join('\n');
+}

@@ -1,0 +1,40 @@
+/**
+ * Everything that varies between a CLI run, a library caller and a test is injected here,
+ * so no module reads process.env or the clock on its own.
+ */
+export interface Logger {
+  /** Progress for humans; the CLI shows it on a TTY only. */
+  progress(message: string): void;
+  warn(message: string): void;
+  debug(message: string): void;
+}
+
+export interface Context {
+  readonly cwd: string;
+  /** The caller's environment; git gets a scrubbed copy (src/git/env.ts). */
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly now: () => Date;
+  readonly logger: Logger;
+  readonly signal?: AbortSignal;
+  /** Upper bound for one git call, in ms. */
+  readonly gitTimeoutMs: number;
+  /** How long to wait for the per-repository lock, in ms. */
+  readonly lockTimeoutMs: number;
+  /** Called at named steps of long operations; crash tests pause there to kill the process. */
+  readonly checkpoint?: (name: string) => Promise<void>;
+}
+
+export const silentLogger: Logger = { progress() {}, warn() {}, debug() {} };
+
+export function createContext(overrides: Partial<Context> = {}): Context {
+  return {
+    cwd: overrides.cwd ?? process.cwd(),
+    env: overrides.env ?? process.env,
+    now: overrides.now ?? (() => new Date()),
+    logger: overrides.logger ?? silentLogger,
+    gitTimeoutMs: overrides.gitTimeoutMs ?? 120_000,
+    lockTimeoutMs: overrides.lockTimeoutMs ?? 60_000,
+    ...(overrides.signal ? { signal: overrides.signal } : {}),
+    ...(overrides.checkpoint ? { checkpoint: overrides.checkpoint } : {}),
+  };
+}

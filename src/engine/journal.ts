@@ -1,0 +1,121 @@
+import { randomBytes } from 'node:crypto';
+import { promises as fsp } from 'node:fs';
+import path from 'node:path';
+import { IsolaneError } from '../errors.js';
+import { LANE_NAME } from '../git/names.js';
+
+/** `creating` and `removing` are intents: if no process holds the lane lock, they were interrupted. */
+export type LaneRecordState = 'creating' | 'ready' | 'removing';
+
+/** isolane's record of one lane, one JSON file per lane under `<common-dir>/isolane/lanes/`. */
+export interface LaneRecord {
+  readonly version: 1;
+  readonly lane: string;
+  readonly strategy: string;
+  readonly branch: string;
+  /** The branch the lane merges back into. */
+  readonly base: string;
+  /** The commit the lane started at. */
+  readonly startOid: string;
+  readonly path: string;
+  readonly createdAt: string;
+  readonly state: LaneRecordState;
+  /** Strategy-owned details (e.g. a container id). */
+  readonly data?: Readonly<Record<string, unknown>>;
+}
+
+/** A record file that could not be read as a lane record. */
+export interface CorruptRecord {
+  readonly lane: string;
+  readonly file: string;
+  readonly problem: string;
+}
+
+const STATES: readonly LaneRecordState[] = ['creating', 'ready', 'removing'];
+
+function parseRecord(text: string, lane: string): LaneRecord | string {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (e) {
+    return `not JSON: ${(e as Error).message}`;
+  }
+  if (typeof value !== 'object' || value === null) return 'not an object';
+  const r = value as Record<string, unknown>;
+  for (const key of ['lane', 'strategy', 'branch', 'base', 'startOid', 'path', 'createdAt'] as const) {
+    if (typeof r[key] !== 'string') return `field ${key} is missing or not a string`;
+  }
+  if (r.version !== 1) return `unsupported record version ${String(r.version)}`;
+  if (r.lane !== lane) return `record names lane ${String(r.lane)}`;
+  if (!STATES.includes(r.state as LaneRecordState)) return `unknown state ${String(r.state)}`;
+  return value as LaneRecord;
+}
+
+/** Reads and writes lane records. Each write is atomic (temp file + rename). */
+export class Journal {
+  constructor(readonly dir: string) {}
+
+  file(lane: string): string {
+    return path.join(this.dir, `${lane}.json`);
+  }
+
+  async read(lane: string): Promise<LaneRecord | undefined> {
+    let text: string;
+    try {
+      text = await fsp.readFile(this.file(lane), 'utf8');
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw e;
+    }
+    const parsed = parseRecord(text, lane);
+    if (typeof parsed === 'string') {
+      throw new IsolaneError('INTERNAL', `the journal record ${this.file(lane)} is corrupt: ${parsed}`, {
+        hint: `inspect it; \`isolane down ${lane} --force\` removes the lane and its record`,
+      });
+    }
+    return parsed;
+  }
+
+  async write(record: LaneRecord): Promise<void> {
+    await fsp.mkdir(this.dir, { recursive: true });
+    const target = this.file(record.lane);
+    const temp = `${target}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+    try {
+      await fsp.writeFile(temp, `${JSON.stringify(record, null, 2)}\n`, { flag: 'wx' });
+      await fsp.rename(temp, target);
+    } catch (e) {
+      await fsp.rm(temp, { force: true });
+      throw e;
+    }
+  }
+
+  async remove(lane: string): Promise<void> {
+    await fsp.rm(this.file(lane), { force: true });
+  }
+
+  async list(): Promise<{ records: LaneRecord[]; corrupt: CorruptRecord[] }> {
+    let names: string[];
+    try {
+      names = await fsp.readdir(this.dir);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { records: [], corrupt: [] };
+      throw e;
+    }
+    const records: LaneRecord[] = [];
+    const corrupt: CorruptRecord[] = [];
+    for (const name of names.sort()) {
+      const lane = name.endsWith('.json') ? name.slice(0, -'.json'.length) : undefined;
+      if (lane === undefined || !LANE_NAME.test(lane)) continue;
+      const file = this.file(lane);
+      const text = await fsp.readFile(file, 'utf8').catch((e: NodeJS.ErrnoException) => {
+        if (e.code === 'ENOENT') return undefined; // removed while we listed
+        throw e;
+      });
+      if (text === undefined) continue;
+      const parsed = parseRecord(text, lane);
+      if (typeof parsed === 'string') corrupt.push({ lane, file, problem: parsed });
+      else records.push(parsed);
+    }
+    return { records, corrupt };
+  }
+}

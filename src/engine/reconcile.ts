@@ -1,0 +1,36 @@
+import path from 'node:path';
+import type { FoundLane } from '../../strategies/strategy.js';
+import type { LaneRecord } from './journal.js';
+import type { Project } from './project.js';
+
+/** Every lane that really exists, per strategy, found without the journal. */
+export async function findExisting(project: Project): Promise<Array<FoundLane & { strategy: string }>> {
+  const found: Array<FoundLane & { strategy: string }> = [];
+  for (const name of project.strategyNames()) {
+    const strategy = await project.strategy(name);
+    if (!(await strategy.probe()).available) continue;
+    for (const lane of await strategy.list()) found.push({ ...lane, strategy: name });
+  }
+  return found;
+}
+
+/**
+ * A lane isolane made (it sits in the lanes root) but has no record of, e.g. after the journal
+ * was lost. Returned as a record so `down` can apply the usual safety checks to it.
+ */
+export async function findOrphan(project: Project, lane: string): Promise<LaneRecord | undefined> {
+  const lanePath = project.lanePath(lane);
+  const hit = (await findExisting(project)).find((f) => f.path === lanePath && f.branch !== undefined);
+  if (!hit?.branch) return undefined;
+  return {
+    version: 1,
+    lane,
+    strategy: hit.strategy,
+    branch: hit.branch,
+    base: await project.baseBranch(),
+    startOid: '',
+    path: path.resolve(hit.path),
+    createdAt: '',
+    state: 'ready',
+  };
+}

@@ -1,0 +1,40 @@
+import type { ExecResult } from '../../strategies/strategy.js';
+import { IsolaneError } from '../errors.js';
+import { assertLaneName } from '../git/names.js';
+import type { LaneRecord } from './journal.js';
+import type { Project } from './project.js';
+
+export interface RunOptions {
+  readonly stdio?: 'inherit' | 'pipe';
+  /** Extra variables for the command (on top of the caller's environment). */
+  readonly env?: Readonly<Record<string, string>>;
+}
+
+/** The variables every command run in a lane sees. */
+export function laneEnv(record: LaneRecord): Record<string, string> {
+  return { ISOLANE_LANE: record.lane, ISOLANE_BRANCH: record.branch, ISOLANE_PATH: record.path };
+}
+
+export async function readyLane(project: Project, lane: string): Promise<LaneRecord> {
+  assertLaneName(lane);
+  const record = await project.journal.read(lane);
+  if (!record) throw new IsolaneError('LANE_NOT_FOUND', `no lane named ${lane} in ${project.repo.root}`, { hint: `create it with \`isolane up ${lane}\`` });
+  if (record.state !== 'ready') {
+    throw new IsolaneError('LANE_BUSY', `lane ${lane} is not ready (${record.state})`, { hint: '`isolane ls` shows its state' });
+  }
+  return record;
+}
+
+/** Runs argv inside the lane (its directory, or its container) and returns how it ended. */
+export async function run(project: Project, lane: string, argv: readonly string[], opts: RunOptions = {}): Promise<ExecResult> {
+  if (argv.length === 0) throw new IsolaneError('USAGE', 'no command given', { hint: `isolane run ${lane} -- <command> [args...]` });
+  const record = await readyLane(project, lane);
+  const strategy = await project.strategy(record.strategy);
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(project.ctx.env)) if (v !== undefined) env[k] = v;
+  return strategy.exec(record, argv, {
+    env: { ...env, ...opts.env, ...laneEnv(record) },
+    stdio: opts.stdio ?? 'pipe',
+    ...(project.ctx.signal ? { signal: project.ctx.signal } : {}),
+  });
+}

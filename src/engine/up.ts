@@ -1,0 +1,112 @@
+import type { LaneRecord } from './journal.js';
+import type { Project } from './project.js';
+import { IsolaneError } from '../errors.js';
+import { gitCommands } from '../git/commands.js';
+import { assertLaneName, assertUserRevision, headsRef, laneBranch } from '../git/names.js';
+import { runGit } from '../git/run-git.js';
+import { checkpoint } from './checkpoint.js';
+import { pathExists } from './fs-util.js';
+
+export interface UpOptions {
+  /** Start point; default: the base branch. */
+  readonly from?: string;
+  readonly strategy?: string;
+}
+
+/**
+ * Creates a lane. The lane lock makes concurrent `up`s of one name exclusive; the record is
+ * written as `creating` before anything else exists, so an interrupted `up` is always found and
+ * cleaned up by the next `up` or `down` of that lane.
+ */
+export async function up(project: Project, lane: string, opts: UpOptions = {}): Promise<LaneRecord> {
+  assertLaneName(lane);
+  if (opts.from !== undefined) assertUserRevision(opts.from);
+  const { ctx, journal } = project;
+  const strategy = await project.strategy(opts.strategy ?? project.config.strategy);
+  const probe = await strategy.probe();
+  if (!probe.available) {
+    throw new IsolaneError('STRATEGY_UNAVAILABLE', `the ${strategy.name} strategy cannot run here: ${probe.reason ?? 'unknown reason'}`);
+  }
+  const laneLock = await project.tryLaneLock(lane);
+  if (!laneLock) {
+    throw new IsolaneError('LANE_EXISTS', `lane ${lane} already exists: another isolane process is creating or removing it`, {
+      hint: `wait for it, then see \`isolane ls\``,
+    });
+  }
+  try {
+    const existing = await journal.read(lane);
+    if (existing?.state === 'creating') {
+      // Nobody holds the lane lock, so the process that wrote this record died mid-way.
+      ctx.logger.progress(`cleaning up an interrupted creation of lane ${lane}`);
+      const old = await project.strategy(existing.strategy);
+      await old.destroy(existing, { force: true, halfMade: true });
+      await journal.remove(lane);
+    } else if (existing) {
+      throw new IsolaneError('LANE_EXISTS', `lane ${lane} already exists at ${existing.path}`, {
+        hint: `use it (\`isolane path ${lane}\`), or remove it first with \`isolane down ${lane}\``,
+      });
+    }
+
+    const base = await project.baseBranch();
+    const startOid = await resolveCommit(project, opts.from ?? base);
+    const branch = laneBranch(project.config.branchPrefix, lane);
+    const lanePath = project.lanePath(lane);
+    await assertFree(project, branch, lanePath, lane);
+
+    const record: LaneRecord = {
+      version: 1,
+      lane,
+      strategy: strategy.name,
+      branch,
+      base,
+      startOid,
+      path: lanePath,
+      createdAt: ctx.now().toISOString(),
+      state: 'creating',
+    };
+    await journal.write(record);
+    await checkpoint(ctx, 'up:journaled');
+    try {
+      ctx.logger.progress(`creating lane ${lane} (${strategy.name}) at ${lanePath}`);
+      await strategy.create({ lane, branch, startOid, path: lanePath });
+    } catch (e) {
+      await strategy.destroy(record, { force: true, halfMade: true }).catch((undoError: unknown) => {
+        ctx.logger.warn(`could not undo the partial lane ${lane}: ${String(undoError)}; \`isolane down ${lane}\` finishes the job`);
+        throw e;
+      });
+      await journal.remove(lane);
+      throw e;
+    }
+    await checkpoint(ctx, 'up:created');
+    const ready: LaneRecord = { ...record, state: 'ready' };
+    await journal.write(ready);
+    return ready;
+  } finally {
+    await laneLock.release();
+  }
+}
+
+async function resolveCommit(project: Project, rev: string): Promise<string> {
+  const result = await runGit(project.ctx, project.repo.root, gitCommands.resolveCommit(rev), { okExitCodes: [1, 128] });
+  const oid = result.stdout.trim();
+  if (result.exitCode !== 0 || !/^[0-9a-f]{40,64}$/.test(oid)) {
+    throw new IsolaneError('BAD_REF', `${JSON.stringify(rev)} does not name a commit in ${project.repo.root}`, {
+      hint: 'pass an existing branch, tag or commit with --from (git branch -a lists branches)',
+    });
+  }
+  return oid;
+}
+
+async function assertFree(project: Project, branch: string, lanePath: string, lane: string): Promise<void> {
+  const ref = await runGit(project.ctx, project.repo.root, gitCommands.refOid(headsRef(branch)), { okExitCodes: [1] });
+  if (ref.exitCode === 0) {
+    throw new IsolaneError('LANE_EXISTS', `lane ${lane} already exists: branch ${branch} is already there (not made by isolane, or left by an earlier lane)`, {
+      hint: `pick another lane name, or delete the branch with \`git branch -d ${branch}\` if it holds nothing you need`,
+    });
+  }
+  if (await pathExists(lanePath)) {
+    throw new IsolaneError('LANE_EXISTS', `lane ${lane} already exists: ${lanePath} is already there`, {
+      hint: 'pick another lane name, or move that directory away',
+    });
+  }
+}

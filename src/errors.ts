@@ -1,0 +1,68 @@
+/**
+ * The closed set of failure codes. The CLI maps each code to an exit status in one place
+ * (src/cli/exit-codes.ts); library callers branch on `code`.
+ */
+export type ErrorCode =
+  | 'USAGE' // bad argument or lane name
+  | 'CONFIG' // isolane.yaml is invalid
+  | 'NOT_A_REPO' // not inside a git repository
+  | 'GIT_VERSION' // git too old
+  | 'GIT_FAILED' // a git command failed
+  | 'BAD_REF' // a ref the user gave does not resolve to a commit
+  | 'LANE_EXISTS'
+  | 'LANE_NOT_FOUND'
+  | 'LANE_BUSY' // another isolane process holds the lane
+  | 'LOCK_TIMEOUT'
+  | 'WOULD_LOSE_WORK' // refused: uncommitted files or unmerged commits
+  | 'STRATEGY_UNAVAILABLE'
+  | 'EXISTS' // a file the command would create is already there
+  | 'INTERNAL';
+
+export interface ErrorDetails {
+  /** What to do next, shown after the message. */
+  readonly hint?: string;
+  readonly cause?: unknown;
+  /** Structured data for --json output. */
+  readonly data?: Readonly<Record<string, unknown>>;
+}
+
+export class IsolaneError extends Error {
+  override readonly name: string = 'IsolaneError';
+  readonly code: ErrorCode;
+  readonly hint: string | undefined;
+  readonly data: Readonly<Record<string, unknown>> | undefined;
+
+  constructor(code: ErrorCode, message: string, details: ErrorDetails = {}) {
+    super(message, details.cause === undefined ? undefined : { cause: details.cause });
+    this.code = code;
+    this.hint = details.hint;
+    this.data = details.data;
+  }
+}
+
+/** A git command exited non-zero, timed out or could not start. */
+export class GitError extends IsolaneError {
+  override readonly name = 'GitError';
+  constructor(
+    readonly argv: readonly string[],
+    readonly cwd: string,
+    readonly exitCode: number | undefined,
+    readonly stderr: string,
+    details: ErrorDetails = {},
+  ) {
+    const tail = stderr.trim().split('\n').slice(-3).join(' | ');
+    super('GIT_FAILED', `git ${argv.slice(0, 2).join(' ')} failed in ${cwd}${exitCode === undefined ? '' : ` (exit ${exitCode})`}: ${tail || 'no output'}`, {
+      ...details,
+      data: { argv, cwd, exitCode, stderr: stderr.slice(-2000), ...details.data },
+    });
+  }
+}
+
+/** Uncommitted files or unmerged commits stand in the way; nothing was changed. */
+export class WouldLoseWorkError extends IsolaneError {
+  override readonly name = 'WouldLoseWorkError';
+}
+
+export function isIsolaneError(e: unknown, code?: ErrorCode): e is IsolaneError {
+  return e instanceof IsolaneError && (code === undefined || e.code === code);
+}

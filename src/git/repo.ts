@@ -1,0 +1,69 @@
+import { createHash } from 'node:crypto';
+import path from 'node:path';
+import type { Context } from '../context.js';
+import { GitError, IsolaneError } from '../errors.js';
+import { gitCommands } from './commands.js';
+import { runGit } from './run-git.js';
+
+/** `--path-format=absolute` and `rev-parse --end-of-options` need 2.31. */
+export const MIN_GIT_VERSION = [2, 31, 0] as const;
+
+export interface RepoLocation {
+  /** The main worktree's top level, where isolane.yaml lives. */
+  readonly root: string;
+  /** The shared git dir; isolane's state lives in `<commonDir>/isolane`. */
+  readonly commonDir: string;
+  /** A stable short id for labels and names, derived from the common dir. */
+  readonly id: string;
+  readonly gitVersion: string;
+}
+
+export function parseGitVersion(output: string): [number, number, number] | undefined {
+  const m = /git version (\d+)\.(\d+)(?:\.(\d+))?/.exec(output);
+  return m ? [Number(m[1]), Number(m[2]), Number(m[3] ?? 0)] : undefined;
+}
+
+export function versionAtLeast(v: readonly number[], min: readonly number[]): boolean {
+  for (let i = 0; i < min.length; i++) {
+    const a = v[i] ?? 0;
+    const b = min[i] ?? 0;
+    if (a !== b) return a > b;
+  }
+  return true;
+}
+
+/** Finds the repository that contains ctx.cwd, from the main checkout or from any lane of it. */
+export async function locateRepo(ctx: Context): Promise<RepoLocation> {
+  const [versionOut, discovered] = await Promise.all([
+    runGit(ctx, ctx.cwd, gitCommands.version()).catch((cause: unknown) => {
+      throw new IsolaneError('GIT_VERSION', 'could not run git', { cause, hint: 'install git 2.31 or newer and put it on PATH' });
+    }),
+    runGit(ctx, ctx.cwd, gitCommands.discover()).catch((cause: unknown) => {
+      if (cause instanceof GitError && /not a git repository/i.test(cause.stderr)) {
+        throw new IsolaneError('NOT_A_REPO', `${ctx.cwd} is not inside a git repository`, {
+          hint: 'run isolane from a checkout of the repository, or create one with git init',
+        });
+      }
+      throw cause;
+    }),
+  ]);
+  const version = parseGitVersion(versionOut.stdout);
+  if (!version || !versionAtLeast(version, MIN_GIT_VERSION)) {
+    throw new IsolaneError('GIT_VERSION', `git ${versionOut.stdout.trim()} is too old`, {
+      hint: `install git ${MIN_GIT_VERSION.join('.')} or newer`,
+    });
+  }
+  const [commonDir] = discovered.stdout.split('\n');
+  if (!commonDir) throw new IsolaneError('NOT_A_REPO', `${ctx.cwd}: git did not report a repository`);
+  if (path.basename(commonDir) !== '.git') {
+    throw new IsolaneError('NOT_A_REPO', `${commonDir} is a bare repository; isolane needs a main checkout`, {
+      hint: 'clone it without --bare and run isolane from there',
+    });
+  }
+  return {
+    root: path.dirname(commonDir),
+    commonDir,
+    id: createHash('sha256').update(commonDir).digest('hex').slice(0, 12),
+    gitVersion: version.join('.'),
+  };
+}

@@ -1,0 +1,46 @@
+import { execa } from 'execa';
+import type { ExecOptions, ExecResult } from '../../strategies/strategy.js';
+
+const FORWARDED_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT'] as const;
+
+/**
+ * Runs argv in a directory on the host. With inherited stdio (the CLI) the signals isolane
+ * receives are passed on to the child, so `kill <isolane pid>` reaches the command.
+ */
+export async function execInDir(cwd: string, argv: readonly string[], opts: ExecOptions): Promise<ExecResult> {
+  const [file, ...args] = argv;
+  if (file === undefined) throw new TypeError('execInDir needs a command');
+  const child = execa(file, args, {
+    cwd,
+    env: opts.env,
+    extendEnv: false,
+    stdio: opts.stdio === 'inherit' ? 'inherit' : ['ignore', 'pipe', 'pipe'],
+    reject: false,
+    cleanup: true,
+    ...(opts.signal ? { cancelSignal: opts.signal } : {}),
+  });
+  const forward = (signal: NodeJS.Signals): void => {
+    child.kill(signal);
+  };
+  const handlers = opts.stdio === 'inherit' ? FORWARDED_SIGNALS.map((s) => [s, () => forward(s)] as const) : [];
+  for (const [signal, handler] of handlers) process.on(signal, handler);
+  try {
+    const result = await child;
+    if (result instanceof Error && result.exitCode === undefined && result.signal === undefined) {
+      throw result; // could not start (ENOENT and friends): execa's error names the command
+    }
+    return {
+      exitCode: result.exitCode ?? 128 + signalNumber(result.signal),
+      signal: result.signal,
+      stdout: typeof result.stdout === 'string' ? result.stdout : '',
+      stderr: typeof result.stderr === 'string' ? result.stderr : '',
+    };
+  } finally {
+    for (const [signal, handler] of handlers) process.off(signal, handler);
+  }
+}
+
+function signalNumber(signal: string | undefined): number {
+  const table: Record<string, number> = { SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGKILL: 9, SIGTERM: 15 };
+  return signal ? (table[signal] ?? 1) : 1;
+}

@@ -1,0 +1,11 @@
+import type { StrategyFactory } from './strategy.js';
+
+/**
+ * The registry: one line per strategy. Modules load on first use, so a CLI call that never
+ * touches a strategy never pays for its dependencies (dockerode, for one).
+ */
+export const STRATEGY_LOADERS = {
+  worktree: async (): Promise<StrategyFactory> => (await import('./worktree.js')).worktreeStrategy,
+} as const satisfies Record<string, () => Promise<StrategyFactory>>;
+
+export type StrategyName = keyof typeof STRATEGY_LOADERS;
