@@ -1,0 +1,54 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { configJsonSchema } from '../../src/config/json-schema.js';
+import { formatProblem, parseConfigText } from '../../src/config/load.js';
+import { configTemplate } from '../../src/config/template.js';
+
+const problems = (text: string): string[] => parseConfigText(text, '/repo/isolane.yaml').problems.map(formatProblem);
+
+describe('isolane.yaml', () => {
+  it('gives every default for an empty file', () => {
+    expect(parseConfigText('', 'isolane.yaml').config).toEqual({ branchPrefix: 'isolane/', lanes: { root: '../{repo}.lanes' }, strategy: 'worktree' });
+  });
+
+  it('names file, line, column and key path of a wrong type', () => {
+    expect(problems('base: main\nlanes:\n  root: 5\n')).toEqual(['isolane.yaml:3:3 lanes.root: expected a string']);
+  });
+
+  it('reports unknown keys with a did-you-mean, at the key', () => {
+    expect(problems('branchPrefx: a/\nlanes:\n  rot: x\n')).toEqual([
+      'isolane.yaml:1:1 branchPrefx: unknown key (did you mean branchPrefix?)',
+      'isolane.yaml:3:3 lanes.rot: unknown key (did you mean root?)',
+    ]);
+    expect(problems('zzzzzz: 1\n')).toEqual(['isolane.yaml:1:1 zzzzzz: unknown key']);
+  });
+
+  it('names sections reserved for later versions', () => {
+    expect(problems('ports:\n  range: 3000-3999\n')[0]).toMatch(/^isolane\.yaml:1:1 ports: this section is reserved/);
+  });
+
+  it('rejects unknown strategies and unsafe prefixes', () => {
+    expect(problems('strategy: kube\n')).toEqual(['isolane.yaml:1:1 strategy: expected one of: worktree']);
+    expect(problems('branchPrefix: "a..b/"\n')[0]).toMatch(/branchPrefix: expected ref-safe/);
+    expect(problems('branchPrefix: "--upload-pack=x/"\n')[0]).toMatch(/branchPrefix: expected ref-safe/);
+    expect(problems('base: "-x"\n')[0]).toMatch(/base: expected a branch name/);
+  });
+
+  it('reports YAML syntax errors with a position', () => {
+    expect(problems('lanes: [\n')[0]).toMatch(/^isolane\.yaml:\d+:\d+ /);
+    expect(problems('a: 1\na: 2\n')[0]).toMatch(/^isolane\.yaml:2:1 .*[Mm]ap keys must be unique/);
+  });
+
+  it('commits a JSON Schema that matches the schema in code', () => {
+    const committed: unknown = JSON.parse(readFileSync(new URL('../../schema/isolane.schema.json', import.meta.url), 'utf8'));
+    expect(configJsonSchema()).toEqual(committed);
+  });
+
+  it('writes an init template that parses to the defaults and documents every key', () => {
+    const text = configTemplate();
+    const parsed = parseConfigText(text, 'isolane.yaml');
+    expect(parsed.problems).toEqual([]);
+    expect(parsed.config).toEqual(parseConfigText('', 'isolane.yaml').config);
+    for (const key of ['base', 'branchPrefix', 'lanes', 'root', 'strategy']) expect(text).toMatch(new RegExp(`^\\s*#? ?${key}:`, 'm'));
+  });
+});
