@@ -1,10 +1,12 @@
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
+import { pathExists } from '../src/engine/fs-util.js';
 import type { LaneRecord } from '../src/engine/journal.js';
 import type { Project } from '../src/engine/project.js';
 import { gitCommands } from '../src/git/commands.js';
 import { headsRef, LANE_NAME } from '../src/git/names.js';
 import { withGitLockRetry } from '../src/git/lock-retry.js';
+import { resolveRevisions } from '../src/git/resolve.js';
 import { runGit } from '../src/git/run-git.js';
 import { execInDir } from '../src/process/exec-in-dir.js';
 import type { DestroyOptions, ExecOptions, FoundLane, LaneSpec, LaneState, Strategy } from './strategy.js';
@@ -61,10 +63,16 @@ export function worktreeStrategy(project: Project): Strategy {
 
     async inspect(lane: LaneRecord): Promise<LaneState> {
       const exists = await fsp.stat(lane.path).then((s) => s.isDirectory(), () => false);
-      const head = await git(repo.root, gitCommands.refOid(headsRef(lane.branch)), [1]);
-      if (!exists) return { exists, headOid: head.stdout.trim() || undefined, checkoutOid: undefined, dirty: [] };
-      const [status, checkout] = await Promise.all([git(lane.path, gitCommands.status()), git(lane.path, gitCommands.refOid('HEAD'), [1])]);
-      return { exists, headOid: head.stdout.trim() || undefined, checkoutOid: checkout.stdout.trim() || undefined, dirty: parseStatus(status.stdout) };
+      if (!exists) {
+        const [head] = await resolveRevisions(ctx, repo.root, [headsRef(lane.branch)]);
+        return { exists, headOid: head?.oid, checkoutOid: undefined, dirty: [] };
+      }
+      // In the lane, HEAD is the lane's checkout; refs/heads/* are shared with the main repository.
+      const [[head, checkout], status] = await Promise.all([
+        resolveRevisions(ctx, lane.path, [headsRef(lane.branch), 'HEAD']),
+        git(lane.path, gitCommands.status()),
+      ]);
+      return { exists, headOid: head?.oid, checkoutOid: checkout?.oid, dirty: parseStatus(status.stdout) };
     },
 
     exec(lane: LaneRecord, argv: readonly string[], opts: ExecOptions) {
@@ -72,7 +80,13 @@ export function worktreeStrategy(project: Project): Strategy {
     },
 
     async destroy(lane: LaneRecord, opts: DestroyOptions) {
-      await withGitLockRetry(ctx, () => project.withRepoLock(() => unregister(lane.path, opts.force || opts.halfMade)));
+      const removeOrUnregister = async (): Promise<void> => {
+        // The common case takes one git call; the listing is only for half-made or vanished lanes.
+        const present = !opts.halfMade && (await pathExists(path.join(lane.path, '.git')));
+        if (present) await git(repo.root, gitCommands.worktreeRemove(lane.path, opts.force));
+        else await unregister(lane.path, true);
+      };
+      await withGitLockRetry(ctx, () => project.withRepoLock(removeOrUnregister));
       if (opts.halfMade) {
         // Only a lane that never finished creation may still hold a directory git does not know.
         await fsp.rm(lane.path, { recursive: true, force: true });

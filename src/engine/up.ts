@@ -1,9 +1,8 @@
 import type { LaneRecord } from './journal.js';
 import type { Project } from './project.js';
 import { IsolaneError } from '../errors.js';
-import { gitCommands } from '../git/commands.js';
 import { assertLaneName, assertUserRevision, headsRef, laneBranch } from '../git/names.js';
-import { runGit } from '../git/run-git.js';
+import { resolveRevisions } from '../git/resolve.js';
 import { checkpoint } from './checkpoint.js';
 import { pathExists } from './fs-util.js';
 
@@ -48,10 +47,14 @@ export async function up(project: Project, lane: string, opts: UpOptions = {}): 
     }
 
     const base = await project.baseBranch();
-    const startOid = await resolveCommit(project, opts.from ?? base);
     const branch = laneBranch(project.config.branchPrefix, lane);
     const lanePath = project.lanePath(lane);
-    await assertFree(project, branch, lanePath, lane);
+    const startOid = await resolveStart(project, opts.from ?? base, branch, lane);
+    if (await pathExists(lanePath)) {
+      throw new IsolaneError('LANE_EXISTS', `lane ${lane} already exists: ${lanePath} is already there`, {
+        hint: 'pick another lane name, or move that directory away',
+      });
+    }
 
     const record: LaneRecord = {
       version: 1,
@@ -86,27 +89,18 @@ export async function up(project: Project, lane: string, opts: UpOptions = {}): 
   }
 }
 
-async function resolveCommit(project: Project, rev: string): Promise<string> {
-  const result = await runGit(project.ctx, project.repo.root, gitCommands.resolveCommit(rev), { okExitCodes: [1, 128] });
-  const oid = result.stdout.trim();
-  if (result.exitCode !== 0 || !/^[0-9a-f]{40,64}$/.test(oid)) {
+/** Resolves the start point and checks the lane's branch is free, with one git call. */
+async function resolveStart(project: Project, rev: string, branch: string, lane: string): Promise<string> {
+  const [start, existing] = await resolveRevisions(project.ctx, project.repo.root, [`${rev}^{commit}`, headsRef(branch)]);
+  if (!start) {
     throw new IsolaneError('BAD_REF', `${JSON.stringify(rev)} does not name a commit in ${project.repo.root}`, {
       hint: 'pass an existing branch, tag or commit with --from (git branch -a lists branches)',
     });
   }
-  return oid;
-}
-
-async function assertFree(project: Project, branch: string, lanePath: string, lane: string): Promise<void> {
-  const ref = await runGit(project.ctx, project.repo.root, gitCommands.refOid(headsRef(branch)), { okExitCodes: [1] });
-  if (ref.exitCode === 0) {
+  if (existing) {
     throw new IsolaneError('LANE_EXISTS', `lane ${lane} already exists: branch ${branch} is already there (not made by isolane, or left by an earlier lane)`, {
       hint: `pick another lane name, or delete the branch with \`git branch -d ${branch}\` if it holds nothing you need`,
     });
   }
-  if (await pathExists(lanePath)) {
-    throw new IsolaneError('LANE_EXISTS', `lane ${lane} already exists: ${lanePath} is already there`, {
-      hint: 'pick another lane name, or move that directory away',
-    });
-  }
+  return start.oid;
 }

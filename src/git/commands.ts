@@ -11,7 +11,8 @@ export const gitCommands = {
 
   currentBranch: () => ['symbolic-ref', '--quiet', '--short', 'HEAD'],
 
-  resolveCommit: (rev: string) => ['rev-parse', '--verify', '--quiet', '--end-of-options', `${rev}^{commit}`],
+  /** Resolves names given on stdin, one per line: no name can ever be read as an option. */
+  resolveBatch: () => ['cat-file', '--batch-check=%(objectname) %(objecttype)'],
 
   refOid: (ref: string) => ['rev-parse', '--verify', '--quiet', '--end-of-options', ref],
 
@@ -43,6 +44,4 @@ export const gitCommands = {
     ['log', '--format=%H %s', '--not', ...(deleting ? [`--exclude=${deleting}`] : []), '--branches', '--tags', '--remotes', '--not', '--end-of-options', ...tips],
 
   aheadBehind: (base: string, oid: string) => ['rev-list', '--left-right', '--count', '--end-of-options', `${base}...${oid}`],
-
-  isAncestor: (oid: string, base: string) => ['merge-base', '--is-ancestor', '--end-of-options', oid, base],
 } as const;

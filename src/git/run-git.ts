@@ -1,7 +1,7 @@
-import { simpleGit } from 'simple-git';
+import { execa } from 'execa';
 import type { Context } from '../context.js';
 import { GitError } from '../errors.js';
-import { ALLOWED_GIT_ENV, scrubGitEnv } from './env.js';
+import { scrubGitEnv } from './env.js';
 
 export interface GitResult {
   readonly stdout: string;
@@ -9,39 +9,38 @@ export interface GitResult {
 }
 
 export interface GitOptions {
-  /** Exit codes that are answers, not failures (e.g. 1 for `merge-base --is-ancestor`). */
+  /** Exit codes that are answers, not failures (e.g. 1 for `rev-parse --verify` of a missing ref). */
   readonly okExitCodes?: readonly number[];
   readonly timeoutMs?: number;
+  /** Written to git's stdin (for --stdin and --batch modes). */
+  readonly input?: string;
 }
 
 /**
- * The one place that runs git: argv arrays only, a scrubbed environment, a timeout and the
- * caller's AbortSignal on every call. simple-git's own guards (unsafe options, abbreviated
- * options, environment) stay on.
+ * The one place that runs git: argv arrays only, a scrubbed environment, a timeout (escalating
+ * to SIGKILL) and the caller's AbortSignal on every call.
  */
 export async function runGit(ctx: Context, cwd: string, argv: readonly string[], opts: GitOptions = {}): Promise<GitResult> {
-  let exitCode = 0;
-  let stderr = '';
-  const git = simpleGit({
-    baseDir: cwd,
-    allowEnvironment: ALLOWED_GIT_ENV,
-    timeout: { block: opts.timeoutMs ?? ctx.gitTimeoutMs },
-    ...(ctx.signal ? { abort: ctx.signal } : {}),
-    // simple-git treats "exit 1 with empty stderr" as success; record the real status instead.
-    errors(error, result) {
-      exitCode = result.exitCode;
-      stderr = Buffer.concat(result.stdErr).toString('utf8');
-      if (result.exitCode === 0 || opts.okExitCodes?.includes(result.exitCode)) return undefined;
-      return error ?? Buffer.from(stderr || `exit ${result.exitCode}`);
-    },
-  }).env(scrubGitEnv(ctx.env));
-  try {
-    const stdout = await git.raw([...argv]);
-    return { stdout, exitCode };
-  } catch (cause) {
-    const message = cause instanceof Error ? cause.message : String(cause);
-    throw new GitError(argv, cwd, exitCode === 0 ? undefined : exitCode, stderr || message, { cause });
+  const started = performance.now();
+  const result = await execa('git', argv, {
+    cwd,
+    env: scrubGitEnv(ctx.env),
+    extendEnv: false,
+    ...(opts.input === undefined ? { stdin: 'ignore' as const } : { input: opts.input }),
+    reject: false,
+    stripFinalNewline: false,
+    timeout: opts.timeoutMs ?? ctx.gitTimeoutMs,
+    forceKillAfterDelay: 2_000,
+    maxBuffer: 256 * 1024 * 1024,
+    ...(ctx.signal ? { cancelSignal: ctx.signal } : {}),
+  });
+  const exitCode = result.exitCode;
+  ctx.logger.debug(`git ${argv.join(' ')} (exit ${String(exitCode)}, ${(performance.now() - started).toFixed(1)} ms)`);
+  if (exitCode === 0 || (exitCode !== undefined && opts.okExitCodes?.includes(exitCode))) {
+    return { stdout: result.stdout, exitCode };
   }
+  const why = result.timedOut ? `timed out after ${opts.timeoutMs ?? ctx.gitTimeoutMs} ms` : result.isCanceled ? 'cancelled' : result.signal ? `killed by ${result.signal}` : '';
+  throw new GitError(argv, cwd, exitCode, [result.stderr, why].filter(Boolean).join('\n') || (result.shortMessage ?? 'no output'), { cause: result.cause ?? result });
 }
 
 /** git's messages when another process holds one of its lock files. */

@@ -7,7 +7,6 @@ import { parseGitVersion, versionAtLeast } from '../../src/git/repo.js';
 describe('git argv builders', () => {
   it('puts user refs after --end-of-options', () => {
     for (const argv of [
-      gitCommands.resolveCommit('--upload-pack=x'),
       gitCommands.refOid('--x'),
       gitCommands.deleteRef('refs/heads/isolane/a', 'abc'),
       gitCommands.worktreeAdd('/l/a', 'isolane/a', 'abc'),
@@ -30,7 +29,7 @@ describe('git argv builders', () => {
 describe('git environment', () => {
   it('drops inherited GIT_* overrides and forces the safe ones', () => {
     const env = scrubGitEnv({ PATH: '/bin', HOME: '/h', GIT_DIR: '/evil', GIT_SSH_COMMAND: 'x', GIT_CONFIG_PARAMETERS: "'core.fsmonitor=x'", GIT_TERMINAL_PROMPT: '1' });
-    expect(env).toEqual({ PATH: '/bin', HOME: '/h', GIT_TERMINAL_PROMPT: '0', GIT_CONFIG_NOSYSTEM: '1', LC_ALL: 'C' });
+    expect(env).toEqual({ PATH: '/bin', HOME: '/h', GIT_TERMINAL_PROMPT: '0', GIT_CONFIG_NOSYSTEM: '1', GIT_TEST_DISALLOW_ABBREVIATED_OPTIONS: 'true', LC_ALL: 'C' });
   });
 });
 

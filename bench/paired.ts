@@ -1,0 +1,47 @@
+import { Bench } from 'tinybench';
+import { quantile, summarize, type Summary } from './stats.js';
+
+export interface Side {
+  readonly name: string;
+  /** One measured operation; `round` lets it pick fresh names. */
+  readonly fn: (round: number) => Promise<void>;
+}
+
+export interface PairedResult {
+  readonly a: { readonly name: string } & Summary;
+  readonly b: { readonly name: string } & Summary;
+  /** Median and p95 of the per-round ratio a/b: robust to the machine drifting during the run. */
+  readonly ratio: { readonly p50: number; readonly p95: number };
+}
+
+/**
+ * Measures A and B interleaved, one of each per round (A B, then B A, ...), timing every call
+ * with tinybench. Figures taken minutes apart on a VM can differ 10x; pairs taken a second
+ * apart share the machine's state, so their ratio is what we report.
+ */
+export async function paired(a: Side, b: Side, opts: { rounds: number; warmup?: number; onRound?: (i: number) => void }): Promise<PairedResult> {
+  const samplesA: number[] = [];
+  const samplesB: number[] = [];
+  const warmup = opts.warmup ?? 1;
+  for (let round = 0; round < warmup + opts.rounds; round++) {
+    const bench = new Bench({ iterations: 1, time: 0, warmup: false, throws: true });
+    const order = round % 2 === 0 ? [a, b] : [b, a];
+    // async: true stops tinybench from calling fn once more to find out whether it is async.
+    for (const side of order) bench.add(side.name, () => side.fn(round), { async: true });
+    await bench.run();
+    if (round < warmup) continue;
+    for (const task of bench.tasks) {
+      const result = task.result;
+      const latency = 'latency' in result ? result.latency.mean : undefined;
+      if (latency === undefined) throw new Error(`no sample for ${task.name}`);
+      (task.name === a.name ? samplesA : samplesB).push(latency);
+    }
+    opts.onRound?.(round - warmup + 1);
+  }
+  const ratios = samplesA.map((x, i) => x / (samplesB[i] ?? Number.NaN));
+  return {
+    a: { name: a.name, ...summarize(samplesA) },
+    b: { name: b.name, ...summarize(samplesB) },
+    ratio: { p50: quantile(ratios, 0.5), p95: quantile(ratios, 0.95) },
+  };
+}

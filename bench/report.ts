@@ -1,0 +1,45 @@
+import type { PairedResult } from './paired.js';
+
+export interface BenchRow {
+  readonly scenario: string;
+  readonly result: PairedResult;
+  /** Upper bound for the p50 ratio, when the project has set one. */
+  readonly goal?: number;
+  readonly note?: string;
+}
+
+const ms = (v: number): string => `${v.toFixed(1)} ms`;
+const x = (v: number): string => `${v.toFixed(2)}x`;
+
+function pad(rows: string[][]): string {
+  const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length))) ?? [];
+  return rows.map((r) => r.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd()).join('\n');
+}
+
+/** The terminal table: isolane beside the raw tool, p50/p95, the per-pair ratio and the goal. */
+export function benchTable(rows: readonly BenchRow[]): string {
+  const header = ['scenario', 'isolane p50', 'p95', 'raw', 'raw p50', 'p95', 'ratio p50', 'ratio p95', 'goal', 'runs'];
+  const body = rows.map(({ scenario, result, goal }) => [
+    scenario,
+    ms(result.a.p50),
+    ms(result.a.p95),
+    result.b.name,
+    ms(result.b.p50),
+    ms(result.b.p95),
+    x(result.ratio.p50),
+    x(result.ratio.p95),
+    goal === undefined ? 'report' : `<= ${x(goal)} ${result.ratio.p50 <= goal ? 'met' : 'MISSED'}`,
+    String(result.a.runs),
+  ]);
+  const notes = rows.filter((r) => r.note).map((r) => `  ${r.scenario}: ${r.note ?? ''}`);
+  return [pad([header, ...body]), ...notes].join('\n');
+}
+
+/** The same table in Markdown, for a README or a PR. */
+export function benchMarkdown(rows: readonly BenchRow[]): string {
+  const header = '| scenario | isolane p50 | isolane p95 | raw equivalent | raw p50 | raw p95 | ratio p50 | ratio p95 | goal | runs |';
+  const lines = rows.map(({ scenario, result, goal }) =>
+    `| ${scenario} | ${ms(result.a.p50)} | ${ms(result.a.p95)} | ${result.b.name} | ${ms(result.b.p50)} | ${ms(result.b.p95)} | ${x(result.ratio.p50)} | ${x(result.ratio.p95)} | ${goal === undefined ? 'report' : `≤ ${x(goal)}`} | ${result.a.runs} |`,
+  );
+  return [header, '|---|---|---|---|---|---|---|---|---|---|', ...lines].join('\n');
+}

@@ -1,0 +1,74 @@
+import { execFile } from 'node:child_process';
+import { promises as fsp } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs, promisify } from 'node:util';
+import { cachedRepo, isPresetName, type PresetName } from '../fixtures/generate-repo.js';
+import { benchMarkdown, benchTable, type BenchRow } from './report.js';
+import { cliCycle, libraryCycle, startup, type LaneCycleEnv } from './scenarios/lane-cycle.js';
+
+const execFileP = promisify(execFile);
+
+/** `npm run bench [-- --fixture medium --rounds 10 --json out.json --markdown out.md]` */
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      fixture: { type: 'string', default: 'medium' },
+      rounds: { type: 'string', default: '10' },
+      json: { type: 'string' },
+      markdown: { type: 'string' },
+    },
+  });
+  const preset = values.fixture;
+  if (!isPresetName(preset)) throw new Error(`--fixture must be tiny, small, medium or large, not ${preset}`);
+  const rounds = Number(values.rounds);
+  if (!Number.isInteger(rounds) || rounds < 1) throw new Error(`--rounds must be a positive integer, not ${values.rounds}`);
+
+  const tty = process.stderr.isTTY;
+  const say = (m: string): void => {
+    if (tty) process.stderr.write(`\r\x1b[K${m}`);
+  };
+  say(`preparing the ${preset} fixture (generated once, then cached)...`);
+  const work = await fsp.mkdtemp(path.join(os.tmpdir(), 'isolane-bench-'));
+  try {
+    const env = await prepare(preset, work);
+    const e: LaneCycleEnv = { ...env, rounds, onRound: (label, i) => say(`${label}: round ${i}`) };
+    const rows: BenchRow[] = [];
+    const start = await startup(e);
+    rows.push({ scenario: '(a) library up+down', result: await libraryCycle(e), goal: 1.15 });
+    rows.push({
+      scenario: '(b) CLI up+down',
+      result: await cliCycle(e),
+      note: `two CLI processes per round; Node start-up alone (node -e 0) is ${start.b.p50.toFixed(1)} ms p50 each in this run`,
+    });
+    rows.push({ scenario: '(c) start-up', result: start, goal: 1.5 });
+    say('');
+    const host = `${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}, ${(await execFileP('git', ['version'])).stdout.trim()}`;
+    process.stdout.write(`isolane bench: ${preset} fixture, ${rounds} interleaved rounds per scenario (${host})\n\n${benchTable(rows)}\n`);
+    if (values.json) await fsp.writeFile(values.json, `${JSON.stringify({ preset, rounds, host, rows }, null, 2)}\n`);
+    if (values.markdown) await fsp.writeFile(values.markdown, `${benchMarkdown(rows)}\n`);
+    const missed = rows.filter((r) => r.goal !== undefined && r.result.ratio.p50 > r.goal);
+    if (missed.length > 0) process.stdout.write(`\ngoal missed: ${missed.map((r) => r.scenario).join(', ')}\n`);
+  } finally {
+    await fsp.rm(work, { recursive: true, force: true, maxRetries: 3 }).catch((e: unknown) => {
+      process.stderr.write(`could not remove ${work}: ${String(e)}\n`);
+    });
+  }
+}
+
+/** A private clone of the cached fixture, with a HOME of its own so user config stays out. */
+async function prepare(preset: PresetName, work: string): Promise<Omit<LaneCycleEnv, 'rounds'>> {
+  const source = await cachedRepo(preset);
+  const home = path.join(work, 'home');
+  await fsp.mkdir(home);
+  await fsp.writeFile(path.join(home, '.gitconfig'), '[user]\n\tname = isolane bench\n\temail = bench@isolane.invalid\n[gc]\n\tauto = 0\n');
+  const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: home, GIT_CONFIG_NOSYSTEM: '1', LC_ALL: 'C' };
+  const root = path.join(work, 'repo');
+  await execFileP('git', ['clone', '--quiet', '--', source, root], { env, timeout: 600_000 });
+  return { root, lanesRoot: path.join(work, 'repo.lanes'), env };
+}
+
+main().catch((e: unknown) => {
+  process.stderr.write(`bench failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+  process.exitCode = 1;
+});

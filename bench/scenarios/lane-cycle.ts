@@ -1,0 +1,63 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Isolane } from '../../src/index.js';
+import { paired, type PairedResult } from '../paired.js';
+import { rawGit, rawNode } from '../raw-git.js';
+
+export interface LaneCycleEnv {
+  readonly root: string;
+  readonly lanesRoot: string;
+  readonly env: Record<string, string>;
+  readonly rounds: number;
+  readonly onRound?: (label: string, i: number) => void;
+}
+
+const CLI = fileURLToPath(new URL('../../../bin/isolane.js', import.meta.url));
+
+/** The raw equivalent of one lane's life: what the seed article's two-step cleanup does. */
+async function rawCycle(e: LaneCycleEnv, name: string): Promise<void> {
+  const dir = path.join(e.lanesRoot, `raw-${name}`);
+  await rawGit(e.root, ['worktree', 'add', '-q', '-b', `raw/${name}`, dir, 'HEAD'], e.env);
+  await rawGit(e.root, ['worktree', 'remove', dir], e.env);
+  await rawGit(e.root, ['branch', '-q', '-D', `raw/${name}`], e.env);
+}
+
+/** (a) library up + down against plain git worktree add / remove / branch -D. */
+export async function libraryCycle(e: LaneCycleEnv): Promise<PairedResult> {
+  const iso = await Isolane.open({ cwd: e.root, env: e.env });
+  return paired(
+    {
+      name: 'isolane library up+down',
+      fn: async (i) => {
+        const lane = await iso.up(`lib-${i}`);
+        await lane.down();
+      },
+    },
+    { name: 'git worktree add+remove+branch -D', fn: (i) => rawCycle(e, `lib-${i}`) },
+    { rounds: e.rounds, onRound: (i) => e.onRound?.('library up+down', i) },
+  );
+}
+
+/** (b) the CLI (a Node process each) against the same plain git commands. */
+export async function cliCycle(e: LaneCycleEnv): Promise<PairedResult> {
+  return paired(
+    {
+      name: 'isolane CLI up+down',
+      fn: async (i) => {
+        await rawNode([CLI, 'up', `cli-${i}`], e.root, e.env);
+        await rawNode([CLI, 'down', `cli-${i}`], e.root, e.env);
+      },
+    },
+    { name: 'git worktree add+remove+branch -D', fn: (i) => rawCycle(e, `cli-${i}`) },
+    { rounds: e.rounds, onRound: (i) => e.onRound?.('CLI up+down', i) },
+  );
+}
+
+/** (c) `isolane --version` against `node -e 0`: what start-up costs beyond Node's own. */
+export async function startup(e: LaneCycleEnv): Promise<PairedResult> {
+  return paired(
+    { name: 'isolane --version', fn: () => rawNode([CLI, '--version'], e.root, e.env) },
+    { name: 'node -e 0', fn: () => rawNode(['-e', '0'], e.root, e.env) },
+    { rounds: e.rounds * 2, onRound: (i) => e.onRound?.('start-up', i) },
+  );
+}
