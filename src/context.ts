@@ -5,6 +5,8 @@
 export interface Logger {
   /** Progress for humans; the CLI shows it on a TTY only. */
   progress(message: string): void;
+  /** Counted progress of one step (e.g. files checked out); absent where nobody watches. */
+  step?(stage: string, done: number, total: number): void;
   warn(message: string): void;
   debug(message: string): void;
 }

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { pathExists } from '../src/engine/fs-util.js';
 import type { LaneRecord } from '../src/engine/journal.js';
 import type { Project } from '../src/engine/project.js';
+import { checkoutFiles } from '../src/git/checkout.js';
 import { gitCommands } from '../src/git/commands.js';
 import { headsRef, LANE_NAME } from '../src/git/names.js';
 import { withGitLockRetry } from '../src/git/lock-retry.js';
@@ -58,7 +59,7 @@ export function worktreeStrategy(project: Project): Strategy {
           }),
       );
       // The checkout touches only this worktree's index and files, so it runs unlocked.
-      await git(spec.path, gitCommands.checkout());
+      await checkoutFiles(ctx, spec.path);
     },
 
     async inspect(lane: LaneRecord): Promise<LaneState> {

@@ -16,6 +16,13 @@ export function cliLogger(json: boolean): Logger {
     warn: (m) => {
       process.stderr.write(`isolane: warning: ${m}\n`);
     },
+    ...(tty
+      ? {
+          step: (stage: string, done: number, total: number) => {
+            process.stderr.write(done >= total ? '\r\x1b[K' : `\r\x1b[K\x1b[2m  ${stage} ${Math.floor((100 * done) / total)}% (${done}/${total})\x1b[0m`);
+          },
+        }
+      : {}),
     debug: (m) => {
       if (process.env.ISOLANE_DEBUG) process.stderr.write(`isolane: debug: ${m}\n`);
     },

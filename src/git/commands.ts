@@ -21,7 +21,7 @@ export const gitCommands = {
     ['worktree', 'add', '--no-checkout', '--no-track', '-b', branch, '--end-of-options', path, oid],
 
   /** Fills the index and working tree of a worktree made with --no-checkout. */
-  checkout: () => ['reset', '--hard', '--quiet', '--no-recurse-submodules'],
+  checkout: () => ['checkout', '--force', '--no-recurse-submodules'],
 
   worktreeRemove: (path: string, force: boolean) =>
     ['worktree', 'remove', ...(force ? ['--force', '--force'] : []), '--', path],

@@ -12,6 +12,9 @@ const FORCED = {
   LC_ALL: 'C',
 } as const;
 
+/** The variables simple-git's environment guard must let through. */
+export const FORCED_GIT_ENV: readonly string[] = Object.keys(FORCED);
+
 export function scrubGitEnv(env: Readonly<Record<string, string | undefined>>): Record<string, string> {
   const out: Record<string, string> = {};
   for (const key of PASS_THROUGH) {

@@ -52,3 +52,12 @@ describe('isolane.yaml', () => {
     for (const key of ['base', 'branchPrefix', 'lanes', 'root', 'strategy']) expect(text).toMatch(new RegExp(`^\\s*#? ?${key}:`, 'm'));
   });
 });
+
+describe('README', () => {
+  it('has the configuration reference generated from the schema', async () => {
+    const { configReference } = await import('../../src/config/reference.js');
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    const section = /<!-- config-reference:start[^\n]*-->\n([\s\S]*?)\n<!-- config-reference:end -->/.exec(readme)?.[1];
+    expect(section).toBe(configReference());
+  });
+});
