@@ -50,12 +50,17 @@ export class GitError extends IsolaneError {
     readonly stderr: string,
     details: ErrorDetails = {},
   ) {
-    const tail = stderr.trim().split('\n').slice(-3).join(' | ');
-    super('GIT_FAILED', `git ${argv.slice(0, 2).join(' ')} failed in ${cwd}${exitCode === undefined ? '' : ` (exit ${exitCode})`}: ${tail || 'no output'}`, {
+    super('GIT_FAILED', `git ${argv.slice(0, 2).join(' ')} failed in ${cwd}${exitCode === undefined ? '' : ` (exit ${exitCode})`}: ${gitReason(stderr)}`, {
       ...details,
       data: { argv, cwd, exitCode, stderr: stderr.slice(-2000), ...details.data },
     });
   }
+}
+
+/** git's own reason: its first `fatal:` or `error:` line, else its last line. */
+function gitReason(stderr: string): string {
+  const lines = stderr.split('\n').map((l) => l.trim()).filter(Boolean);
+  return lines.find((l) => /^(fatal|error):/.test(l)) ?? lines[lines.length - 1] ?? 'no output';
 }
 
 /** Uncommitted files or unmerged commits stand in the way; nothing was changed. */
