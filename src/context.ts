@@ -22,6 +22,11 @@ export interface Context {
   readonly gitTimeoutMs: number;
   /** How long to wait for the per-repository lock, in ms. */
   readonly lockTimeoutMs: number;
+  /**
+   * Descriptors of the isolane locks this operation holds. Every git child inherits them, so a
+   * lock outlives an isolane process that is killed while its git is still at work.
+   */
+  readonly heldLocks: Set<number>;
   /** Called at named steps of long operations; crash tests pause there to kill the process. */
   readonly checkpoint?: (name: string) => Promise<void>;
 }
@@ -36,6 +41,7 @@ export function createContext(overrides: Partial<Context> = {}): Context {
     logger: overrides.logger ?? silentLogger,
     gitTimeoutMs: overrides.gitTimeoutMs ?? 120_000,
     lockTimeoutMs: overrides.lockTimeoutMs ?? 60_000,
+    heldLocks: overrides.heldLocks ?? new Set(),
     ...(overrides.signal ? { signal: overrides.signal } : {}),
     ...(overrides.checkpoint ? { checkpoint: overrides.checkpoint } : {}),
   };

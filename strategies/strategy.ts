@@ -33,6 +33,8 @@ export interface LaneState {
   readonly headOid: string | undefined;
   /** The commit checked out in the lane (differs from headOid after a checkout of something else). */
   readonly checkoutOid: string | undefined;
+  /** Commits of the lane's other branches, for strategies whose lanes have branches of their own. */
+  readonly otherTips?: readonly string[];
   /** Uncommitted changes: porcelain status lines such as `?? notes.txt` or ` M src/a.ts`. */
   readonly dirty: readonly string[];
 }

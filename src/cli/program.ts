@@ -9,13 +9,19 @@ function checkpointFromEnv(): Context['checkpoint'] {
   return async (name) => {
     if (name !== wanted) return;
     process.stderr.write(`checkpoint ${name}\n`);
-    await new Promise(() => {}); // wait to be killed
+    await new Promise(() => setInterval(() => {}, 60_000)); // wait, alive, to be killed
   };
 }
 
 function context(opts: GlobalOptions): Context {
   const checkpoint = checkpointFromEnv();
-  return createContext({ logger: cliLogger(opts.json === true), ...(checkpoint ? { checkpoint } : {}) });
+  const lockTimeout = Number(process.env.ISOLANE_LOCK_TIMEOUT);
+  return createContext({
+    logger: cliLogger(opts.json === true),
+    ...(checkpoint ? { checkpoint } : {}),
+    // How long to wait for a lane or the repository lock held by another process (ms).
+    ...(Number.isInteger(lockTimeout) && lockTimeout >= 0 ? { lockTimeoutMs: lockTimeout } : {}),
+  });
 }
 
 /** Wraps a lazily imported command: errors are rendered in one place, the status returned. */

@@ -6,7 +6,7 @@ import { BRANCH_PREFIX } from '../git/names.js';
 export const STRATEGY_NAMES = Object.keys(STRATEGY_LOADERS) as [StrategyName, ...StrategyName[]];
 
 /** Top-level sections planned for later versions: named here so that using one gives a clear error. */
-export const RESERVED_SECTIONS = ['ports', 'database', 'setup', 'policy', 'workloads', 'container', 'services', 'clone'] as const;
+export const RESERVED_SECTIONS = ['ports', 'database', 'setup', 'policy', 'workloads', 'container', 'services'] as const;
 
 export const configSchema = z
   .strictObject({
@@ -43,7 +43,22 @@ export const configSchema = z
     strategy: z
       .enum(STRATEGY_NAMES)
       .default('worktree')
-      .meta({ description: 'How lanes are isolated by default: worktree (git worktree, one shared object store).' }),
+      .meta({
+        description:
+          'How lanes are isolated by default: worktree (git worktree, one shared object store), clone (a full clone per lane), container (a Docker container over its own clone).',
+      }),
+    clone: z
+      .strictObject({
+        mode: z
+          .enum(['full', 'reference', 'blobless'])
+          .default('full')
+          .meta({
+            description:
+              'full: an independent clone with its own object store. reference: borrows objects from the main repository through alternates (fast and small, but pruning the main repository can corrupt the lane). blobless: --filter=blob:none, file contents fetched on demand.',
+          }),
+      })
+      .default({ mode: 'full' })
+      .meta({ description: 'Settings of the clone strategy.' }),
   })
   .meta({ title: 'isolane.yaml', description: 'isolane settings for one repository: how lanes for parallel agents are named, placed and isolated.' });
 

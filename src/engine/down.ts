@@ -48,8 +48,10 @@ export async function down(project: Project, lane: string, opts: DownOptions = {
     });
   }
   try {
+    await journal.removeStaleTemps(lane);
     const record = (await journal.read(lane)) ?? (await findOrphan(project, lane));
     if (!record) {
+      await laneLock.releaseAndRemove();
       throw new IsolaneError('LANE_NOT_FOUND', `no lane named ${lane} in ${project.repo.root}`, { hint: '`isolane ls` lists the lanes' });
     }
     const strategy = await project.strategy(record.strategy);
@@ -72,7 +74,7 @@ export async function down(project: Project, lane: string, opts: DownOptions = {
 async function removeLane(project: Project, strategy: Strategy, record: LaneRecord, opts: DownOptions): Promise<DownReport> {
   const { ctx } = project;
   const state = await strategy.inspect(record);
-  const tips = [state.headOid, state.checkoutOid].filter((oid): oid is string => oid !== undefined);
+  const tips = [...new Set([state.headOid, state.checkoutOid, ...(state.otherTips ?? [])].filter((oid): oid is string => oid !== undefined))];
   const commits = await orphanedCommits(project, record, tips, opts.keepBranch === true);
   const files = state.dirty;
   if ((files.length > 0 || commits.length > 0) && !opts.force) {
@@ -112,7 +114,7 @@ async function removeLane(project: Project, strategy: Strategy, record: LaneReco
 async function orphanedCommits(project: Project, record: LaneRecord, tips: string[], keepBranch: boolean): Promise<LostCommit[]> {
   if (tips.length === 0) return [];
   // With --keep-branch the branch itself holds its commits; only a detached checkout can lose any.
-  const argv = gitCommands.orphanedCommits(tips, keepBranch ? undefined : record.branch);
+  const argv = gitCommands.orphanedCommits(tips, keepBranch ? undefined : record.branch, record.lane);
   const out = (await runGit(project.ctx, project.repo.root, argv)).stdout;
   return out
     .split('\n')

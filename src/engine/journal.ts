@@ -89,6 +89,19 @@ export class Journal {
     }
   }
 
+  /**
+   * Removes temp files a killed writer left (`<lane>.json.<pid>.<hex>.tmp`). Only the holder of
+   * the lane lock writes a lane's record, so under that lock every such file is stale.
+   */
+  async removeStaleTemps(lane: string): Promise<void> {
+    const names = await fsp.readdir(this.dir).catch((e: NodeJS.ErrnoException) => {
+      if (e.code === 'ENOENT') return [];
+      throw e;
+    });
+    const prefix = `${lane}.json.`;
+    await Promise.all(names.filter((n) => n.startsWith(prefix) && n.endsWith('.tmp')).map((n) => fsp.rm(path.join(this.dir, n), { force: true })));
+  }
+
   async remove(lane: string): Promise<void> {
     await fsp.rm(this.file(lane), { force: true });
   }

@@ -1,6 +1,6 @@
-import type { Strategy } from '../../strategies/strategy.js';
 import { gitCommands } from '../git/commands.js';
 import { headsRef } from '../git/names.js';
+import { resolveRevisions } from '../git/resolve.js';
 import { runGit } from '../git/run-git.js';
 import type { LaneRecord } from './journal.js';
 import type { Project } from './project.js';
@@ -13,8 +13,9 @@ import { findExisting } from './reconcile.js';
  * - missing: recorded, but its checkout is gone
  * - orphan: present in the lanes root with no record
  * - corrupt: its record cannot be read
+ * - error: it could not be inspected (the note says why)
  */
-export type LaneStatus = 'ready' | 'creating' | 'removing' | 'interrupted' | 'missing' | 'orphan' | 'corrupt';
+export type LaneStatus = 'ready' | 'creating' | 'removing' | 'interrupted' | 'missing' | 'orphan' | 'corrupt' | 'error';
 
 export interface LaneSummary {
   readonly lane: string;
@@ -37,20 +38,34 @@ export interface LaneSummary {
 
 const PARALLEL = 8;
 
+const unknownCounts = { dirty: undefined, ahead: undefined, behind: undefined, merged: undefined } as const;
+
+/**
+ * Every lane, reconciling the journal with what exists. Other isolane processes may be creating
+ * and removing lanes meanwhile: whatever looks wrong is checked again against the journal, so a
+ * lane in flight is never reported as missing, orphaned or interrupted.
+ */
 export async function list(project: Project): Promise<LaneSummary[]> {
-  const [{ records, corrupt }, existing] = await Promise.all([project.journal.list(), findExisting(project)]);
-  const recorded = new Set(records.map((r) => r.path));
+  // What exists first, records second: a record is written before its lane is made, so any lane
+  // found here that is not in flight already has its record.
+  const existing = await findExisting(project);
+  const { records, corrupt } = await project.journal.list();
   const summaries: LaneSummary[] = [];
   const queue = [...records];
   const work = async (): Promise<void> => {
-    for (let r = queue.shift(); r; r = queue.shift()) summaries.push(await summarise(project, r));
+    for (let r = queue.shift(); r; r = queue.shift()) {
+      const summary = await summarise(project, r);
+      if (summary) summaries.push(summary);
+    }
   };
   await Promise.all(Array.from({ length: Math.min(PARALLEL, queue.length) }, work));
   for (const c of corrupt) {
-    summaries.push({ lane: c.lane, status: 'corrupt', strategy: '?', branch: undefined, path: c.file, base: undefined, dirty: undefined, ahead: undefined, behind: undefined, merged: undefined, createdAt: undefined, note: c.problem });
+    summaries.push({ lane: c.lane, status: 'corrupt', strategy: '?', branch: undefined, path: c.file, base: undefined, createdAt: undefined, ...unknownCounts, note: c.problem });
   }
+  const recorded = new Set(records.map((r) => r.path));
   for (const f of existing) {
     if (recorded.has(f.path)) continue;
+    if (f.lane && !(await isSettledWithoutRecord(project, f.lane))) continue;
     summaries.push({
       lane: f.lane ?? f.path,
       status: 'orphan',
@@ -58,44 +73,62 @@ export async function list(project: Project): Promise<LaneSummary[]> {
       branch: f.branch,
       path: f.path,
       base: undefined,
-      dirty: undefined,
-      ahead: undefined,
-      behind: undefined,
-      merged: undefined,
       createdAt: undefined,
-      note: f.missing ? 'registered with git, directory gone' : 'not made by this journal; `isolane down` can remove it',
+      ...unknownCounts,
+      note: f.missing ? 'registered with git, directory gone' : 'no isolane record; `isolane down` can remove it',
     });
   }
   return summaries.sort((a, b) => a.lane.localeCompare(b.lane));
 }
 
-async function summarise(project: Project, record: LaneRecord): Promise<LaneSummary> {
+/** Nobody is working on the lane and it still has no record. */
+async function isSettledWithoutRecord(project: Project, lane: string): Promise<boolean> {
+  const lock = await project.tryLaneLock(lane, 0, true);
+  if (!lock) return false;
+  await lock.release();
+  return (await project.journal.read(lane).catch(() => undefined)) === undefined;
+}
+
+/** The record as it is now, after a moment in which another process may have changed it. */
+function reread(project: Project, lane: string): Promise<LaneRecord | undefined> {
+  return project.journal.read(lane).catch(() => undefined);
+}
+
+async function summarise(project: Project, record: LaneRecord): Promise<LaneSummary | undefined> {
   const head = { lane: record.lane, strategy: record.strategy, branch: record.branch, path: record.path, base: record.base, createdAt: record.createdAt };
   if (record.state !== 'ready') {
-    const lock = await project.tryLaneLock(record.lane);
-    await lock?.release();
-    const status: LaneStatus = lock ? 'interrupted' : record.state;
-    return { ...head, status, dirty: undefined, ahead: undefined, behind: undefined, merged: undefined, note: lock ? `${record.state} was interrupted; \`isolane down ${record.lane}\` cleans it up` : undefined };
+    const lock = await project.tryLaneLock(record.lane, 0, true);
+    if (!lock) return { ...head, status: record.state, ...unknownCounts };
+    await lock.release();
+    const now = await reread(project, record.lane);
+    if (!now) return undefined; // finished removing meanwhile
+    if (now.state === 'ready') return summarise(project, now);
+    return { ...head, status: 'interrupted', ...unknownCounts, note: `${now.state} was interrupted; \`isolane down ${record.lane}\` cleans it up` };
   }
-  const strategy: Strategy = await project.strategy(record.strategy);
-  const state = await strategy.inspect(record);
-  const counts = state.headOid ? await aheadBehind(project, record.base, state.headOid) : undefined;
-  return {
-    ...head,
-    status: state.exists ? 'ready' : 'missing',
-    dirty: state.exists ? state.dirty.length : undefined,
-    ahead: counts?.ahead,
-    behind: counts?.behind,
-    merged: counts?.merged,
-    ...(state.exists ? {} : { note: 'its directory is gone; `isolane down` removes the rest' }),
-  };
+  try {
+    const strategy = await project.strategy(record.strategy);
+    const state = await strategy.inspect(record);
+    if (!state.exists) {
+      const now = await reread(project, record.lane);
+      if (!now) return undefined;
+      if (now.state !== 'ready') return { ...head, status: now.state, ...unknownCounts };
+      return { ...head, status: 'missing', ...unknownCounts, note: 'its directory is gone; `isolane down` removes the rest' };
+    }
+    const counts = state.headOid ? await aheadBehind(project, record.base, state.headOid) : undefined;
+    return { ...head, status: 'ready', dirty: state.dirty.length, ahead: counts?.ahead, behind: counts?.behind, merged: counts?.merged };
+  } catch (e) {
+    const now = await reread(project, record.lane);
+    if (!now) return undefined; // removed while we looked
+    if (now.state !== 'ready') return { ...head, status: now.state, ...unknownCounts };
+    return { ...head, status: 'error', ...unknownCounts, note: e instanceof Error ? e.message : String(e) };
+  }
 }
 
 async function aheadBehind(project: Project, base: string, oid: string): Promise<{ ahead: number; behind: number; merged: boolean } | undefined> {
   const { ctx, repo } = project;
-  const baseOid = (await runGit(ctx, repo.root, gitCommands.refOid(headsRef(base)), { okExitCodes: [1] })).stdout.trim();
-  if (!baseOid) return undefined;
-  const out = (await runGit(ctx, repo.root, gitCommands.aheadBehind(baseOid, oid))).stdout.trim();
+  const [baseRef] = await resolveRevisions(ctx, repo.root, [headsRef(base)]);
+  if (!baseRef) return undefined;
+  const out = (await runGit(ctx, repo.root, gitCommands.aheadBehind(baseRef.oid, oid))).stdout.trim();
   const [behind, ahead] = out.split(/\s+/).map(Number);
   if (behind === undefined || ahead === undefined) return undefined;
   return { ahead, behind, merged: ahead === 0 };

@@ -10,6 +10,8 @@ import { IsolaneError } from '../errors.js';
  */
 export interface HeldLock extends AsyncDisposable {
   readonly path: string;
+  /** The open descriptor carrying the lock; children that inherit it hold the lock too. */
+  readonly fd: number;
   /** Releases the lock and removes the lock file (safe: waiters re-check the inode). */
   releaseAndRemove(): Promise<void>;
   release(): Promise<void>;
@@ -19,6 +21,10 @@ export interface LockOptions {
   /** 0 tries once. */
   readonly timeoutMs: number;
   readonly signal?: AbortSignal;
+  /** Where to register the descriptor while held (Context.heldLocks). */
+  readonly registry?: Set<number>;
+  /** false: only look; a missing lock file means nobody holds the lock (returns a no-op lock). */
+  readonly create?: boolean;
 }
 
 function tryFlock(fd: number): Promise<boolean> {
@@ -38,18 +44,24 @@ async function sameInode(handle: fsp.FileHandle, file: string): Promise<boolean>
 
 /** Returns the held lock, or undefined when it is still taken after `timeoutMs`. */
 export async function tryAcquireLock(file: string, opts: LockOptions): Promise<HeldLock | undefined> {
-  await fsp.mkdir(path.dirname(file), { recursive: true });
+  if (opts.create !== false) await fsp.mkdir(path.dirname(file), { recursive: true });
   const deadline = Date.now() + opts.timeoutMs;
   for (let attempt = 0; ; attempt++) {
     opts.signal?.throwIfAborted();
-    const handle = await fsp.open(file, 'a');
+    let handle: fsp.FileHandle;
+    try {
+      handle = await fsp.open(file, opts.create === false ? 'r' : 'a');
+    } catch (e) {
+      if (opts.create === false && (e as NodeJS.ErrnoException).code === 'ENOENT') return freeLock(file);
+      throw e;
+    }
     let keep = false;
     try {
       // The file may have been removed by the previous holder after we opened it; then our
       // lock would guard a dead inode, so start again on the new file.
       if ((await tryFlock(handle.fd)) && (await sameInode(handle, file))) {
         keep = true;
-        return heldLock(file, handle);
+        return heldLock(file, handle, opts.registry);
       }
     } finally {
       if (!keep) await handle.close();
@@ -70,15 +82,18 @@ export async function acquireLock(file: string, what: string, opts: LockOptions)
   return lock;
 }
 
-function heldLock(file: string, handle: fsp.FileHandle): HeldLock {
+function heldLock(file: string, handle: fsp.FileHandle, registry: Set<number> | undefined): HeldLock {
   let released = false;
+  registry?.add(handle.fd);
   const release = async (): Promise<void> => {
     if (released) return;
     released = true;
+    registry?.delete(handle.fd);
     await handle.close(); // closing the descriptor drops the flock
   };
   return {
     path: file,
+    fd: handle.fd,
     release,
     async releaseAndRemove() {
       if (!released) await fsp.rm(file, { force: true });
@@ -86,4 +101,10 @@ function heldLock(file: string, handle: fsp.FileHandle): HeldLock {
     },
     [Symbol.asyncDispose]: release,
   };
+}
+
+/** A lock file that does not exist is held by nobody: what a look-only probe returns then. */
+function freeLock(file: string): HeldLock {
+  const done = (): Promise<void> => Promise.resolve();
+  return { path: file, fd: -1, release: done, releaseAndRemove: done, [Symbol.asyncDispose]: done };
 }

@@ -73,6 +73,7 @@ export class Project {
   async withRepoLock<T>(fn: () => Promise<T>): Promise<T> {
     const lock = await acquireLock(path.join(this.stateDir, 'repo.lock'), `repository ${this.repo.root}`, {
       timeoutMs: this.ctx.lockTimeoutMs,
+      registry: this.ctx.heldLocks,
       ...(this.ctx.signal ? { signal: this.ctx.signal } : {}),
     });
     try {
@@ -82,10 +83,16 @@ export class Project {
     }
   }
 
-  /** The per-lane lock, held for the whole of `up` or `down`; undefined when another process has it. */
-  async tryLaneLock(lane: string, timeoutMs = 0): Promise<HeldLock | undefined> {
+  /**
+   * The per-lane lock, held for the whole of `up` or `down`; undefined when another process (or
+   * a git it left running) still has it after `timeoutMs`. `look: true` only probes: it never
+   * creates the lock file.
+   */
+  async tryLaneLock(lane: string, timeoutMs = 0, look = false): Promise<HeldLock | undefined> {
     return tryAcquireLock(path.join(this.stateDir, 'lanes', `${lane}.lock`), {
       timeoutMs,
+      registry: this.ctx.heldLocks,
+      create: !look,
       ...(this.ctx.signal ? { signal: this.ctx.signal } : {}),
     });
   }

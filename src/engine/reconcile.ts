@@ -5,13 +5,15 @@ import type { Project } from './project.js';
 
 /** Every lane that really exists, per strategy, found without the journal. */
 export async function findExisting(project: Project): Promise<Array<FoundLane & { strategy: string }>> {
-  const found: Array<FoundLane & { strategy: string }> = [];
+  // A container lane's checkout is also a clone: when two strategies claim one path, the one
+  // registered later (the more specific) wins.
+  const byPath = new Map<string, FoundLane & { strategy: string }>();
   for (const name of project.strategyNames()) {
     const strategy = await project.strategy(name);
     if (!(await strategy.probe()).available) continue;
-    for (const lane of await strategy.list()) found.push({ ...lane, strategy: name });
+    for (const lane of await strategy.list()) byPath.set(lane.path, { ...lane, strategy: name });
   }
-  return found;
+  return [...byPath.values()];
 }
 
 /**

@@ -26,20 +26,26 @@ export async function up(project: Project, lane: string, opts: UpOptions = {}): 
   if (!probe.available) {
     throw new IsolaneError('STRATEGY_UNAVAILABLE', `the ${strategy.name} strategy cannot run here: ${probe.reason ?? 'unknown reason'}`);
   }
-  const laneLock = await project.tryLaneLock(lane);
+  // Wait for whoever holds the lane (a concurrent up or down, an ls, or a git left running by a
+  // killed isolane); then the record says whether the lane exists.
+  const laneLock = await project.tryLaneLock(lane, ctx.lockTimeoutMs);
   if (!laneLock) {
-    throw new IsolaneError('LANE_EXISTS', `lane ${lane} already exists: another isolane process is creating or removing it`, {
+    throw new IsolaneError('LANE_BUSY', `lane ${lane} is busy: another isolane process has held it for ${ctx.lockTimeoutMs} ms`, {
       hint: `wait for it, then see \`isolane ls\``,
     });
   }
+  let recorded = false;
   try {
+    await journal.removeStaleTemps(lane);
     const existing = await journal.read(lane);
+    recorded = existing !== undefined;
     if (existing?.state === 'creating') {
       // Nobody holds the lane lock, so the process that wrote this record died mid-way.
       ctx.logger.progress(`cleaning up an interrupted creation of lane ${lane}`);
       const old = await project.strategy(existing.strategy);
       await old.destroy(existing, { force: true, halfMade: true });
       await journal.remove(lane);
+      recorded = false;
     } else if (existing) {
       throw new IsolaneError('LANE_EXISTS', `lane ${lane} already exists at ${existing.path}`, {
         hint: `use it (\`isolane path ${lane}\`), or remove it first with \`isolane down ${lane}\``,
@@ -68,6 +74,7 @@ export async function up(project: Project, lane: string, opts: UpOptions = {}): 
       state: 'creating',
     };
     await journal.write(record);
+    recorded = true;
     await checkpoint(ctx, 'up:journaled');
     try {
       ctx.logger.progress(`creating lane ${lane} (${strategy.name}) at ${lanePath}`);
@@ -78,6 +85,7 @@ export async function up(project: Project, lane: string, opts: UpOptions = {}): 
         throw e;
       });
       await journal.remove(lane);
+      recorded = false;
       throw e;
     }
     await checkpoint(ctx, 'up:created');
@@ -85,7 +93,9 @@ export async function up(project: Project, lane: string, opts: UpOptions = {}): 
     await journal.write(ready);
     return ready;
   } finally {
-    await laneLock.release();
+    // A lane that does not exist keeps no lock file behind.
+    if (recorded) await laneLock.release();
+    else await laneLock.releaseAndRemove();
   }
 }
 

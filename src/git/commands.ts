@@ -40,8 +40,12 @@ export const gitCommands = {
    * Commits reachable from `tips` that no branch (but `deleting`), tag or remote-tracking branch
    * holds: exactly what removing the lane's checkout, and deleting that branch, would orphan.
    */
-  orphanedCommits: (tips: readonly string[], deleting: string | undefined) =>
-    ['log', '--format=%H %s', '--not', ...(deleting ? [`--exclude=${deleting}`] : []), '--branches', '--tags', '--remotes', '--not', '--end-of-options', ...tips],
+  orphanedCommits: (tips: readonly string[], deleting: string | undefined, lane: string) =>
+    [
+      'log', '--format=%H %s', '--not', ...(deleting ? [`--exclude=${deleting}`] : []), '--branches', '--tags', '--remotes',
+      // what a clone lane has pushed to its own remotes is safe too
+      `--glob=refs/isolane/lanes/${lane}/remotes/*`, '--not', '--end-of-options', ...tips,
+    ],
 
   aheadBehind: (base: string, oid: string) => ['rev-list', '--left-right', '--count', '--end-of-options', `${base}...${oid}`],
 } as const;

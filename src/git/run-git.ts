@@ -1,4 +1,4 @@
-import { execa } from 'execa';
+import { execa, type Options } from 'execa';
 import type { Context } from '../context.js';
 import { GitError } from '../errors.js';
 import { scrubGitEnv } from './env.js';
@@ -26,7 +26,10 @@ export async function runGit(ctx: Context, cwd: string, argv: readonly string[],
     cwd,
     env: scrubGitEnv(ctx.env),
     extendEnv: false,
-    ...(opts.input === undefined ? { stdin: 'ignore' as const } : { input: opts.input }),
+    // fd 3 onwards: the locks this operation holds (see Context.heldLocks).
+    // execa's types omit raw descriptors past stdio[2]; Node (and execa at run time) accept them.
+    stdio: [opts.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe', ...ctx.heldLocks] as unknown as Options['stdio'],
+    ...(opts.input === undefined ? {} : { input: opts.input }),
     reject: false,
     stripFinalNewline: false,
     timeout: opts.timeoutMs ?? ctx.gitTimeoutMs,
@@ -35,12 +38,14 @@ export async function runGit(ctx: Context, cwd: string, argv: readonly string[],
     ...(ctx.signal ? { cancelSignal: ctx.signal } : {}),
   });
   const exitCode = result.exitCode;
+  const stdout = typeof result.stdout === 'string' ? result.stdout : '';
+  const stderr = typeof result.stderr === 'string' ? result.stderr : '';
   ctx.logger.debug(`git ${argv.join(' ')} (exit ${String(exitCode)}, ${(performance.now() - started).toFixed(1)} ms)`);
   if (exitCode === 0 || (exitCode !== undefined && opts.okExitCodes?.includes(exitCode))) {
-    return { stdout: result.stdout, exitCode };
+    return { stdout, exitCode };
   }
   const why = result.timedOut ? `timed out after ${opts.timeoutMs ?? ctx.gitTimeoutMs} ms` : result.isCanceled ? 'cancelled' : result.signal ? `killed by ${result.signal}` : '';
-  throw new GitError(argv, cwd, exitCode, [result.stderr, why].filter(Boolean).join('\n') || (result.shortMessage ?? 'no output'), { cause: result.cause ?? result });
+  throw new GitError(argv, cwd, exitCode, [stderr, why].filter(Boolean).join('\n') || (result.shortMessage ?? 'no output'), { cause: result.cause ?? result });
 }
 
 /** git's messages when another process holds one of its lock files. */

@@ -35,7 +35,7 @@ export interface CliResult {
  * A real repository in a temp dir: branch main, fixed identity, background maintenance off,
  * one commit with a few files. Every git and CLI call made through it uses `env`.
  */
-export async function makeRepo(opts: { files?: Record<string, string> } = {}): Promise<TestRepo> {
+export async function makeRepo(opts: { files?: Record<string, string>; withOrigin?: boolean } = {}): Promise<TestRepo> {
   const dir = await fsp.realpath(await fsp.mkdtemp(path.join(os.tmpdir(), 'isolane-test-')));
   const root = path.join(dir, 'repo');
   const home = path.join(dir, 'home');
@@ -69,6 +69,12 @@ export async function makeRepo(opts: { files?: Record<string, string> } = {}): P
   }
   await git(['add', '-A']);
   await git(['commit', '--quiet', '-m', 'initial']);
+  if (opts.withOrigin) {
+    // An upstream the repository was "cloned" from: a bare repository beside it.
+    await git(['clone', '--quiet', '--bare', root, path.join(dir, 'upstream.git')], dir);
+    await git(['remote', 'add', 'origin', path.join(dir, 'upstream.git')]);
+    await git(['fetch', '--quiet', 'origin']);
+  }
   return {
     dir,
     root,

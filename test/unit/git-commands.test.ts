@@ -10,7 +10,7 @@ describe('git argv builders', () => {
       gitCommands.refOid('--x'),
       gitCommands.deleteRef('refs/heads/isolane/a', 'abc'),
       gitCommands.worktreeAdd('/l/a', 'isolane/a', 'abc'),
-      gitCommands.orphanedCommits(['abc'], 'isolane/a'),
+      gitCommands.orphanedCommits(['abc'], 'isolane/a', 'a'),
     ]) {
       const eoo = argv.indexOf('--end-of-options');
       expect(eoo).toBeGreaterThan(0);

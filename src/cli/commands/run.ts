@@ -6,7 +6,7 @@ import { assertLaneName } from '../../git/names.js';
 import { EXIT } from '../exit-codes.js';
 import { renderError } from '../output.js';
 
-/** The command's own exit status passes through; isolane's failures exit 125 (127: not found). */
+/** The command's own exit status passes through; isolane's failures exit 125 (usage: 2, not found: 127). */
 export async function runCommand(ctx: Context, lane: string, rawArgv: string[]): Promise<number> {
   // Commander keeps the `--` that separates isolane's arguments from the command's.
   const argv = rawArgv[0] === '--' ? rawArgv.slice(1) : rawArgv;
@@ -19,7 +19,8 @@ export async function runCommand(ctx: Context, lane: string, rawArgv: string[]):
       process.stderr.write(`isolane: command not found: ${argv[0] ?? ''}\n`);
       return 127;
     }
-    renderError(e, false);
-    return EXIT.runFailed;
+    // Usage errors keep their 2; isolane's other failures must not look like the command's own 1.
+    const code = renderError(e, false);
+    return code === EXIT.failed ? EXIT.runFailed : code;
   }
 }
