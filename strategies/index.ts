@@ -7,6 +7,7 @@ import type { StrategyFactory } from './strategy.js';
 export const STRATEGY_LOADERS = {
   worktree: async (): Promise<StrategyFactory> => (await import('./worktree.js')).worktreeStrategy,
   clone: async (): Promise<StrategyFactory> => (await import('./clone.js')).cloneStrategy,
+  container: async (): Promise<StrategyFactory> => (await import('./container.js')).containerStrategy,
 } as const satisfies Record<string, () => Promise<StrategyFactory>>;
 
 export type StrategyName = keyof typeof STRATEGY_LOADERS;

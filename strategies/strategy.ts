@@ -40,9 +40,14 @@ export interface LaneState {
 }
 
 export interface ExecOptions {
+  /** The caller's environment plus `laneEnv`: what a command on the host sees. */
   readonly env: Readonly<Record<string, string>>;
+  /** Only the lane's own variables (ISOLANE_* and the caller's extras): what a container sees. */
+  readonly laneEnv: Readonly<Record<string, string>>;
   /** Inherit the caller's terminal (CLI) or capture output (library, tests). */
   readonly stdio: 'inherit' | 'pipe';
+  /** Attach stdin and a terminal (for `isolane shell`). */
+  readonly interactive?: boolean;
   readonly signal?: AbortSignal;
 }
 

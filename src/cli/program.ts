@@ -101,6 +101,22 @@ export async function runCli(argv: readonly string[], version: string): Promise<
     .addOption(json)
     .action(lazy(async () => (await import('./commands/down.js')).downCommand, state));
 
+  program
+    .command('shell')
+    .description('open an interactive shell in a lane (inside its container for container lanes)')
+    .argument('<lane>')
+    .action(lazy(async () => (await import('./commands/shell.js')).shellCommand, state));
+
+  const image = program.command('image').description('container images for container lanes');
+  image
+    .command('build')
+    .description('build the base image locally (debootstrap + import; no registry needed, needs root)')
+    .option('--node', "add Debian's Node.js and npm")
+    .option('--tag <ref>', 'image reference (default isolane/base:bookworm, or ...-node with --node)')
+    .option('--mirror <url>', 'Debian mirror for debootstrap')
+    .addOption(new Option('--json', 'print machine-readable JSON'))
+    .action(lazy(async () => (await import('./commands/image.js')).imageBuildCommand, state));
+
   try {
     await program.parseAsync([...argv]);
   } catch (e) {

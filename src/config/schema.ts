@@ -2,11 +2,13 @@ import * as z from 'zod';
 import { STRATEGY_LOADERS, type StrategyName } from '../../strategies/index.js';
 import { BRANCH_PREFIX } from '../git/names.js';
 
+export const DEFAULT_IMAGE = 'isolane/base:bookworm';
+
 /** Strategy names the schema accepts; each has one file in strategies/. */
 export const STRATEGY_NAMES = Object.keys(STRATEGY_LOADERS) as [StrategyName, ...StrategyName[]];
 
 /** Top-level sections planned for later versions: named here so that using one gives a clear error. */
-export const RESERVED_SECTIONS = ['ports', 'database', 'setup', 'policy', 'workloads', 'container', 'services'] as const;
+export const RESERVED_SECTIONS = ['ports', 'database', 'setup', 'policy', 'workloads', 'services'] as const;
 
 export const configSchema = z
   .strictObject({
@@ -59,6 +61,37 @@ export const configSchema = z
       })
       .default({ mode: 'full' })
       .meta({ description: 'Settings of the clone strategy.' }),
+    container: z
+      .strictObject({
+        image: z
+          .string()
+          .regex(/^[a-z0-9][a-z0-9._/:@-]{0,254}$/, 'expected an image reference such as isolane/base:bookworm')
+          .default(DEFAULT_IMAGE)
+          .meta({ description: 'Image of every container lane. `isolane image build` makes the default one locally (git, a shell; --node adds Node.js).' }),
+        network: z
+          .enum(['bridge', 'none'])
+          .default('bridge')
+          .meta({ description: 'bridge: a network of its own with outbound access; none: no network at all.' }),
+        ports: z
+          .array(z.number().int().min(1).max(65535))
+          .max(32)
+          .default([])
+          .meta({ description: 'Container ports to publish, each on a free port of 127.0.0.1 only (never on other interfaces).' }),
+        limits: z
+          .strictObject({
+            memory: z
+              .string()
+              .regex(/^\d+(?:\.\d+)?[kmg]?$/i, 'expected a size such as 512m or 2g')
+              .default('2g')
+              .meta({ description: 'Memory limit (k, m, g suffixes).' }),
+            cpus: z.number().positive().max(1024).default(2).meta({ description: 'CPU limit, in cores (fractions allowed).' }),
+            pids: z.number().int().min(16).max(1_000_000).default(512).meta({ description: 'Most processes and threads at once.' }),
+          })
+          .default({ memory: '2g', cpus: 2, pids: 512 })
+          .meta({ description: 'Resource limits of each container lane.' }),
+      })
+      .default({ image: DEFAULT_IMAGE, network: 'bridge', ports: [], limits: { memory: '2g', cpus: 2, pids: 512 } })
+      .meta({ description: 'Settings of the container strategy. Containers always run hardened: all capabilities dropped, no-new-privileges, a non-root user, no Docker socket.' }),
   })
   .meta({ title: 'isolane.yaml', description: 'isolane settings for one repository: how lanes for parallel agents are named, placed and isolated.' });
 

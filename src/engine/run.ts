@@ -6,6 +6,8 @@ import type { Project } from './project.js';
 
 export interface RunOptions {
   readonly stdio?: 'inherit' | 'pipe';
+  /** Attach stdin and a terminal (`isolane shell`). */
+  readonly interactive?: boolean;
   /** Extra variables for the command (on top of the caller's environment). */
   readonly env?: Readonly<Record<string, string>>;
 }
@@ -32,9 +34,12 @@ export async function run(project: Project, lane: string, argv: readonly string[
   const strategy = await project.strategy(record.strategy);
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(project.ctx.env)) if (v !== undefined) env[k] = v;
+  const own = { ...opts.env, ...laneEnv(record) };
   return strategy.exec(record, argv, {
-    env: { ...env, ...opts.env, ...laneEnv(record) },
+    env: { ...env, ...own },
+    laneEnv: own,
     stdio: opts.stdio ?? 'pipe',
+    ...(opts.interactive ? { interactive: true } : {}),
     ...(project.ctx.signal ? { signal: project.ctx.signal } : {}),
   });
 }

@@ -1,0 +1,121 @@
+import { PassThrough } from 'node:stream';
+import type Docker from 'dockerode';
+import type { ExecResult } from '../../strategies/strategy.js';
+
+export interface ContainerExecOptions {
+  readonly env: Readonly<Record<string, string>>;
+  readonly stdio: 'inherit' | 'pipe';
+  readonly interactive?: boolean;
+  readonly workdir: string;
+  readonly user?: string;
+  readonly signal?: AbortSignal;
+}
+
+const FORWARDED_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+
+/** Splits Docker's multiplexed exec stream into stdout and stderr (docker-modem does the framing). */
+function demux(container: Docker.Container, stream: NodeJS.ReadableStream, out: NodeJS.WritableStream, err: NodeJS.WritableStream): void {
+  const modem = container.modem as { demuxStream(s: NodeJS.ReadableStream, o: NodeJS.WritableStream, e: NodeJS.WritableStream): void };
+  modem.demuxStream(stream, out, err);
+}
+
+/**
+ * Runs argv in a running container (Docker exec), streaming or capturing its output, and
+ * returns its exit status. Signals isolane receives go to the exec'd process: the engine runs on
+ * this host, so its host pid (from the exec's inspection) can be signalled directly.
+ */
+export async function execInContainer(container: Docker.Container, argv: readonly string[], opts: ContainerExecOptions): Promise<ExecResult> {
+  if (opts.interactive) return interactive(container, argv, opts);
+  const exec = await container.exec({
+    Cmd: [...argv],
+    AttachStdout: true,
+    AttachStderr: true,
+    Tty: false,
+    WorkingDir: opts.workdir,
+    Env: Object.entries(opts.env).map(([k, v]) => `${k}=${v}`),
+    ...(opts.user ? { User: opts.user } : {}),
+  });
+  const stream = await exec.start({ hijack: true, stdin: false });
+  const out = new PassThrough();
+  const err = new PassThrough();
+  const chunks = { out: [] as Buffer[], err: [] as Buffer[] };
+  if (opts.stdio === 'inherit') {
+    out.pipe(process.stdout, { end: false });
+    err.pipe(process.stderr, { end: false });
+  } else {
+    out.on('data', (c: Buffer) => chunks.out.push(c));
+    err.on('data', (c: Buffer) => chunks.err.push(c));
+  }
+  demux(container, stream, out, err);
+  const forward = (signal: NodeJS.Signals): void => {
+    void exec.inspect().then((info) => {
+      if (info.Pid) process.kill(info.Pid, signal);
+    });
+  };
+  const handlers = opts.stdio === 'inherit' ? FORWARDED_SIGNALS.map((s) => [s, () => forward(s)] as const) : [];
+  for (const [signal, handler] of handlers) process.on(signal, handler);
+  const onAbort = (): void => forward('SIGTERM');
+  opts.signal?.addEventListener('abort', onAbort);
+  try {
+    await new Promise<void>((resolve, reject) => {
+      stream.on('end', resolve);
+      stream.on('close', resolve);
+      stream.on('error', reject);
+    });
+    const info = await exec.inspect();
+    return {
+      exitCode: info.ExitCode ?? 1,
+      signal: undefined,
+      stdout: Buffer.concat(chunks.out).toString('utf8'),
+      stderr: Buffer.concat(chunks.err).toString('utf8'),
+    };
+  } finally {
+    for (const [signal, handler] of handlers) process.off(signal, handler);
+    opts.signal?.removeEventListener('abort', onAbort);
+    out.unpipe();
+    err.unpipe();
+  }
+}
+
+/** A terminal session in the container: raw stdin in, the terminal's bytes out, resized with ours. */
+async function interactive(container: Docker.Container, argv: readonly string[], opts: ContainerExecOptions): Promise<ExecResult> {
+  const tty = process.stdin.isTTY && process.stdout.isTTY;
+  const exec = await container.exec({
+    Cmd: [...argv],
+    AttachStdin: true,
+    AttachStdout: true,
+    AttachStderr: true,
+    Tty: tty,
+    WorkingDir: opts.workdir,
+    Env: Object.entries({ TERM: process.env.TERM ?? 'xterm', ...opts.env }).map(([k, v]) => `${k}=${v}`),
+  });
+  const stream = await exec.start({ hijack: true, stdin: true, Tty: tty });
+  const resize = (): void => {
+    void exec.resize({ h: process.stdout.rows, w: process.stdout.columns }).catch(() => undefined);
+  };
+  if (tty) {
+    process.stdin.setRawMode(true);
+    stream.pipe(process.stdout, { end: false });
+    resize();
+    process.stdout.on('resize', resize);
+  } else {
+    demux(container, stream, process.stdout, process.stderr);
+  }
+  process.stdin.pipe(stream);
+  try {
+    await new Promise<void>((resolve, reject) => {
+      stream.on('end', resolve);
+      stream.on('close', resolve);
+      stream.on('error', reject);
+    });
+  } finally {
+    process.stdin.unpipe(stream);
+    process.stdin.pause();
+    if (tty) {
+      process.stdin.setRawMode(false);
+      process.stdout.off('resize', resize);
+    }
+  }
+  const info = await exec.inspect();
+  return { exitCode: info.ExitCode ?? 1, signal: undefined, stdout: '', stderr: '' };
+}
