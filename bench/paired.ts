@@ -5,6 +5,10 @@ export interface Side {
   readonly name: string;
   /** One measured operation; `round` lets it pick fresh names. */
   readonly fn: (round: number) => Promise<void>;
+  /** Untimed set-up before each measured call (e.g. make the lane that `fn` removes). */
+  readonly before?: (round: number) => Promise<void>;
+  /** Untimed clean-up after each measured call. */
+  readonly after?: (round: number) => Promise<void>;
 }
 
 export interface PairedResult {
@@ -27,7 +31,13 @@ export async function paired(a: Side, b: Side, opts: { rounds: number; warmup?: 
     const bench = new Bench({ iterations: 1, time: 0, warmup: false, throws: true });
     const order = round % 2 === 0 ? [a, b] : [b, a];
     // async: true stops tinybench from calling fn once more to find out whether it is async.
-    for (const side of order) bench.add(side.name, () => side.fn(round), { async: true });
+    for (const side of order) {
+      bench.add(side.name, () => side.fn(round), {
+        async: true,
+        ...(side.before ? { beforeEach: () => side.before?.(round) } : {}),
+        ...(side.after ? { afterEach: () => side.after?.(round) } : {}),
+      });
+    }
     await bench.run();
     if (round < warmup) continue;
     for (const task of bench.tasks) {

@@ -43,3 +43,44 @@ export function benchMarkdown(rows: readonly BenchRow[]): string {
   );
   return [header, '|---|---|---|---|---|---|---|---|---|---|', ...lines].join('\n');
 }
+
+export interface StrategyRow {
+  readonly label: string;
+  readonly create: PairedResult;
+  readonly destroy: PairedResult;
+  readonly disk: { readonly fsBytes: number; readonly apparentBytes: number; readonly lanes: number };
+}
+
+const mib = (b: number): string => `${(b / 2 ** 20).toFixed(1)} MiB`;
+const verdict = (ratio: number, goal: number): string => `${x(ratio)} ${ratio <= goal ? 'met' : 'MISSED'}`;
+
+/** Per strategy: create and destroy beside the raw equivalent (p50, ratio vs the goal), and disk per lane. */
+export function strategyTableText(rows: readonly StrategyRow[], goal: number): string {
+  const header = ['strategy', 'create p50', 'raw p50', `ratio (<= ${goal}x)`, 'destroy p50', 'raw p50', `ratio (<= ${goal}x)`, 'disk/lane (fs)', 'apparent', 'runs'];
+  const body = rows.map((r) => [
+    r.label,
+    ms(r.create.a.p50),
+    ms(r.create.b.p50),
+    verdict(r.create.ratio.p50, goal),
+    ms(r.destroy.a.p50),
+    ms(r.destroy.b.p50),
+    verdict(r.destroy.ratio.p50, goal),
+    mib(r.disk.fsBytes),
+    mib(r.disk.apparentBytes),
+    String(r.create.a.runs),
+  ]);
+  const raws = rows.map((r) => `  ${r.label}: raw = ${r.create.b.name}`);
+  return [pad([header, ...body]), ...raws].join('\n');
+}
+
+export function strategyTableMarkdown(rows: readonly StrategyRow[], goal: number): string {
+  const lines = rows.map(
+    (r) =>
+      `| ${r.label} | ${ms(r.create.a.p50)} (p95 ${ms(r.create.a.p95)}) | ${ms(r.create.b.p50)} | ${x(r.create.ratio.p50)} | ${ms(r.destroy.a.p50)} | ${ms(r.destroy.b.p50)} | ${x(r.destroy.ratio.p50)} | ${mib(r.disk.fsBytes)} | ${mib(r.disk.apparentBytes)} | ${r.create.b.name} |`,
+  );
+  return [
+    `| strategy | create p50 | raw create p50 | ratio (goal ≤ ${goal}x) | destroy p50 | raw destroy p50 | ratio | disk per lane (filesystem) | apparent size | raw equivalent |`,
+    '|---|---|---|---|---|---|---|---|---|---|',
+    ...lines,
+  ].join('\n');
+}

@@ -4,10 +4,16 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs, promisify } from 'node:util';
 import { cachedRepo, isPresetName, type PresetName } from '../fixtures/generate-repo.js';
-import { benchMarkdown, benchTable, type BenchRow } from './report.js';
+import { createContext } from '../src/context.js';
+import { dockerClient, probeDocker } from '../src/docker/client.js';
+import { benchMarkdown, benchTable, strategyTableMarkdown, strategyTableText, type BenchRow, type StrategyRow } from './report.js';
+import { strategyTable } from './scenarios/strategies.js';
 import { cliCycle, libraryCycle, startup, type LaneCycleEnv } from './scenarios/lane-cycle.js';
 
 const execFileP = promisify(execFile);
+
+/** isolane's overhead over the raw equivalent, per strategy, for create and destroy. */
+const STRATEGY_GOAL = 1.2;
 
 /** `npm run bench [-- --fixture medium --rounds 10 --json out.json --markdown out.md]` */
 async function main(): Promise<void> {
@@ -17,6 +23,7 @@ async function main(): Promise<void> {
       rounds: { type: 'string', default: '10' },
       json: { type: 'string' },
       markdown: { type: 'string' },
+      scenarios: { type: 'string', default: 'cycle,strategies' },
     },
   });
   const preset = values.fixture;
@@ -33,22 +40,42 @@ async function main(): Promise<void> {
   try {
     const env = await prepare(preset, work);
     const e: LaneCycleEnv = { ...env, rounds, onRound: (label, i) => say(`${label}: round ${i}`) };
+    const scenarios = new Set((values.scenarios ?? '').split(','));
     const rows: BenchRow[] = [];
-    const start = await startup(e);
-    rows.push({ scenario: '(a) library up+down', result: await libraryCycle(e), goal: 1.15 });
-    rows.push({
-      scenario: '(b) CLI up+down',
-      result: await cliCycle(e),
-      note: `two CLI processes per round; Node start-up alone (node -e 0) is ${start.b.p50.toFixed(1)} ms p50 each in this run`,
-    });
-    rows.push({ scenario: '(c) start-up', result: start, goal: 1.5 });
+    if (scenarios.has('cycle')) {
+      const start = await startup(e);
+      rows.push({ scenario: '(a) library up+down', result: await libraryCycle(e), goal: 1.15 });
+      rows.push({
+        scenario: '(b) CLI up+down',
+        result: await cliCycle(e),
+        note: `two CLI processes per round; Node start-up alone (node -e 0) is ${start.b.p50.toFixed(1)} ms p50 each in this run`,
+      });
+      rows.push({ scenario: '(c) start-up', result: start, goal: 1.5 });
+    }
+    let strategies: StrategyRow[] = [];
+    let dockerNote = '';
+    if (scenarios.has('strategies')) {
+      const probe = await probeDocker(createContext({ env: process.env }));
+      if (!probe.available) dockerNote = `container strategy not measured: ${probe.reason ?? ''}`;
+      strategies = await strategyTable(e, probe.available ? dockerClient(createContext({ env: process.env })).docker : undefined);
+    }
     say('');
     const host = `${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}, ${(await execFileP('git', ['version'])).stdout.trim()}`;
-    process.stdout.write(`isolane bench: ${preset} fixture, ${rounds} interleaved rounds per scenario (${host})\n\n${benchTable(rows)}\n`);
-    if (values.json) await fsp.writeFile(values.json, `${JSON.stringify({ preset, rounds, host, rows }, null, 2)}\n`);
-    if (values.markdown) await fsp.writeFile(values.markdown, `${benchMarkdown(rows)}\n`);
-    const missed = rows.filter((r) => r.goal !== undefined && r.result.ratio.p50 > r.goal);
-    if (missed.length > 0) process.stdout.write(`\ngoal missed: ${missed.map((r) => r.scenario).join(', ')}\n`);
+    const out: string[] = [`isolane bench: ${preset} fixture, ${rounds} interleaved rounds per scenario (${host})`];
+    if (rows.length > 0) out.push('', benchTable(rows));
+    if (strategies.length > 0) out.push('', 'lane create/destroy per strategy, beside the raw tools:', strategyTableText(strategies, STRATEGY_GOAL));
+    if (dockerNote) out.push(`  ${dockerNote}`);
+    process.stdout.write(`${out.join('\n')}\n`);
+    if (values.json) await fsp.writeFile(values.json, `${JSON.stringify({ preset, rounds, host, rows, strategies, dockerNote }, null, 2)}\n`);
+    if (values.markdown) {
+      const md = [rows.length > 0 ? benchMarkdown(rows) : '', strategies.length > 0 ? strategyTableMarkdown(strategies, STRATEGY_GOAL) : '', dockerNote];
+      await fsp.writeFile(values.markdown, `${md.filter(Boolean).join('\n\n')}\n`);
+    }
+    const missed = [
+      ...rows.filter((r) => r.goal !== undefined && r.result.ratio.p50 > r.goal).map((r) => r.scenario),
+      ...strategies.filter((s) => s.create.ratio.p50 > STRATEGY_GOAL || s.destroy.ratio.p50 > STRATEGY_GOAL).map((s) => s.label),
+    ];
+    if (missed.length > 0) process.stdout.write(`\ngoal missed: ${missed.join(', ')}\n`);
   } finally {
     await fsp.rm(work, { recursive: true, force: true, maxRetries: 3 }).catch((e: unknown) => {
       process.stderr.write(`could not remove ${work}: ${String(e)}\n`);

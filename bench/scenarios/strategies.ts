@@ -1,0 +1,160 @@
+import { promises as fsp } from 'node:fs';
+import path from 'node:path';
+import Docker from 'dockerode';
+import { DEFAULT_IMAGE } from '../../src/config/schema.js';
+import { Isolane } from '../../src/index.js';
+import { paired, type PairedResult } from '../paired.js';
+import { rawGit } from '../raw-git.js';
+
+export interface StrategyBenchEnv {
+  readonly root: string;
+  readonly lanesRoot: string;
+  readonly env: Record<string, string>;
+  readonly rounds: number;
+  readonly onRound?: (label: string, i: number) => void;
+}
+
+/** One strategy as isolane runs it, and the same job done with the raw tools. */
+interface Contender {
+  readonly label: string;
+  readonly strategy: 'worktree' | 'clone' | 'container';
+  readonly yaml: string;
+  readonly raw: { readonly name: string; create(dir: string, i: number): Promise<void>; destroy(dir: string, i: number): Promise<void> };
+}
+
+export interface StrategyResult {
+  readonly label: string;
+  readonly create: PairedResult;
+  readonly destroy: PairedResult;
+  /** Filesystem blocks used per lane (statfs before/after, shared blocks counted once) and apparent bytes. */
+  readonly disk: { readonly fsBytes: number; readonly apparentBytes: number; readonly lanes: number };
+}
+
+async function fsUsed(dir: string): Promise<number> {
+  const s = await fsp.statfs(dir);
+  return (s.blocks - s.bfree) * s.bsize;
+}
+
+async function apparentSize(dir: string): Promise<number> {
+  let total = 0;
+  for (const entry of await fsp.readdir(dir, { withFileTypes: true, recursive: true })) {
+    if (entry.isFile()) total += (await fsp.lstat(path.join(entry.parentPath, entry.name))).size;
+  }
+  return total;
+}
+
+function contenders(e: StrategyBenchEnv, docker: Docker | undefined): Contender[] {
+  const git = (args: string[], cwd = e.root): Promise<void> => rawGit(cwd, args, e.env);
+  const rm = (dir: string): Promise<void> => fsp.rm(dir, { recursive: true, force: true });
+  // The same job as isolane's down of a clone: look for uncommitted work, bring the lane's
+  // commits home, then delete it.
+  const safeRemoveClone = async (dir: string, branch: string): Promise<void> => {
+    await git(['status', '--porcelain'], dir);
+    await git(['fetch', '-q', '--no-tags', dir, `+refs/heads/${branch}:refs/raw-lanes/${branch}`]);
+    await rm(dir);
+    await git(['update-ref', '-d', `refs/raw-lanes/${branch}`]);
+  };
+  const list: Contender[] = [
+    {
+      label: 'worktree',
+      strategy: 'worktree',
+      yaml: 'strategy: worktree\n',
+      raw: {
+        name: 'git worktree add -b / remove + branch -D',
+        create: (dir, i) => git(['worktree', 'add', '-q', '-b', `raw/w${i}`, dir, 'HEAD']),
+        destroy: async (dir, i) => {
+          await git(['worktree', 'remove', dir]);
+          await git(['branch', '-q', '-D', `raw/w${i}`]);
+        },
+      },
+    },
+    {
+      label: 'clone (full)',
+      strategy: 'clone',
+      yaml: 'strategy: clone\n',
+      raw: {
+        name: 'git clone --no-local + checkout -b / status + fetch home + rm -rf',
+        create: async (dir, i) => {
+          await git(['clone', '-q', '--no-local', '--', e.root, dir], path.dirname(dir));
+          await git(['checkout', '-q', '-b', `raw/c${i}`], dir);
+        },
+        destroy: (dir, i) => safeRemoveClone(dir, `raw/c${i}`),
+      },
+    },
+    {
+      label: 'clone (reference)',
+      strategy: 'clone',
+      yaml: 'strategy: clone\nclone:\n  mode: reference\n',
+      raw: {
+        name: 'git clone --reference + checkout -b / status + fetch home + rm -rf',
+        create: async (dir, i) => {
+          await git(['clone', '-q', '--no-local', '--reference', e.root, '--', e.root, dir], path.dirname(dir));
+          await git(['checkout', '-q', '-b', `raw/r${i}`], dir);
+        },
+        destroy: (dir, i) => safeRemoveClone(dir, `raw/r${i}`),
+      },
+    },
+  ];
+  if (docker) {
+    list.push({
+      label: 'container',
+      strategy: 'container',
+      yaml: 'strategy: container\n',
+      raw: {
+        name: 'git clone --reference + dockerode create/start / status + fetch home + remove + rm -rf',
+        create: async (dir, i) => {
+          await git(['clone', '-q', '--no-local', '--reference', e.root, '--', e.root, dir], path.dirname(dir));
+          await git(['checkout', '-q', '-b', `raw/k${i}`], dir);
+          const objects = path.join(e.root, '.git', 'objects');
+          const c = await docker.createContainer({
+            name: `isolane-bench-raw-${i}`,
+            Image: DEFAULT_IMAGE,
+            Cmd: ['sleep', 'infinity'],
+            HostConfig: { Init: true, Binds: [`${dir}:/workspace`, `${objects}:${objects}:ro`] },
+          });
+          await c.start();
+        },
+        destroy: async (dir, i) => {
+          await docker.getContainer(`isolane-bench-raw-${i}`).remove({ force: true, v: true });
+          await safeRemoveClone(dir, `raw/k${i}`);
+        },
+      },
+    });
+  }
+  return list;
+}
+
+/**
+ * Create and destroy latency of a lane for each strategy beside its raw equivalent, interleaved
+ * round by round, and the disk one lane really takes.
+ */
+export async function strategyTable(e: StrategyBenchEnv, docker: Docker | undefined): Promise<StrategyResult[]> {
+  const results: StrategyResult[] = [];
+  const yamlFile = path.join(e.root, 'isolane.yaml');
+  for (const c of contenders(e, docker)) {
+    await fsp.writeFile(yamlFile, c.yaml);
+    const iso = await Isolane.open({ cwd: e.root, env: e.env });
+    const lane = (kind: string, i: number): string => `${kind}-${c.strategy}-${i}`;
+    const rawDir = (kind: string, i: number): string => path.join(e.lanesRoot, `raw-${kind}-${c.strategy}-${i}`);
+    const create = await paired(
+      { name: 'isolane up', fn: async (i) => void (await iso.up(lane('c', i))), after: async (i) => void (await iso.down(lane('c', i), { force: true })) },
+      { name: c.raw.name, fn: (i) => c.raw.create(rawDir('c', i), i), after: (i) => c.raw.destroy(rawDir('c', i), i) },
+      { rounds: e.rounds, onRound: (i) => e.onRound?.(`${c.label} create`, i) },
+    );
+    const destroy = await paired(
+      { name: 'isolane down', before: async (i) => void (await iso.up(lane('d', i))), fn: async (i) => void (await iso.down(lane('d', i), { force: true })) },
+      { name: c.raw.name, before: (i) => c.raw.create(rawDir('d', i), i + 10_000), fn: (i) => c.raw.destroy(rawDir('d', i), i + 10_000) },
+      { rounds: e.rounds, onRound: (i) => e.onRound?.(`${c.label} destroy`, i) },
+    );
+    // Disk: several lanes at once, so one-off effects (a new pack, a journal) are spread out.
+    const lanes = 3;
+    const before = await fsUsed(e.root);
+    for (let i = 0; i < lanes; i++) await iso.up(lane('disk', i));
+    const after = await fsUsed(e.root);
+    const apparent = await apparentSize(iso.project.lanePath(lane('disk', 0)));
+    for (let i = 0; i < lanes; i++) await iso.down(lane('disk', i), { force: true });
+    results.push({ label: c.label, create, destroy, disk: { fsBytes: Math.max(0, (after - before) / lanes), apparentBytes: apparent, lanes } });
+  }
+  await fsp.rm(yamlFile, { force: true });
+  return results;
+}
