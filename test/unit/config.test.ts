@@ -8,7 +8,7 @@ const problems = (text: string): string[] => parseConfigText(text, '/repo/isolan
 
 describe('isolane.yaml', () => {
   it('gives every default for an empty file', () => {
-    expect(parseConfigText('', 'isolane.yaml').config).toEqual({ branchPrefix: 'isolane/', lanes: { root: '../{repo}.lanes' }, strategy: 'worktree', clone: { mode: 'full' } });
+    expect(parseConfigText('', 'isolane.yaml').config).toMatchObject({ branchPrefix: 'isolane/', lanes: { root: '../{repo}.lanes' }, strategy: 'worktree', clone: { mode: 'full' }, container: { image: 'isolane/base:bookworm', network: 'bridge', ports: [], limits: { memory: '2g', cpus: 2, pids: 512 } } });
   });
 
   it('names file, line, column and key path of a wrong type', () => {
@@ -28,7 +28,7 @@ describe('isolane.yaml', () => {
   });
 
   it('rejects unknown strategies and unsafe prefixes', () => {
-    expect(problems('strategy: kube\n')).toEqual(['isolane.yaml:1:1 strategy: expected one of: worktree, clone']);
+    expect(problems('strategy: kube\n')).toEqual(['isolane.yaml:1:1 strategy: expected one of: worktree, clone, container']);
     expect(problems('clone:\n  mode: shallow\n')).toEqual(['isolane.yaml:2:3 clone.mode: expected one of: full, reference, blobless']);
     expect(problems('branchPrefix: "a..b/"\n')[0]).toMatch(/branchPrefix: expected ref-safe/);
     expect(problems('branchPrefix: "--upload-pack=x/"\n')[0]).toMatch(/branchPrefix: expected ref-safe/);
@@ -50,7 +50,7 @@ describe('isolane.yaml', () => {
     const parsed = parseConfigText(text, 'isolane.yaml');
     expect(parsed.problems).toEqual([]);
     expect(parsed.config).toEqual(parseConfigText('', 'isolane.yaml').config);
-    for (const key of ['base', 'branchPrefix', 'lanes', 'root', 'strategy', 'clone', 'mode']) expect(text).toMatch(new RegExp(`^\\s*#? ?${key}:`, 'm'));
+    for (const key of ['base', 'branchPrefix', 'lanes', 'root', 'strategy', 'clone', 'mode', 'container', 'image', 'network', 'ports', 'limits', 'memory', 'cpus', 'pids']) expect(text).toMatch(new RegExp(`^\\s*#? ?${key}:`, 'm'));
   });
 });
 
