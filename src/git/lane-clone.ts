@@ -59,9 +59,11 @@ export async function collectLaneCommits(
     await fetchLane(ctx, { mainRoot: where.repo.root, stateDir: where.stateDir, laneGitDir: gitDir }, lane.lane, lane.branch);
   }
   const ns = laneRefNamespace(lane.lane);
-  const [head, checkout] = await resolveRevisions(ctx, where.repo.root, [headsRef(lane.branch), `${ns}/HEAD`]);
-  const others = (await runGit(ctx, where.repo.root, ['for-each-ref', '--format=%(objectname)', `${ns}/heads/`])).stdout.split('\n').filter(Boolean);
-  return { headOid: head?.oid, checkoutOid: checkout?.oid, otherTips: others };
+  const branchRef = headsRef(lane.branch);
+  const out = (await runGit(ctx, where.repo.root, ['for-each-ref', '--format=%(objectname) %(refname)', branchRef, `${ns}/`])).stdout;
+  const refs = new Map(out.split('\n').filter(Boolean).map((line) => [line.slice(line.indexOf(' ') + 1), line.slice(0, line.indexOf(' '))] as const));
+  const others = [...refs].filter(([name]) => name.startsWith(`${ns}/heads/`)).map(([, oid]) => oid);
+  return { headOid: refs.get(branchRef), checkoutOid: refs.get(`${ns}/HEAD`), otherTips: others };
 }
 
 /** Deletes the refs a clone lane's commits were fetched to (`refs/isolane/lanes/<lane>/`). */
