@@ -79,7 +79,14 @@ export function containerStrategy(project: Project): Strategy {
       await container.start();
       return container;
     } catch (e) {
-      throw dockerError(`could not start the container of lane ${lane.lane} from image ${settings.image}`, e, 'build the default image with `isolane image build`, or set container.image in isolane.yaml');
+      const status = (e as { statusCode?: number }).statusCode;
+      const hint =
+        status === 404
+          ? `the image ${settings.image} is not here: build the default one with \`isolane image build\`, or set container.image in isolane.yaml`
+          : status === 409
+            ? `a container named ${containerName(lane.lane)} already exists and isolane did not make it for this lane: remove or rename it`
+            : 'see the Docker engine message above';
+      throw dockerError(`could not start the container of lane ${lane.lane} from image ${settings.image}`, e, hint);
     }
   };
 

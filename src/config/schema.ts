@@ -90,6 +90,10 @@ export const configSchema = z
           .default({ memory: '2g', cpus: 2, pids: 512 })
           .meta({ description: 'Resource limits of each container lane.' }),
       })
+      .refine((c) => c.network !== 'none' || c.ports.length === 0, {
+        message: 'needs a network: with network: none nothing can be published',
+        path: ['ports'],
+      })
       .default({ image: DEFAULT_IMAGE, network: 'bridge', ports: [], limits: { memory: '2g', cpus: 2, pids: 512 } })
       .meta({ description: 'Settings of the container strategy. Containers always run hardened: all capabilities dropped, no-new-privileges, a non-root user, no Docker socket.' }),
   })

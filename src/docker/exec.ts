@@ -26,8 +26,12 @@ function demux(container: Docker.Container, stream: NodeJS.ReadableStream, out: 
  */
 export async function execInContainer(container: Docker.Container, argv: readonly string[], opts: ContainerExecOptions): Promise<ExecResult> {
   if (opts.interactive) return interactive(container, argv, opts);
+  // Piped input (`echo x | isolane run lane -- cat`) reaches the command; a terminal does not
+  // (that is `isolane shell`), so a command never waits on a keyboard nobody watches.
+  const feedStdin = opts.stdio === 'inherit' && !process.stdin.isTTY;
   const exec = await container.exec({
     Cmd: [...argv],
+    AttachStdin: feedStdin,
     AttachStdout: true,
     AttachStderr: true,
     Tty: false,
@@ -35,10 +39,18 @@ export async function execInContainer(container: Docker.Container, argv: readonl
     Env: Object.entries(opts.env).map(([k, v]) => `${k}=${v}`),
     ...(opts.user ? { User: opts.user } : {}),
   });
-  const stream = await exec.start({ hijack: true, stdin: false });
+  const stream = (await exec.start({ hijack: true, stdin: feedStdin })) as NodeJS.ReadWriteStream;
+  if (feedStdin) process.stdin.pipe(stream);
   const out = new PassThrough();
   const err = new PassThrough();
   const chunks = { out: [] as Buffer[], err: [] as Buffer[] };
+  // The runtime's own complaint (command not found) arrives in the stream: keep a short tail.
+  let tail = '';
+  const keepTail = (c: Buffer): void => {
+    tail = (tail + c.toString('utf8')).slice(-2048);
+  };
+  out.on('data', keepTail);
+  err.on('data', keepTail);
   if (opts.stdio === 'inherit') {
     out.pipe(process.stdout, { end: false });
     err.pipe(process.stderr, { end: false });
@@ -63,13 +75,19 @@ export async function execInContainer(container: Docker.Container, argv: readonl
       stream.on('error', reject);
     });
     const info = await exec.inspect();
+    // The runtime reports a missing command as 126; the shell convention (and isolane run) is 127.
+    const notFound = info.ExitCode === 126 && /executable file not found|no such file or directory/i.test(tail);
     return {
-      exitCode: info.ExitCode ?? 1,
+      exitCode: notFound ? 127 : (info.ExitCode ?? 1),
       signal: undefined,
       stdout: Buffer.concat(chunks.out).toString('utf8'),
       stderr: Buffer.concat(chunks.err).toString('utf8'),
     };
   } finally {
+    if (feedStdin) {
+      process.stdin.unpipe(stream);
+      process.stdin.pause();
+    }
     for (const [signal, handler] of handlers) process.off(signal, handler);
     opts.signal?.removeEventListener('abort', onAbort);
     out.unpipe();

@@ -63,8 +63,12 @@ export async function list(project: Project): Promise<LaneSummary[]> {
     summaries.push({ lane: c.lane, status: 'corrupt', strategy: '?', branch: undefined, path: c.file, base: undefined, createdAt: undefined, ...unknownCounts, note: c.problem });
   }
   const recorded = new Set(records.map((r) => r.path));
-  for (const f of existing) {
-    if (recorded.has(f.path)) continue;
+  const candidates = existing.filter((f) => !recorded.has(f.path));
+  // Still there now, with no record and nobody at work on it: a lane removed between the two
+  // listings above is not an orphan.
+  const confirmed = candidates.length === 0 ? new Set<string>() : new Set((await findExisting(project)).map((f) => f.path));
+  for (const f of candidates) {
+    if (!confirmed.has(f.path)) continue;
     if (f.lane && !(await isSettledWithoutRecord(project, f.lane))) continue;
     summaries.push({
       lane: f.lane ?? f.path,

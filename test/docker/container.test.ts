@@ -1,0 +1,529 @@
+/**
+ * The container strategy against a real Docker engine: what the container is (name, labels,
+ * hardening, limits, network, ports), what runs in it, what it can and cannot write, how its
+ * commits come home, and that `down` and crash recovery remove exactly what isolane made.
+ * Facts are read from the engine (dockerode), the host filesystem and git, never through isolane.
+ */
+import { randomBytes } from 'node:crypto';
+import { promises as fsp } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import Docker from 'dockerode';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { DEFAULT_IMAGE } from '../../src/config/schema.js';
+import { Isolane } from '../../src/index.js';
+import { expectNoLane, journalFiles, killCli, killGroup, ls, readRecord, repoSnapshot, spawnCli, waitGroupGone, type Spawned } from '../helpers/crash.js';
+import { dockerAvailable } from '../helpers/docker.js';
+import { exists, makeRepo, type CliResult, type TestRepo } from '../helpers/repo.js';
+
+const engine = await dockerAvailable('container.test.ts');
+const docker = new Docker({ socketPath: '/var/run/docker.sock' });
+
+const LABEL_REPO = 'isolane.repo';
+const LABEL_LANE = 'isolane.lane';
+const GIB = 2 ** 30;
+
+let repo: TestRepo;
+/** This repository's id, as isolane labels its containers. */
+let repoId: string;
+/** Lanes a test may have made: removed with `down --force` after it. */
+const lanes = new Set<string>();
+/** CLI processes a test started: their groups are killed after it. */
+const spawned: Spawned[] = [];
+/** Containers a test made itself (not labelled for this repository): removed after it. */
+const foreign: string[] = [];
+
+async function writeConfig(yaml: string): Promise<void> {
+  await fsp.writeFile(path.join(repo.root, 'isolane.yaml'), yaml);
+}
+
+function cli(args: readonly string[], env?: Record<string, string>): Promise<CliResult> {
+  return repo.cli(args, env ? { env } : {});
+}
+
+async function upContainer(lane: string): Promise<string> {
+  lanes.add(lane);
+  const r = await cli(['up', lane, '--strategy', 'container']);
+  expect(r.code, `isolane up ${lane} --strategy container\n${r.stderr}`).toBe(0);
+  const lanePath = path.join(repo.lanesRoot, lane);
+  expect(r.stdout.trim()).toBe(lanePath);
+  return lanePath;
+}
+
+/** `isolane run <lane> -- sh -c <script>`. */
+function sh(lane: string, script: string, env?: Record<string, string>): Promise<CliResult> {
+  return cli(['run', lane, '--', 'sh', '-c', script], env);
+}
+
+async function shOk(lane: string, script: string): Promise<string> {
+  const r = await sh(lane, script);
+  expect(r.code, `in lane ${lane}: ${script}\n${r.stderr}`).toBe(0);
+  return r.stdout;
+}
+
+const containerName = (lane: string): string => `isolane-${repoId}-${lane}`;
+
+/** Every container (running or not) labelled for this repository, and for `lane` when given. */
+function labelled(lane?: string): Promise<Docker.ContainerInfo[]> {
+  return docker.listContainers({ all: true, filters: { label: [`${LABEL_REPO}=${repoId}`, ...(lane ? [`${LABEL_LANE}=${lane}`] : [])] } });
+}
+
+async function inspectByName(name: string): Promise<Docker.ContainerInspectInfo | undefined> {
+  return docker
+    .getContainer(name)
+    .inspect()
+    .catch((e: { statusCode?: number }) => {
+      if (e.statusCode === 404) return undefined;
+      throw e;
+    });
+}
+
+async function inspectLane(lane: string): Promise<Docker.ContainerInspectInfo> {
+  const info = await inspectByName(containerName(lane));
+  expect(info, `container ${containerName(lane)}`).toBeDefined();
+  return info!;
+}
+
+/** A container isolane did not make, from the same image, left running. */
+async function makeForeign(name: string, labels: Record<string, string> = {}): Promise<Docker.Container> {
+  foreign.push(name);
+  const c = await docker.createContainer({ name, Image: DEFAULT_IMAGE, Cmd: ['sleep', 'infinity'], Labels: labels, HostConfig: { Init: true } });
+  await c.start();
+  return c;
+}
+
+/** Connects to host:port; says 'connect' or why not. */
+function tryConnect(host: string, port: number): Promise<string> {
+  return new Promise((resolve) => {
+    const s = net.connect({ host, port });
+    s.setTimeout(2_000);
+    s.on('connect', () => {
+      s.destroy();
+      resolve('connect');
+    });
+    s.on('error', (e: NodeJS.ErrnoException) => resolve(e.code ?? e.message));
+    s.on('timeout', () => {
+      s.destroy();
+      resolve('timeout');
+    });
+  });
+}
+
+beforeEach(async () => {
+  if (!engine) return;
+  repo = await makeRepo();
+  repoId = (await Isolane.open({ cwd: repo.root, env: repo.env })).project.repo.id;
+});
+
+afterEach(async () => {
+  if (!engine) return;
+  for (const p of spawned.splice(0)) {
+    killGroup(p.pid);
+    await p.closed.catch(() => undefined);
+  }
+  for (const lane of lanes) await cli(['down', lane, '--force']);
+  lanes.clear();
+  // Safety sweep: whatever is still labelled for this repository, and only that.
+  for (const info of await labelled()) await docker.getContainer(info.Id).remove({ force: true, v: true }).catch(() => undefined);
+  for (const name of foreign.splice(0)) await docker.getContainer(name).remove({ force: true, v: true }).catch(() => undefined);
+  await repo.cleanup();
+});
+
+describe.skipIf(!engine)('container strategy', () => {
+  describe('the container', () => {
+    it('up --strategy container makes a labelled, running, hardened container with the default limits', async () => {
+      const lanePath = await upContainer('a');
+      const info = await inspectLane('a');
+      expect(info.Name).toBe(`/isolane-${repoId}-a`);
+      expect(info.Config.Labels).toMatchObject({ [LABEL_REPO]: repoId, [LABEL_LANE]: 'a' });
+      expect(info.State.Running).toBe(true);
+      expect((await labelled('a')).map((c) => c.Id)).toEqual([info.Id]);
+
+      const host = info.HostConfig;
+      expect(host.CapDrop).toEqual(['ALL']);
+      expect(host.CapAdd ?? []).toEqual([]);
+      expect(host.Privileged).toBe(false);
+      const securityOpt = (host as { SecurityOpt?: string[] | null }).SecurityOpt ?? [];
+      expect(securityOpt.some((o) => /^no-new-privileges(?::true|=true)?$/.test(o)), JSON.stringify(securityOpt)).toBe(true);
+      expect(host.PidsLimit).toBe(512);
+      expect(host.Memory).toBe(2 * GIB);
+      expect(host.NanoCpus).toBe(2e9);
+      expect(host.NetworkMode).toBe('bridge');
+
+      // Not root, by number or by name.
+      const user = info.Config.User;
+      expect(user).toMatch(/^\d+(:\d+)?$/);
+      const uid = Number(user.split(':')[0]);
+      expect(uid).not.toBe(0);
+
+      // Exactly two mounts: the lane's checkout, and the main object store read-only. No Docker socket.
+      const objects = path.join(repo.root, '.git', 'objects');
+      const mounts = info.Mounts.map((m) => ({ source: m.Source, destination: m.Destination, rw: m.RW })).sort((x, y) => x.destination.localeCompare(y.destination));
+      expect(mounts).toEqual(
+        [
+          { source: objects, destination: objects, rw: false },
+          { source: lanePath, destination: '/workspace', rw: true },
+        ].sort((x, y) => x.destination.localeCompare(y.destination)),
+      );
+      expect(JSON.stringify([host.Binds, info.Mounts])).not.toContain('docker.sock');
+
+      // And as the process inside sees it.
+      const inside = await shOk('a', 'id -u; grep -E "^(CapEff|CapPrm|NoNewPrivs):" /proc/self/status; if [ -e /var/run/docker.sock ] || [ -e /run/docker.sock ]; then echo socket-present; else echo no-socket; fi');
+      const lines = inside.trim().split('\n');
+      expect(lines[0]).toBe(String(uid));
+      expect(inside).toMatch(/^CapEff:\s+0+$/m);
+      expect(inside).toMatch(/^CapPrm:\s+0+$/m);
+      expect(inside).toMatch(/^NoNewPrivs:\s+1$/m);
+      expect(lines.at(-1)).toBe('no-socket');
+    });
+
+    it('takes limits and network: none from isolane.yaml (no interface but lo), and publishes ports on 127.0.0.1 only', async () => {
+      await writeConfig('strategy: container\ncontainer:\n  network: none\n  limits:\n    memory: 256m\n    cpus: 0.5\n    pids: 64\n');
+      await upContainer('n');
+      const n = (await inspectLane('n')).HostConfig;
+      expect({ memory: n.Memory, cpus: n.NanoCpus, pids: n.PidsLimit, network: n.NetworkMode }).toEqual({ memory: 256 * 2 ** 20, cpus: 5e8, pids: 64, network: 'none' });
+      const dev = await shOk('n', 'cat /proc/net/dev');
+      const interfaces = dev
+        .split('\n')
+        .slice(2)
+        .map((l) => l.split(':')[0]!.trim())
+        .filter(Boolean);
+      expect(interfaces).toEqual(['lo']);
+
+      await writeConfig('strategy: container\ncontainer:\n  ports: [3000]\n');
+      await upContainer('p');
+      const p = await inspectLane('p');
+      expect(p.HostConfig.NetworkMode).toBe('bridge');
+      expect(p.HostConfig.PortBindings).toEqual({ '3000/tcp': [{ HostIp: '127.0.0.1', HostPort: '' }] });
+      const published = p.NetworkSettings.Ports['3000/tcp'] ?? [];
+      expect(published.length).toBeGreaterThan(0);
+      for (const b of published) expect(b.HostIp).toBe('127.0.0.1');
+      expect(Object.keys(p.NetworkSettings.Ports)).toEqual(['3000/tcp']);
+      // Reachable on loopback (the engine's proxy answers), on no other address of this host.
+      const port = Number(published[0]!.HostPort);
+      expect(await tryConnect('127.0.0.1', port)).toBe('connect');
+      const others = Object.values(os.networkInterfaces())
+        .flat()
+        .filter((a): a is os.NetworkInterfaceInfo => a !== undefined && !a.internal && a.family === 'IPv4')
+        .map((a) => a.address);
+      for (const address of others) expect(`${address}:${port} ${await tryConnect(address, port)}`).not.toBe(`${address}:${port} connect`);
+    });
+  });
+
+  describe('isolane run', () => {
+    it('runs in /workspace as the container user, with the lane variables, passing the exit code through', async () => {
+      await upContainer('a');
+      const uid = (await inspectLane('a')).Config.User.split(':')[0]!;
+      const r = await sh('a', 'pwd; id -u; echo "lane=$ISOLANE_LANE branch=$ISOLANE_BRANCH path=$ISOLANE_PATH host=${ISOLANE_TEST_HOST_ONLY:-unset}"; echo to-stderr >&2; exit 7', {
+        ISOLANE_TEST_HOST_ONLY: 'leaked',
+      });
+      expect(r.code).toBe(7);
+      expect(r.stdout).toBe(`/workspace\n${uid}\nlane=a branch=isolane/a path=/workspace host=unset\n`);
+      expect(r.stderr).toBe('to-stderr\n');
+      expect((await cli(['run', 'a', '--', 'true'])).code).toBe(0);
+      expect((await cli(['run', 'a', '--', 'false'])).code).toBe(1);
+    });
+
+    it('streams output while the command still runs', async () => {
+      await upContainer('a');
+      const p = spawnCli(repo, ['run', 'a', '--', 'sh', '-c', 'echo early >&2; sleep 30; echo late >&2']);
+      spawned.push(p);
+      await p.waitForStderr(/^early$/m);
+      expect(p.exited()).toBeUndefined();
+      expect(p.stderr()).not.toContain('late');
+      await killCli(p);
+    });
+  });
+
+  describe('git in the container', () => {
+    it('status and commit work, with the host repository identity; files appear on the host owned by the container user', async () => {
+      await repo.git(['config', 'user.name', 'Lane Author']);
+      await repo.git(['config', 'user.email', 'lane@isolane.invalid']);
+      const lanePath = await upContainer('a');
+      const uid = Number((await inspectLane('a')).Config.User.split(':')[0]);
+
+      expect(await shOk('a', 'git status')).toContain('On branch isolane/a');
+      await shOk('a', 'echo made-inside > inside.txt && mkdir -p sub && echo deeper > sub/deep.txt');
+      expect(await shOk('a', 'git status --porcelain')).toBe('?? inside.txt\n?? sub/\n');
+
+      // On the host: the same files, owned by the container's (non-root) user.
+      expect(await fsp.readFile(path.join(lanePath, 'inside.txt'), 'utf8')).toBe('made-inside\n');
+      for (const f of ['inside.txt', 'sub', 'sub/deep.txt']) {
+        const st = await fsp.stat(path.join(lanePath, f));
+        expect(st.uid, f).toBe(uid);
+        expect(st.uid, f).not.toBe(0);
+      }
+      if (process.getuid && process.getuid() !== 0) expect(uid).toBe(process.getuid());
+
+      await shOk('a', 'git add -A && git commit -q -m "made in a container"');
+      expect((await shOk('a', 'git log -1 --format="%an <%ae>|%cn <%ce>|%s"')).trim()).toBe('Lane Author <lane@isolane.invalid>|Lane Author <lane@isolane.invalid>|made in a container');
+      expect(await shOk('a', 'git status --porcelain')).toBe('');
+    });
+  });
+
+  describe("the main repository's .git from inside", () => {
+    it('cannot be written: hooks, config, objects (read-only)', async () => {
+      await upContainer('a');
+      const git = path.join(repo.root, '.git');
+      const configBefore = await fsp.readFile(path.join(git, 'config'), 'utf8');
+      const objectsBefore = (await fsp.readdir(path.join(git, 'objects'))).sort();
+      const attempts = {
+        hook: `mkdir -p ${git}/hooks 2>/dev/null; echo '#!/bin/sh' > ${git}/hooks/post-checkout && chmod +x ${git}/hooks/post-checkout`,
+        touchHook: `touch ${git}/hooks/x`,
+        gitConfig: `git -C ${repo.root} config x.y z`,
+        gitDirConfig: `git --git-dir=${git} config x.y z`,
+        writeConfig: `printf '[core]\\n\\tfsmonitor = touch /tmp/pwned\\n' >> ${git}/config`,
+        object: `touch ${git}/objects/planted`,
+        objectDir: `mkdir ${git}/objects/zz`,
+        pack: `touch ${git}/objects/pack/planted.pack`,
+        info: `echo /tmp > ${git}/objects/info/alternates`,
+      };
+      for (const [what, script] of Object.entries(attempts)) {
+        const r = await sh('a', script);
+        expect(r.code, `${what} must fail: ${script}\n${r.stdout}${r.stderr}`).not.toBe(0);
+      }
+      // The object store is mounted read-only (not merely unwritable for this user).
+      const mountinfo = await shOk('a', 'cat /proc/self/mountinfo');
+      const objectsMount = mountinfo.split('\n').find((l) => l.split(' ')[4] === path.join(git, 'objects'));
+      expect(objectsMount, mountinfo).toBeDefined();
+      expect(objectsMount!.split(' ')[5]!.split(',')).toContain('ro');
+
+      // Nothing of it on the host.
+      expect(await exists(path.join(git, 'hooks', 'x'))).toBe(false);
+      expect(await exists(path.join(git, 'hooks', 'post-checkout'))).toBe(false);
+      expect(await fsp.readFile(path.join(git, 'config'), 'utf8')).toBe(configBefore);
+      expect(await repo.git(['config', '--get', 'x.y']).catch(() => 'unset')).toBe('unset');
+      expect((await fsp.readdir(path.join(git, 'objects'))).sort()).toEqual(objectsBefore);
+      expect(await exists(path.join(git, 'objects', 'pack', 'planted.pack'))).toBe(false);
+      expect(await exists(path.join(git, 'objects', 'info', 'alternates'))).toBe(false);
+    });
+
+    it("the lane's own hooks and config, set from inside, never run on the host (ls, down)", async () => {
+      await upContainer('a');
+      const marker = path.join(repo.dir, 'pwned');
+      await shOk(
+        'a',
+        [
+          'echo w > w.txt && git add w.txt && git commit -q -m w',
+          ...['pre-upload-pack', 'post-checkout', 'reference-transaction', 'fsmonitor-watchman'].map((h) => `printf '#!/bin/sh\\ntouch ${marker}\\n' > .git/hooks/${h} && chmod +x .git/hooks/${h}`),
+          `git config uploadpack.packObjectsHook 'touch ${marker}'`,
+          `git config core.alternateRefsCommand 'touch ${marker}'`,
+        ].join(' && '),
+      );
+      expect((await ls(repo)).find((l) => l.lane === 'a')?.status).toBe('ready');
+      const down = await cli(['down', 'a', '--keep-branch']);
+      expect(down.code, down.stderr).toBe(0);
+      expect(await exists(marker)).toBe(false);
+    });
+  });
+
+  describe('down', () => {
+    it('refuses (exit 3) while work is uncommitted or unmerged; --keep-branch brings the commit home and removes container, volumes and directory', async () => {
+      const lanePath = await upContainer('a');
+      const before = await inspectLane('a');
+      const volumes = before.Mounts.filter((m) => m.Type === 'volume').map((m) => m.Name!);
+
+      await shOk('a', 'echo wip > wip.txt');
+      const dirty = await cli(['down', 'a']);
+      expect(dirty.code).toBe(3);
+      expect(dirty.stderr).toContain('wip.txt');
+
+      await shOk('a', 'git add wip.txt && git commit -q -m "container work"');
+      const oid = (await shOk('a', 'git rev-parse HEAD')).trim();
+      const refused = await cli(['down', 'a']);
+      expect(refused.code, refused.stderr).toBe(3);
+      expect(refused.stderr).toContain('container work');
+      // Refusing changed nothing.
+      expect((await inspectLane('a')).State.Running).toBe(true);
+      expect(await exists(path.join(lanePath, 'wip.txt'))).toBe(true);
+      expect((await readRecord(repo, 'a'))?.state).toBe('ready');
+
+      const kept = await cli(['down', 'a', '--keep-branch']);
+      expect(kept.code, kept.stderr).toBe(0);
+      expect((await repo.git(['rev-parse', '--verify', 'refs/heads/isolane/a'])).trim()).toBe(oid);
+      expect((await repo.git(['log', '-1', '--format=%s', oid])).trim()).toBe('container work');
+      expect(await repo.git(['show', `${oid}:wip.txt`])).toBe('wip\n');
+      expect(await repo.git(['for-each-ref', 'refs/isolane/'])).toBe('');
+
+      expect(await labelled('a')).toEqual([]);
+      expect(await inspectByName(containerName('a'))).toBeUndefined();
+      expect((await docker.listVolumes({ filters: { label: [`${LABEL_LANE}=a`] } })).Volumes ?? []).toEqual([]);
+      const allVolumes = ((await docker.listVolumes()).Volumes ?? []).map((v) => v.Name);
+      for (const v of volumes) expect(allVolumes).not.toContain(v);
+      expect(await exists(lanePath)).toBe(false);
+      expect(await readRecord(repo, 'a')).toBeUndefined();
+    });
+
+    it('a lane without work goes with a plain down: container, directory and branch', async () => {
+      const lanePath = await upContainer('a');
+      const r = await cli(['down', 'a']);
+      expect(r.code, r.stderr).toBe(0);
+      expect(await labelled('a')).toEqual([]);
+      await expectNoLane(repo, 'a');
+      expect(await exists(lanePath)).toBe(false);
+    });
+
+    it('removes only what it labelled: similarly named or labelled containers survive', async () => {
+      const other = `${randomBytes(4).toString('hex')}`;
+      const similar = await makeForeign(`isolane-${repoId}-a-other`);
+      const otherRepo = await makeForeign(`isolane-test-${other}-a`, { [LABEL_LANE]: 'a', [LABEL_REPO]: `not-${repoId}` });
+      const laneOnly = await makeForeign(`isolane-test-${other}-lane-only`, { [LABEL_LANE]: 'a' });
+      await upContainer('a');
+      const r = await cli(['down', 'a']);
+      expect(r.code, r.stderr).toBe(0);
+      expect(await inspectByName(containerName('a'))).toBeUndefined();
+      for (const c of [similar, otherRepo, laneOnly]) {
+        const info = await c.inspect();
+        expect(info.State.Running, info.Name).toBe(true);
+      }
+    });
+
+    it('up refuses a container of that name it did not make, leaving it and nothing else behind', async () => {
+      const squatter = await makeForeign(containerName('a'));
+      // The lanes root itself is shared by every lane and may stay; nothing of lane a may.
+      const withoutRoot = async (): Promise<Record<string, unknown>> => {
+        const snapshot = await repoSnapshot(repo);
+        delete snapshot.lanesRoot;
+        return snapshot;
+      };
+      const before = await withoutRoot();
+      lanes.add('a');
+      const r = await cli(['up', 'a', '--strategy', 'container']);
+      expect(r.code).not.toBe(0);
+      expect(r.stderr).toContain(containerName('a'));
+      expect(await withoutRoot()).toEqual(before);
+      expect(await exists(path.join(repo.lanesRoot, 'a'))).toBe(false);
+      expect((await squatter.inspect()).State.Running).toBe(true);
+      expect(await labelled()).toEqual([]);
+    });
+  });
+
+  describe('SIGKILL during up --strategy container', () => {
+    const args = (lane: string): string[] => ['up', lane, '--strategy', 'container'];
+
+    function start(lane: string, checkpoint?: string): Spawned {
+      lanes.add(lane);
+      const p = spawnCli(repo, args(lane), checkpoint ? { ISOLANE_TEST_CHECKPOINT: checkpoint } : {});
+      spawned.push(p);
+      return p;
+    }
+
+    /** After a kill: the lane can be made (or is already whole), then removed, leaving nothing. */
+    async function upThenDown(lane: string, what: string): Promise<void> {
+      if ((await readRecord(repo, lane))?.state === 'ready') {
+        const again = await cli(args(lane));
+        expect(again.code, `${what}: second up of a finished lane`).not.toBe(0);
+        expect(again.stderr).toContain('already exists');
+      } else {
+        const up = await cli(args(lane));
+        expect(up.code, `${what}: up after the kill\n${up.stderr}`).toBe(0);
+      }
+      const info = await inspectLane(lane);
+      expect(info.State.Running, what).toBe(true);
+      expect((await labelled(lane)).length, `${what}: one container`).toBe(1);
+      expect((await shOk(lane, 'git status --porcelain; cat README.md')).trim()).toBe('# fixture');
+      const down = await cli(['down', lane]);
+      expect(down.code, `${what}: down\n${down.stderr}`).toBe(0);
+      await expectNoLane(repo, lane);
+      expect(await labelled(lane), what).toEqual([]);
+    }
+
+    for (const checkpoint of ['up:journaled', 'up:created'] as const) {
+      it(`at ${checkpoint}: the lane shows as interrupted; up then down succeed, and a down right away removes it all`, async () => {
+        const p = start('crashy', checkpoint);
+        await p.waitForStderr(new RegExp(`^checkpoint ${checkpoint}$`, 'm'));
+        expect((await labelled('crashy')).length).toBe(checkpoint === 'up:created' ? 1 : 0);
+        await killCli(p);
+        await waitGroupGone(p.pid);
+        expect((await ls(repo)).find((l) => l.lane === 'crashy')?.status).toBe('interrupted');
+        await upThenDown('crashy', checkpoint);
+
+        const q = start('crashy2', checkpoint);
+        await q.waitForStderr(new RegExp(`^checkpoint ${checkpoint}$`, 'm'));
+        await killCli(q);
+        await waitGroupGone(q.pid);
+        const down = await cli(['down', 'crashy2', '--json']);
+        expect(down.code, down.stderr).toBe(0);
+        expect(JSON.parse(down.stdout)).toMatchObject({ lane: 'crashy2', wasHalfMade: true });
+        await expectNoLane(repo, 'crashy2');
+        expect(await labelled()).toEqual([]);
+        expect((await journalFiles(repo)).filter((f) => f.startsWith('crashy'))).toEqual([]);
+      });
+    }
+
+    it('the moment the clone or the container shows up: up then down succeed, and no labelled container remains', async ({ annotate }) => {
+      const seen: string[] = [];
+      const steps: Array<readonly [string, (lanePath: string) => Promise<boolean>]> = [
+        ['lane directory made', (p) => exists(p)],
+        ['file checked out', (p) => exists(path.join(p, 'README.md'))],
+      ];
+      for (const [i, [label, check]] of steps.entries()) {
+        const lane = `step-${i}`;
+        const lanePath = path.join(repo.lanesRoot, lane);
+        const p = start(lane);
+        // Polled between event-loop turns; the kill lands right after the step shows.
+        let hit = false;
+        const poll = async (): Promise<void> => {
+          while (!hit && !p.exited()) {
+            if (await check(lanePath)) hit = true;
+          }
+        };
+        await poll();
+        const ended = await killCli(p);
+        await waitGroupGone(p.pid);
+        const what = `${label}: ${ended.signal === 'SIGKILL' ? 'killed' : `had exited ${ended.code}`}; record=${(await readRecord(repo, lane))?.state ?? '-'} containers=${(await labelled(lane)).length}`;
+        seen.push(what);
+        await upThenDown(lane, what);
+      }
+      {
+        const lane = 'step-container';
+        const p = start(lane);
+        let found = false;
+        while (!found && !p.exited()) found = (await labelled(lane)).length > 0;
+        const ended = await killCli(p);
+        await waitGroupGone(p.pid);
+        const state = (await labelled(lane))[0]?.State ?? '-';
+        const what = `container listed: ${ended.signal === 'SIGKILL' ? 'killed' : `had exited ${ended.code}`}; record=${(await readRecord(repo, lane))?.state ?? '-'} container=${state}`;
+        seen.push(what);
+        await upThenDown(lane, what);
+      }
+      expect(await labelled()).toEqual([]);
+      expect(await ls(repo)).toEqual([]);
+      await annotate(seen.join('\n'));
+    });
+  });
+
+  describe('no engine', () => {
+    const cases = [
+      { name: 'a unix socket that does not exist', host: () => `unix:///tmp/isolane-no-engine-${randomBytes(4).toString('hex')}.sock`, shows: (h: string) => h.slice('unix://'.length) },
+      { name: 'a tcp address nobody listens on', host: () => 'tcp://127.0.0.1:1', shows: (h: string) => h },
+    ];
+    for (const c of cases) {
+      it(`DOCKER_HOST at ${c.name}: up fails before making anything, naming what it tried and how to fix it`, async () => {
+        const host = c.host();
+        const before = await repoSnapshot(repo);
+        for (const [how, run] of [
+          ['--strategy container', () => cli(['up', 'x', '--strategy', 'container'], { DOCKER_HOST: host })],
+          [
+            'strategy: container in isolane.yaml',
+            async () => {
+              await writeConfig('strategy: container\n');
+              return cli(['up', 'x'], { DOCKER_HOST: host });
+            },
+          ],
+        ] as const) {
+          const r = await run();
+          expect(r.code, `${how}: ${r.stderr}`).not.toBe(0);
+          expect(r.stderr, how).toContain(c.shows(host));
+          expect(r.stderr, how).toContain('DOCKER_HOST');
+          expect(r.stderr, how).toMatch(/start dockerd|set DOCKER_HOST/i);
+          expect(await repoSnapshot(repo), how).toEqual(before);
+          expect(await exists(path.join(repo.lanesRoot, 'x')), how).toBe(false);
+          expect(await journalFiles(repo), how).toEqual([]);
+        }
+        expect(await labelled()).toEqual([]);
+      });
+    }
+  });
+});
