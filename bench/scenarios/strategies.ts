@@ -1,6 +1,6 @@
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
-import Docker from 'dockerode';
+import type Docker from 'dockerode';
 import { DEFAULT_IMAGE } from '../../src/config/schema.js';
 import { Isolane } from '../../src/index.js';
 import { paired, type PairedResult } from '../paired.js';
