@@ -8,7 +8,8 @@ import { createContext } from '../src/context.js';
 import { dockerClient, probeDocker } from '../src/docker/client.js';
 import { benchMarkdown, benchTable, strategyTableMarkdown, strategyTableText, type BenchRow, type StrategyRow } from './report.js';
 import { strategyTable } from './scenarios/strategies.js';
-import { cliCycle, libraryCycle, startup, type LaneCycleEnv } from './scenarios/lane-cycle.js';
+import type { BenchEnv } from './env.js';
+import { cliCycle, libraryCycle, startup } from './scenarios/lane-cycle.js';
 
 const execFileP = promisify(execFile);
 
@@ -39,7 +40,7 @@ async function main(): Promise<void> {
   const work = await fsp.mkdtemp(path.join(os.tmpdir(), 'isolane-bench-'));
   try {
     const env = await prepare(preset, work);
-    const e: LaneCycleEnv = { ...env, rounds, onRound: (label, i) => say(`${label}: round ${i}`) };
+    const e: BenchEnv = { ...env, rounds, onRound: (label, i) => say(`${label}: round ${i}`) };
     const scenarios = new Set((values.scenarios ?? '').split(','));
     const rows: BenchRow[] = [];
     if (scenarios.has('cycle')) {
@@ -84,7 +85,7 @@ async function main(): Promise<void> {
 }
 
 /** A private clone of the cached fixture, with a HOME of its own so user config stays out. */
-async function prepare(preset: PresetName, work: string): Promise<Omit<LaneCycleEnv, 'rounds'>> {
+async function prepare(preset: PresetName, work: string): Promise<Omit<BenchEnv, 'rounds'>> {
   const source = await cachedRepo(preset);
   const home = path.join(work, 'home');
   await fsp.mkdir(home);

@@ -1,6 +1,10 @@
 // Bundles the CLI into dist/cli: one file per command, loaded on demand. A single bundle loads
 // about twice as fast as the same modules resolved one file at a time from node_modules.
+import { readFileSync, rmSync } from 'node:fs';
 import { build } from 'esbuild';
+
+const { version } = JSON.parse(readFileSync('package.json', 'utf8'));
+rmSync('dist/cli', { recursive: true, force: true }); // no stale chunks from earlier builds
 
 await build({
   entryPoints: ['src/cli/main.ts'],
@@ -15,5 +19,6 @@ await build({
   external: ['fs-ext', 'dockerode', 'ssh2', 'cpu-features'],
   banner: { js: "import { createRequire as __isolaneRequire } from 'node:module'; const require = __isolaneRequire(import.meta.url);" },
   sourcemap: 'linked',
+  define: { __ISOLANE_VERSION__: JSON.stringify(version) },
   logLevel: 'warning',
 });

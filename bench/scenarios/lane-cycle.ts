@@ -1,21 +1,27 @@
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Isolane } from '../../src/index.js';
+import type { BenchEnv } from '../env.js';
 import { paired, type PairedResult } from '../paired.js';
 import { rawGit, rawNode } from '../raw-git.js';
 
-export interface LaneCycleEnv {
-  readonly root: string;
-  readonly lanesRoot: string;
-  readonly env: Record<string, string>;
-  readonly rounds: number;
-  readonly onRound?: (label: string, i: number) => void;
+
+/** bin/isolane.js of this package, found upwards from here (this file runs from dist/ and, in tests, from source). */
+function findCli(): string {
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(path.join(dir, 'bin', 'isolane.js'))) {
+    const parent = path.dirname(dir);
+    if (parent === dir) throw new Error('bin/isolane.js not found above the bench');
+    dir = parent;
+  }
+  return path.join(dir, 'bin', 'isolane.js');
 }
 
-const CLI = fileURLToPath(new URL('../../../bin/isolane.js', import.meta.url));
+const CLI = findCli();
 
 /** The raw equivalent of one lane's life: what the seed article's two-step cleanup does. */
-async function rawCycle(e: LaneCycleEnv, name: string): Promise<void> {
+async function rawCycle(e: BenchEnv, name: string): Promise<void> {
   const dir = path.join(e.lanesRoot, `raw-${name}`);
   await rawGit(e.root, ['worktree', 'add', '-q', '-b', `raw/${name}`, dir, 'HEAD'], e.env);
   await rawGit(e.root, ['worktree', 'remove', dir], e.env);
@@ -23,7 +29,7 @@ async function rawCycle(e: LaneCycleEnv, name: string): Promise<void> {
 }
 
 /** (a) library up + down against plain git worktree add / remove / branch -D. */
-export async function libraryCycle(e: LaneCycleEnv): Promise<PairedResult> {
+export async function libraryCycle(e: BenchEnv): Promise<PairedResult> {
   const iso = await Isolane.open({ cwd: e.root, env: e.env });
   return paired(
     {
@@ -39,7 +45,7 @@ export async function libraryCycle(e: LaneCycleEnv): Promise<PairedResult> {
 }
 
 /** (b) the CLI (a Node process each) against the same plain git commands. */
-export async function cliCycle(e: LaneCycleEnv): Promise<PairedResult> {
+export async function cliCycle(e: BenchEnv): Promise<PairedResult> {
   return paired(
     {
       name: 'isolane CLI up+down',
@@ -54,7 +60,7 @@ export async function cliCycle(e: LaneCycleEnv): Promise<PairedResult> {
 }
 
 /** (c) `isolane --version` against `node -e 0`: what start-up costs beyond Node's own. */
-export async function startup(e: LaneCycleEnv): Promise<PairedResult> {
+export async function startup(e: BenchEnv): Promise<PairedResult> {
   return paired(
     { name: 'isolane --version', fn: () => rawNode([CLI, '--version'], e.root, e.env) },
     { name: 'node -e 0', fn: () => rawNode(['-e', '0'], e.root, e.env) },

@@ -1,18 +1,16 @@
 import { promises as fsp } from 'node:fs';
+import { execFile } from 'node:child_process';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import type Docker from 'dockerode';
 import { DEFAULT_IMAGE } from '../../src/config/schema.js';
 import { Isolane } from '../../src/index.js';
 import { paired, type PairedResult } from '../paired.js';
+import type { BenchEnv } from '../env.js';
 import { rawGit } from '../raw-git.js';
 
-export interface StrategyBenchEnv {
-  readonly root: string;
-  readonly lanesRoot: string;
-  readonly env: Record<string, string>;
-  readonly rounds: number;
-  readonly onRound?: (label: string, i: number) => void;
-}
+
+const execFileP = promisify(execFile);
 
 /** One strategy as isolane runs it, and the same job done with the raw tools. */
 interface Contender {
@@ -31,6 +29,8 @@ export interface StrategyResult {
 }
 
 async function fsUsed(dir: string): Promise<number> {
+  // ext4 allocates blocks at writeback: flush first, or fresh files are not counted yet.
+  await execFileP('sync', []);
   const s = await fsp.statfs(dir);
   return (s.blocks - s.bfree) * s.bsize;
 }
@@ -43,7 +43,7 @@ async function apparentSize(dir: string): Promise<number> {
   return total;
 }
 
-function contenders(e: StrategyBenchEnv, docker: Docker | undefined): Contender[] {
+function contenders(e: BenchEnv, docker: Docker | undefined): Contender[] {
   const git = (args: string[], cwd = e.root): Promise<void> => rawGit(cwd, args, e.env);
   const rm = (dir: string): Promise<void> => fsp.rm(dir, { recursive: true, force: true });
   // The same job as isolane's down of a clone: look for uncommitted work, bring the lane's
@@ -54,17 +54,22 @@ function contenders(e: StrategyBenchEnv, docker: Docker | undefined): Contender[
     await rm(dir);
     await git(['update-ref', '-d', `refs/raw-lanes/${branch}`]);
   };
+  const cloneOnBranch = async (dir: string, branch: string, extra: readonly string[] = []): Promise<void> => {
+    await git(['clone', '-q', '--no-local', ...extra, '--', e.root, dir], path.dirname(dir));
+    await git(['checkout', '-q', '-b', branch], dir);
+  };
   const list: Contender[] = [
     {
       label: 'worktree',
       strategy: 'worktree',
       yaml: 'strategy: worktree\n',
       raw: {
-        name: 'git worktree add -b / remove + branch -D',
+        // The safe pair: `worktree remove` refuses a dirty tree, `branch -d` an unmerged branch.
+        name: 'git worktree add -b / worktree remove + branch -d',
         create: (dir, i) => git(['worktree', 'add', '-q', '-b', `raw/w${i}`, dir, 'HEAD']),
         destroy: async (dir, i) => {
           await git(['worktree', 'remove', dir]);
-          await git(['branch', '-q', '-D', `raw/w${i}`]);
+          await git(['branch', '-q', '-d', `raw/w${i}`]);
         },
       },
     },
@@ -74,10 +79,7 @@ function contenders(e: StrategyBenchEnv, docker: Docker | undefined): Contender[
       yaml: 'strategy: clone\n',
       raw: {
         name: 'git clone --no-local + checkout -b / status + fetch home + rm -rf',
-        create: async (dir, i) => {
-          await git(['clone', '-q', '--no-local', '--', e.root, dir], path.dirname(dir));
-          await git(['checkout', '-q', '-b', `raw/c${i}`], dir);
-        },
+        create: (dir, i) => cloneOnBranch(dir, `raw/c${i}`),
         destroy: (dir, i) => safeRemoveClone(dir, `raw/c${i}`),
       },
     },
@@ -87,10 +89,7 @@ function contenders(e: StrategyBenchEnv, docker: Docker | undefined): Contender[
       yaml: 'strategy: clone\nclone:\n  mode: reference\n',
       raw: {
         name: 'git clone --reference + checkout -b / status + fetch home + rm -rf',
-        create: async (dir, i) => {
-          await git(['clone', '-q', '--no-local', '--reference', e.root, '--', e.root, dir], path.dirname(dir));
-          await git(['checkout', '-q', '-b', `raw/r${i}`], dir);
-        },
+        create: (dir, i) => cloneOnBranch(dir, `raw/r${i}`, ['--reference', e.root]),
         destroy: (dir, i) => safeRemoveClone(dir, `raw/r${i}`),
       },
     },
@@ -101,10 +100,9 @@ function contenders(e: StrategyBenchEnv, docker: Docker | undefined): Contender[
       strategy: 'container',
       yaml: 'strategy: container\n',
       raw: {
-        name: 'git clone --reference + dockerode create/start / status + fetch home + remove + rm -rf',
+        name: 'git clone --reference + dockerode create/start / status in the container + fetch home + remove + rm -rf',
         create: async (dir, i) => {
-          await git(['clone', '-q', '--no-local', '--reference', e.root, '--', e.root, dir], path.dirname(dir));
-          await git(['checkout', '-q', '-b', `raw/k${i}`], dir);
+          await cloneOnBranch(dir, `raw/k${i}`, ['--reference', e.root]);
           const objects = path.join(e.root, '.git', 'objects');
           const c = await docker.createContainer({
             name: `isolane-bench-raw-${i}`,
@@ -115,8 +113,16 @@ function contenders(e: StrategyBenchEnv, docker: Docker | undefined): Contender[
           await c.start();
         },
         destroy: async (dir, i) => {
-          await docker.getContainer(`isolane-bench-raw-${i}`).remove({ force: true, v: true });
-          await safeRemoveClone(dir, `raw/k${i}`);
+          // An untrusted checkout's status runs where its config can do no harm: in its container.
+          const container = docker.getContainer(`isolane-bench-raw-${i}`);
+          const exec = await container.exec({ Cmd: ['git', 'status', '--porcelain'], WorkingDir: '/workspace', AttachStdout: true, AttachStderr: true });
+          const stream = await exec.start({ hijack: true, stdin: false });
+          stream.resume();
+          await new Promise((resolve) => stream.on('end', resolve));
+          await git(['fetch', '-q', '--no-tags', dir, `+refs/heads/raw/k${i}:refs/raw-lanes/raw/k${i}`]);
+          await container.remove({ force: true, v: true });
+          await rm(dir);
+          await git(['update-ref', '-d', `refs/raw-lanes/raw/k${i}`]);
         },
       },
     });
@@ -128,7 +134,7 @@ function contenders(e: StrategyBenchEnv, docker: Docker | undefined): Contender[
  * Create and destroy latency of a lane for each strategy beside its raw equivalent, interleaved
  * round by round, and the disk one lane really takes.
  */
-export async function strategyTable(e: StrategyBenchEnv, docker: Docker | undefined): Promise<StrategyResult[]> {
+export async function strategyTable(e: BenchEnv, docker: Docker | undefined): Promise<StrategyResult[]> {
   const results: StrategyResult[] = [];
   const yamlFile = path.join(e.root, 'isolane.yaml');
   for (const c of contenders(e, docker)) {

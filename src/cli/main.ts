@@ -1,10 +1,9 @@
-import { createRequire } from 'node:module';
-
 /**
  * Entry point of the `isolane` binary. `--version` answers before anything else loads, and
  * each command's module is imported only when that command runs: agents call isolane often.
  */
-const version = (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
+declare const __ISOLANE_VERSION__: string; // set by the bundler from package.json
+const version = __ISOLANE_VERSION__;
 const args = process.argv.slice(2);
 if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
   process.stdout.write(`${version}\n`);
