@@ -93,6 +93,9 @@ async function prepare(preset: PresetName, work: string): Promise<Omit<BenchEnv,
   const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: home, GIT_CONFIG_NOSYSTEM: '1', LC_ALL: 'C' };
   const root = path.join(work, 'repo');
   await execFileP('git', ['clone', '--quiet', '--', source, root], { env, timeout: 600_000 });
+  // Like a repository of one's own: no origin, so clone lanes come from it by real transport,
+  // as the raw equivalents do.
+  await execFileP('git', ['remote', 'remove', 'origin'], { cwd: root, env });
   return { root, lanesRoot: path.join(work, 'repo.lanes'), env };
 }
 

@@ -93,6 +93,16 @@ function contenders(e: BenchEnv, docker: Docker | undefined): Contender[] {
         destroy: (dir, i) => safeRemoveClone(dir, `raw/r${i}`),
       },
     },
+    {
+      label: 'clone (blobless)',
+      strategy: 'clone',
+      yaml: 'strategy: clone\nclone:\n  mode: blobless\n',
+      raw: {
+        name: 'git clone --filter=blob:none + checkout -b / status + fetch home + rm -rf',
+        create: (dir, i) => cloneOnBranch(dir, `raw/b${i}`, ['--filter=blob:none', '--upload-pack', 'git -c uploadpack.allowFilter=true upload-pack']),
+        destroy: (dir, i) => safeRemoveClone(dir, `raw/b${i}`),
+      },
+    },
   ];
   if (docker) {
     list.push({

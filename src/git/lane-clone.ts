@@ -27,11 +27,13 @@ export async function cloneLane(ctx: Context, repo: RepoLocation, spec: LaneSpec
   ctx.logger.progress(`cloning ${source} (${mode})`);
   await git(path.dirname(spec.path), [
     'clone', '--quiet', '--no-checkout',
-    ...(origin ? [] : ['--no-local']),
+    // From a path git would hard-link the objects and ignore --reference and --filter; real
+    // transport gives the lane a store of its own, as a clone from a server would.
+    ...(isLocalPath(source) ? ['--no-local'] : []),
     ...(mode === 'reference' ? ['--reference', repo.root] : []),
     ...(mode === 'blobless' ? ['--filter=blob:none'] : []),
     // A local source serves filtered clones only when told to; this command is ours, not the user's.
-    ...(mode === 'blobless' && !origin ? ['--upload-pack', 'git -c uploadpack.allowFilter=true upload-pack'] : []),
+    ...(mode === 'blobless' && isLocalPath(source) ? ['--upload-pack', 'git -c uploadpack.allowFilter=true upload-pack'] : []),
     '--', source, spec.path,
   ]);
   // The start commit may exist only in the main repository (local commits not yet pushed).
@@ -40,6 +42,12 @@ export async function cloneLane(ctx: Context, repo: RepoLocation, spec: LaneSpec
   await git(spec.path, ['update-ref', '--end-of-options', headsRef(spec.branch), spec.startOid]);
   await git(spec.path, ['symbolic-ref', 'HEAD', headsRef(spec.branch)]);
   await checkoutFiles(ctx, spec.path);
+}
+
+/** A remote given as a filesystem path rather than a URL (`https://…`, `file://…`) or `host:path`. */
+export function isLocalPath(remote: string): boolean {
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(remote)) return false;
+  return remote.startsWith('/') || remote.startsWith('.') || !/^[^/]+:/.test(remote);
 }
 
 export interface LaneCommits {

@@ -55,7 +55,7 @@ describe('bench harness', () => {
   it('measures create, destroy and disk for each strategy beside the raw tools', async () => {
     const probe = await probeDocker(createContext());
     const results = await strategyTable(e, probe.available ? dockerClient(createContext()).docker : undefined);
-    expect(results.map((r) => r.label)).toEqual(['worktree', 'clone (full)', 'clone (reference)', ...(probe.available ? ['container'] : [])]);
+    expect(results.map((r) => r.label)).toEqual(['worktree', 'clone (full)', 'clone (reference)', 'clone (blobless)', ...(probe.available ? ['container'] : [])]);
     for (const r of results) {
       expect(r.create.a.p50).toBeGreaterThan(0);
       expect(r.destroy.b.p50).toBeGreaterThan(0);

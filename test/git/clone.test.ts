@@ -52,6 +52,19 @@ describe('clone strategy', () => {
     expect(await exists(path.join(blobless.path, 'README.md'))).toBe(true);
   });
 
+  it('reference mode borrows even when origin is a local path (no hard-linked copy of the objects)', async () => {
+    repo = await makeRepo({ withOrigin: true });
+    const lane = await (await open(repo, 'strategy: clone\nclone:\n  mode: reference\n')).up('r');
+    // objects stored in the repository itself, loose or packed (borrowed ones are not counted)
+    const own = async (cwd: string): Promise<number> => {
+      const out = await repo!.git(['count-objects', '-v'], cwd);
+      return Number(/^count: (\d+)/m.exec(out)?.[1] ?? 0) + Number(/^in-pack: (\d+)/m.exec(out)?.[1] ?? 0);
+    };
+    expect(await own(repo.root)).toBeGreaterThan(0);
+    expect(await own(lane.path)).toBe(0);
+    expect((await repo.git(['rev-parse', 'HEAD'], lane.path)).trim()).toBe((await repo.git(['rev-parse', 'HEAD'])).trim());
+  });
+
   it('a file written in one lane is absent from the others and from the main checkout', async () => {
     repo = await makeRepo();
     const iso = await open(repo);

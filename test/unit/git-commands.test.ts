@@ -54,3 +54,11 @@ describe('git output parsers', () => {
     expect(versionAtLeast([3, 0, 0], [2, 31, 0])).toBe(true);
   });
 });
+
+describe('remote kinds', () => {
+  it('tells local paths from URLs', async () => {
+    const { isLocalPath } = await import('../../src/git/lane-clone.js');
+    for (const p of ['/srv/repo.git', './up.git', '../up', 'up.git']) expect(isLocalPath(p), p).toBe(true);
+    for (const u of ['https://example.com/r.git', 'file:///srv/r.git', 'ssh://git@host/r', 'git@host:r.git']) expect(isLocalPath(u), u).toBe(false);
+  });
+});
