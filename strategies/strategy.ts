@@ -35,8 +35,12 @@ export interface LaneState {
   readonly checkoutOid: string | undefined;
   /** Commits of the lane's other branches, for strategies whose lanes have branches of their own. */
   readonly otherTips?: readonly string[];
-  /** Uncommitted changes: porcelain status lines such as `?? notes.txt` or ` M src/a.ts`. */
-  readonly dirty: readonly string[];
+  /**
+   * Uncommitted changes: porcelain status lines such as `?? notes.txt` or ` M src/a.ts`.
+   * undefined: not listed, because the caller is about to remove the lane without --force and
+   * this strategy's removal itself refuses uncommitted work (with WouldLoseWorkError).
+   */
+  readonly dirty: readonly string[] | undefined;
 }
 
 export interface ExecOptions {
@@ -58,6 +62,11 @@ export interface ExecResult {
   readonly stderr: string;
 }
 
+export interface InspectOptions {
+  /** The lane is about to be removed without --force (see LaneState.dirty). */
+  readonly beforeSafeRemoval?: boolean;
+}
+
 export interface DestroyOptions {
   /** Let the underlying tool discard uncommitted changes (the engine already decided). */
   readonly force: boolean;
@@ -73,7 +82,7 @@ export interface Strategy {
   readonly name: string;
   probe(): Promise<ProbeResult>;
   create(spec: LaneSpec): Promise<void>;
-  inspect(lane: LaneRecord): Promise<LaneState>;
+  inspect(lane: LaneRecord, opts?: InspectOptions): Promise<LaneState>;
   exec(lane: LaneRecord, argv: readonly string[], opts: ExecOptions): Promise<ExecResult>;
   /** Removes the checkout and anything else the strategy made; never the lane's branch. */
   destroy(lane: LaneRecord, opts: DestroyOptions): Promise<void>;

@@ -1,5 +1,6 @@
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
+import { GitError, WouldLoseWorkError } from '../src/errors.js';
 import { pathExists } from '../src/engine/fs-util.js';
 import type { LaneRecord } from '../src/engine/journal.js';
 import type { Project } from '../src/engine/project.js';
@@ -10,7 +11,7 @@ import { withGitLockRetry } from '../src/git/lock-retry.js';
 import { resolveRevisions } from '../src/git/resolve.js';
 import { runGit } from '../src/git/run-git.js';
 import { execInDir } from '../src/process/exec-in-dir.js';
-import type { DestroyOptions, ExecOptions, FoundLane, LaneSpec, LaneState, Strategy } from './strategy.js';
+import type { DestroyOptions, ExecOptions, FoundLane, InspectOptions, LaneSpec, LaneState, Strategy } from './strategy.js';
 import { parseStatus, parseWorktreeList, type WorktreeEntry } from '../src/git/parse.js';
 
 /**
@@ -31,6 +32,8 @@ export function worktreeStrategy(project: Project): Strategy {
     if (entry.prunable) await git(repo.root, gitCommands.worktreePrune());
     else await git(repo.root, gitCommands.worktreeRemove(lanePath, force));
   };
+
+  const dirtyFiles = async (dir: string): Promise<string[]> => parseStatus((await git(dir, gitCommands.status())).stdout);
 
   /** Deletes the branch only while it still points at `oid`: a commit made meanwhile is never lost. */
   const dropBranchAt = async (branch: string, oid: string): Promise<void> => {
@@ -62,18 +65,20 @@ export function worktreeStrategy(project: Project): Strategy {
       await checkoutFiles(ctx, spec.path);
     },
 
-    async inspect(lane: LaneRecord): Promise<LaneState> {
+    async inspect(lane: LaneRecord, opts: InspectOptions = {}): Promise<LaneState> {
       const exists = await fsp.stat(lane.path).then((s) => s.isDirectory(), () => false);
       if (!exists) {
         const [head] = await resolveRevisions(ctx, repo.root, [headsRef(lane.branch)]);
         return { exists, headOid: head?.oid, checkoutOid: undefined, dirty: [] };
       }
       // In the lane, HEAD is the lane's checkout; refs/heads/* are shared with the main repository.
-      const [[head, checkout], status] = await Promise.all([
+      // Before a safe removal the status is left to `git worktree remove`, which refuses a
+      // dirty worktree itself (destroy then lists the files): one full scan of the tree, not two.
+      const [[head, checkout], dirty] = await Promise.all([
         resolveRevisions(ctx, lane.path, [headsRef(lane.branch), 'HEAD']),
-        git(lane.path, gitCommands.status()),
+        opts.beforeSafeRemoval ? undefined : dirtyFiles(lane.path),
       ]);
-      return { exists, headOid: head?.oid, checkoutOid: checkout?.oid, dirty: parseStatus(status.stdout) };
+      return { exists, headOid: head?.oid, checkoutOid: checkout?.oid, dirty };
     },
 
     exec(lane: LaneRecord, argv: readonly string[], opts: ExecOptions) {
@@ -84,8 +89,16 @@ export function worktreeStrategy(project: Project): Strategy {
       const removeOrUnregister = async (): Promise<void> => {
         // The common case takes one git call; the listing is only for half-made or vanished lanes.
         const present = !opts.halfMade && (await pathExists(path.join(lane.path, '.git')));
-        if (present) await git(repo.root, gitCommands.worktreeRemove(lane.path, opts.force));
-        else await unregister(lane.path, true);
+        if (!present) return unregister(lane.path, true);
+        try {
+          await git(repo.root, gitCommands.worktreeRemove(lane.path, opts.force));
+        } catch (e) {
+          if (!opts.force && e instanceof GitError && /contains modified or untracked files/.test(e.stderr)) {
+            const files = await dirtyFiles(lane.path);
+            throw new WouldLoseWorkError('WOULD_LOSE_WORK', `lane ${lane.lane} has uncommitted files`, { data: { files } });
+          }
+          throw e;
+        }
       };
       await withGitLockRetry(ctx, () => project.withRepoLock(removeOrUnregister));
       if (opts.halfMade) {

@@ -73,20 +73,29 @@ export async function down(project: Project, lane: string, opts: DownOptions = {
 
 async function removeLane(project: Project, strategy: Strategy, record: LaneRecord, opts: DownOptions): Promise<DownReport> {
   const { ctx } = project;
-  const state = await strategy.inspect(record);
+  const force = opts.force === true;
+  const state = await strategy.inspect(record, { beforeSafeRemoval: !force });
   const tips = [...new Set([state.headOid, state.checkoutOid, ...(state.otherTips ?? [])].filter((oid): oid is string => oid !== undefined))];
   const commits = await orphanedCommits(project, record, tips, opts.keepBranch === true);
-  const files = state.dirty;
-  if ((files.length > 0 || commits.length > 0) && !opts.force) {
-    throw new WouldLoseWorkError('WOULD_LOSE_WORK', describeLoss(record.lane, files, commits), {
-      hint: `commit and merge (or push) the work first, keep the branch with --keep-branch, or discard it all with \`isolane down ${record.lane} --force\``,
-      data: { lane: record.lane, files, commits },
-    });
+  if (commits.length > 0 && !force) {
+    // Refusing anyway: list the uncommitted files too, so the user sees all that is at stake.
+    throw wouldLose(record.lane, state.dirty ?? (await strategy.inspect(record)).dirty ?? [], commits);
   }
+  const files = state.dirty ?? [];
+  if (files.length > 0 && !force) throw wouldLose(record.lane, files, commits);
   await project.journal.write({ ...record, state: 'removing' });
   await checkpoint(ctx, 'down:removing');
   ctx.logger.progress(`removing lane ${record.lane} at ${record.path}`);
-  await strategy.destroy(record, { force: opts.force === true, halfMade: false });
+  try {
+    await strategy.destroy(record, { force, halfMade: false });
+  } catch (e) {
+    // The removal itself found uncommitted work (unlisted above, or made since): nothing was removed.
+    if (e instanceof WouldLoseWorkError) {
+      await project.journal.write(record);
+      throw wouldLose(record.lane, (e.data?.files as string[] | undefined) ?? [], commits);
+    }
+    throw e;
+  }
 
   let deletedBranch: DownReport['deletedBranch'];
   let keptBranch: DownReport['keptBranch'];
@@ -120,6 +129,13 @@ async function orphanedCommits(project: Project, record: LaneRecord, tips: strin
     .split('\n')
     .filter(Boolean)
     .map((line) => ({ oid: line.slice(0, line.indexOf(' ')), subject: line.slice(line.indexOf(' ') + 1) }));
+}
+
+function wouldLose(lane: string, files: readonly string[], commits: readonly LostCommit[]): WouldLoseWorkError {
+  return new WouldLoseWorkError('WOULD_LOSE_WORK', describeLoss(lane, files, commits), {
+    hint: `commit and merge (or push) the work first, keep the branch with --keep-branch, or discard it all with \`isolane down ${lane} --force\``,
+    data: { lane, files, commits },
+  });
 }
 
 function describeLoss(lane: string, files: readonly string[], commits: readonly LostCommit[]): string {

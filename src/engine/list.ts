@@ -119,7 +119,7 @@ async function summarise(project: Project, record: LaneRecord): Promise<LaneSumm
       return { ...head, status: 'missing', ...unknownCounts, note: 'its directory is gone; `isolane down` removes the rest' };
     }
     const counts = state.headOid ? await aheadBehind(project, record.base, state.headOid) : undefined;
-    return { ...head, status: 'ready', dirty: state.dirty.length, ahead: counts?.ahead, behind: counts?.behind, merged: counts?.merged };
+    return { ...head, status: 'ready', dirty: state.dirty?.length, ahead: counts?.ahead, behind: counts?.behind, merged: counts?.merged };
   } catch (e) {
     const now = await reread(project, record.lane);
     if (!now) return undefined; // removed while we looked

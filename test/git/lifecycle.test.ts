@@ -163,6 +163,23 @@ describe('down', () => {
     expect(await branchOid('isolane/a')).toBe(landed);
   });
 
+  it('a file written after the check but before the removal still stops it, changing nothing', async () => {
+    const lane = await iso.up('a');
+    const racing = await Isolane.open({
+      cwd: repo.root,
+      env: repo.env,
+      checkpoint: async (name) => {
+        if (name === 'down:removing') await fsp.writeFile(path.join(lane.path, 'late.txt'), 'written meanwhile');
+      },
+    });
+    const error = await racing.down('a').catch((e: unknown) => e);
+    expect(isIsolaneError(error, 'WOULD_LOSE_WORK')).toBe(true);
+    expect(isIsolaneError(error) && error.data).toMatchObject({ files: ['?? late.txt'] });
+    expect(await fsp.readFile(path.join(lane.path, 'late.txt'), 'utf8')).toBe('written meanwhile');
+    expect(await branchOid('isolane/a')).toBeDefined();
+    expect((await iso.list())[0]).toMatchObject({ lane: 'a', status: 'ready', dirty: 1 });
+  });
+
   it('an unknown lane is LANE_NOT_FOUND', async () => {
     await expect(iso.down('nope')).rejects.toMatchObject({ code: 'LANE_NOT_FOUND' });
   });
