@@ -42,6 +42,21 @@ async function readLaneRefs(gitDir: string): Promise<{ head: string | undefined;
   return { head, refs };
 }
 
+/**
+ * The view's object store: the lane's packs and loose-object directories, but not its
+ * `info/alternates` (the lane can write that file, and git would follow it anywhere on this
+ * host). The only alternate the view has is the main repository's own object store.
+ */
+async function linkObjects(laneObjects: string, viewObjects: string, mainObjects: string): Promise<void> {
+  await fsp.mkdir(path.join(viewObjects, 'info'), { recursive: true });
+  await fsp.writeFile(path.join(viewObjects, 'info', 'alternates'), `${mainObjects}\n`);
+  for (const entry of await fsp.readdir(laneObjects, { withFileTypes: true })) {
+    if (entry.isDirectory() && (entry.name === 'pack' || /^[0-9a-f]{2}$/.test(entry.name))) {
+      await fsp.symlink(path.join(laneObjects, entry.name), path.join(viewObjects, entry.name));
+    }
+  }
+}
+
 export interface FetchedLane {
   /** The lane's checked-out commit, now in the main repository's object store. */
   readonly head: string | undefined;
@@ -62,13 +77,14 @@ export async function fetchLane(
   branch: string,
 ): Promise<FetchedLane> {
   const { mainRoot, stateDir, laneGitDir } = where;
+  const mainObjects = path.join(mainRoot, '.git', 'objects');
   const { head, refs } = await readLaneRefs(laneGitDir);
   const view = path.join(stateDir, 'views', `${lane}-${randomBytes(4).toString('hex')}.git`);
   const ns = laneRefNamespace(lane);
   try {
     await fsp.mkdir(path.join(view, 'refs'), { recursive: true });
     await fsp.writeFile(path.join(view, 'config'), '[core]\n\trepositoryformatversion = 0\n\tbare = true\n');
-    await fsp.symlink(path.join(laneGitDir, 'objects'), path.join(view, 'objects'));
+    await linkObjects(path.join(laneGitDir, 'objects'), path.join(view, 'objects'), mainObjects);
     const lines = [...refs].map(([name, oid]) => `${oid} ${name}`);
     if (head) lines.push(`${head} refs/isolane-head`);
     await fsp.writeFile(path.join(view, 'packed-refs'), `# pack-refs with: peeled fully-peeled sorted\n${lines.sort((a, b) => a.slice(41).localeCompare(b.slice(41))).join('\n')}\n`);

@@ -120,6 +120,21 @@ describe('clone strategy', () => {
     expect(await exists(marker)).toBe(false);
   });
 
+  it('never follows alternates a lane planted: objects from elsewhere on the host do not come home', async () => {
+    repo = await makeRepo();
+    const iso = await open(repo);
+    const lane = await iso.up('a');
+    // another repository on the host, with a commit the main repository must never receive
+    const other = path.join(repo.dir, 'other');
+    await repo.git(['init', '-q', other], repo.dir);
+    const foreign = await commitFile(repo, other, 'secret.txt', 'not for the main repository');
+    await fsp.appendFile(path.join(lane.path, '.git/objects/info/alternates'), `${path.join(other, '.git/objects')}\n`);
+    await repo.git(['update-ref', 'refs/heads/isolane/a', foreign], lane.path);
+    await expect(lane.down({ keepBranch: true })).rejects.toThrow();
+    await expect(repo.git(['cat-file', '-e', foreign])).rejects.toThrow();
+    expect(await exists(lane.path)).toBe(true);
+  });
+
   it('force removes everything and deletes the fetched refs', async () => {
     repo = await makeRepo();
     const iso = await open(repo);
