@@ -51,9 +51,19 @@ function parseRecord(text: string, lane: string): LaneRecord | string {
   return value as LaneRecord;
 }
 
+/** isolane's state directory of a repository: `<git-common-dir>/isolane`. */
+export function stateDirOf(commonDir: string): string {
+  return path.join(commonDir, 'isolane');
+}
+
 /** Reads and writes lane records. Each write is atomic (temp file + rename). */
 export class Journal {
   constructor(readonly dir: string) {}
+
+  /** The journal of a repository, without loading its config (for hot read-only paths). */
+  static of(commonDir: string): Journal {
+    return new Journal(path.join(stateDirOf(commonDir), 'lanes'));
+  }
 
   file(lane: string): string {
     return path.join(this.dir, `${lane}.json`);

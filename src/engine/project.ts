@@ -8,7 +8,7 @@ import { IsolaneError } from '../errors.js';
 import { gitCommands } from '../git/commands.js';
 import { locateRepo, type RepoLocation } from '../git/repo.js';
 import { runGit } from '../git/run-git.js';
-import { Journal } from './journal.js';
+import { Journal, stateDirOf } from './journal.js';
 import { acquireLock, tryAcquireLock, type HeldLock } from './lock.js';
 
 /**
@@ -27,8 +27,8 @@ export class Project {
     readonly config: IsolaneConfig,
     readonly configFile: string | undefined,
   ) {
-    this.stateDir = path.join(repo.commonDir, 'isolane');
-    this.journal = new Journal(path.join(this.stateDir, 'lanes'));
+    this.stateDir = stateDirOf(repo.commonDir);
+    this.journal = Journal.of(repo.commonDir);
     this.lanesRoot = path.resolve(repo.root, config.lanes.root.replaceAll('{repo}', path.basename(repo.root)));
   }
 

@@ -1,7 +1,7 @@
 import type { ExecResult } from '../../strategies/strategy.js';
 import { IsolaneError } from '../errors.js';
 import { assertLaneName } from '../git/names.js';
-import type { LaneRecord } from './journal.js';
+import type { Journal, LaneRecord } from './journal.js';
 import type { Project } from './project.js';
 
 export interface RunOptions {
@@ -17,10 +17,10 @@ export function laneEnv(record: LaneRecord): Record<string, string> {
   return { ISOLANE_LANE: record.lane, ISOLANE_BRANCH: record.branch, ISOLANE_PATH: record.path };
 }
 
-export async function readyLane(project: Project, lane: string): Promise<LaneRecord> {
+export async function readyLane(where: { readonly journal: Journal; readonly repo: { readonly root: string } }, lane: string): Promise<LaneRecord> {
   assertLaneName(lane);
-  const record = await project.journal.read(lane);
-  if (!record) throw new IsolaneError('LANE_NOT_FOUND', `no lane named ${lane} in ${project.repo.root}`, { hint: `create it with \`isolane up ${lane}\`` });
+  const record = await where.journal.read(lane);
+  if (!record) throw new IsolaneError('LANE_NOT_FOUND', `no lane named ${lane} in ${where.repo.root}`, { hint: `create it with \`isolane up ${lane}\`` });
   if (record.state !== 'ready') {
     throw new IsolaneError('LANE_BUSY', `lane ${lane} is not ready (${record.state})`, { hint: '`isolane ls` shows its state' });
   }

@@ -1,12 +1,15 @@
 import type { Context } from '../../context.js';
-import { Project } from '../../engine/project.js';
+import { Journal } from '../../engine/journal.js';
 import { readyLane } from '../../engine/run.js';
 import { assertLaneName } from '../../git/names.js';
+import { locateRepo } from '../../git/repo.js';
 import { printJson } from '../output.js';
 
 export async function pathCommand(ctx: Context, lane: string, opts: { json?: boolean }): Promise<void> {
   assertLaneName(lane);
-  const record = await readyLane(await Project.open(ctx), lane);
+  // The hot path of `cd "$(isolane path x)"`: the journal alone, no config or strategy loaded.
+  const repo = await locateRepo(ctx);
+  const record = await readyLane({ journal: Journal.of(repo.commonDir), repo }, lane);
   if (opts.json) printJson({ lane, path: record.path });
   else process.stdout.write(`${record.path}\n`);
 }
