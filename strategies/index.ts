@@ -11,3 +11,10 @@ export const STRATEGY_LOADERS = {
 } as const satisfies Record<string, () => Promise<StrategyFactory>>;
 
 export type StrategyName = keyof typeof STRATEGY_LOADERS;
+
+/**
+ * Strategies that are expensive to load (dockerode and its gRPC stack take ~150 ms): `ls`
+ * looks for their unrecorded lanes only when a lane or the config uses them. Their lanes'
+ * checkouts still sit in the lanes root, where the cheap strategies find them.
+ */
+export const LOADED_ON_DEMAND: ReadonlySet<string> = new Set<StrategyName>(['container']);

@@ -47,8 +47,11 @@ const unknownCounts = { dirty: undefined, ahead: undefined, behind: undefined, m
  */
 export async function list(project: Project): Promise<LaneSummary[]> {
   // What exists first, records second: a record is written before its lane is made, so any lane
-  // found here that is not in flight already has its record.
-  const existing = await findExisting(project);
+  // found here that is not in flight already has its record. (A first look at the records only
+  // says which strategies are in use.)
+  const before = await project.journal.list();
+  const inUse = new Set([project.config.strategy, ...before.records.map((r) => r.strategy)]);
+  const existing = await findExisting(project, inUse);
   const { records, corrupt } = await project.journal.list();
   const summaries: LaneSummary[] = [];
   const queue = [...records];
@@ -66,7 +69,7 @@ export async function list(project: Project): Promise<LaneSummary[]> {
   const candidates = existing.filter((f) => !recorded.has(f.path));
   // Still there now, with no record and nobody at work on it: a lane removed between the two
   // listings above is not an orphan.
-  const confirmed = candidates.length === 0 ? new Set<string>() : new Set((await findExisting(project)).map((f) => f.path));
+  const confirmed = candidates.length === 0 ? new Set<string>() : new Set((await findExisting(project, inUse)).map((f) => f.path));
   for (const f of candidates) {
     if (!confirmed.has(f.path)) continue;
     if (f.lane && !(await isSettledWithoutRecord(project, f.lane))) continue;
