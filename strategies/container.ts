@@ -3,7 +3,7 @@ import path from 'node:path';
 import type Docker from 'dockerode';
 import { execa } from 'execa';
 import { dockerClient, dockerError, probeDocker } from '../src/docker/client.js';
-import { execInContainer } from '../src/docker/exec.js';
+import { envList, execInContainer } from '../src/docker/exec.js';
 import type { LaneRecord } from '../src/engine/journal.js';
 import type { Project } from '../src/engine/project.js';
 import { gitCommands } from '../src/git/commands.js';
@@ -61,7 +61,7 @@ export function containerStrategy(project: Project): Strategy {
         Cmd: ['sleep', 'infinity'],
         User: `${uid}:${gid}`,
         WorkingDir: WORKSPACE,
-        Env: Object.entries(env).map(([k, v]) => `${k}=${v}`),
+        Env: envList(env),
         Labels: { [LABEL_REPO]: repo.id, [LABEL_LANE]: lane.lane },
         ExposedPorts: Object.fromEntries(ports.map((p) => [p, {}])),
         HostConfig: {

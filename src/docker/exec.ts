@@ -13,6 +13,11 @@ export interface ContainerExecOptions {
 
 const FORWARDED_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 
+/** Docker's form of an environment: `KEY=value` strings. */
+export function envList(env: Readonly<Record<string, string>>): string[] {
+  return Object.entries(env).map(([k, v]) => `${k}=${v}`);
+}
+
 /** Splits Docker's multiplexed exec stream into stdout and stderr (docker-modem does the framing). */
 function demux(container: Docker.Container, stream: NodeJS.ReadableStream, out: NodeJS.WritableStream, err: NodeJS.WritableStream): void {
   const modem = container.modem as { demuxStream(s: NodeJS.ReadableStream, o: NodeJS.WritableStream, e: NodeJS.WritableStream): void };
@@ -36,7 +41,7 @@ export async function execInContainer(container: Docker.Container, argv: readonl
     AttachStderr: true,
     Tty: false,
     WorkingDir: opts.workdir,
-    Env: Object.entries(opts.env).map(([k, v]) => `${k}=${v}`),
+    Env: envList(opts.env),
     ...(opts.user ? { User: opts.user } : {}),
   });
   const stream = (await exec.start({ hijack: true, stdin: feedStdin })) as NodeJS.ReadWriteStream;
@@ -105,7 +110,7 @@ async function interactive(container: Docker.Container, argv: readonly string[],
     AttachStderr: true,
     Tty: tty,
     WorkingDir: opts.workdir,
-    Env: Object.entries({ TERM: process.env.TERM ?? 'xterm', ...opts.env }).map(([k, v]) => `${k}=${v}`),
+    Env: envList({ TERM: process.env.TERM ?? 'xterm', ...opts.env }),
   });
   const stream = await exec.start({ hijack: true, stdin: true, Tty: tty });
   const resize = (): void => {

@@ -10,8 +10,6 @@ import { IsolaneError } from '../errors.js';
  */
 export interface HeldLock extends AsyncDisposable {
   readonly path: string;
-  /** The open descriptor carrying the lock; children that inherit it hold the lock too. */
-  readonly fd: number;
   /** Releases the lock and removes the lock file (safe: waiters re-check the inode). */
   releaseAndRemove(): Promise<void>;
   release(): Promise<void>;
@@ -21,7 +19,7 @@ export interface LockOptions {
   /** 0 tries once. */
   readonly timeoutMs: number;
   readonly signal?: AbortSignal;
-  /** Where to register the descriptor while held (Context.heldLocks). */
+  /** Where to register the descriptor while held (Context.heldLocks): git children inherit it. */
   readonly registry?: Set<number>;
   /** false: only look; a missing lock file means nobody holds the lock (returns a no-op lock). */
   readonly create?: boolean;
@@ -93,7 +91,6 @@ function heldLock(file: string, handle: fsp.FileHandle, registry: Set<number> | 
   };
   return {
     path: file,
-    fd: handle.fd,
     release,
     async releaseAndRemove() {
       if (!released) await fsp.rm(file, { force: true });
@@ -106,5 +103,5 @@ function heldLock(file: string, handle: fsp.FileHandle, registry: Set<number> | 
 /** A lock file that does not exist is held by nobody: what a look-only probe returns then. */
 function freeLock(file: string): HeldLock {
   const done = (): Promise<void> => Promise.resolve();
-  return { path: file, fd: -1, release: done, releaseAndRemove: done, [Symbol.asyncDispose]: done };
+  return { path: file, release: done, releaseAndRemove: done, [Symbol.asyncDispose]: done };
 }
