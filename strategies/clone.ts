@@ -15,6 +15,8 @@ import type { ExecOptions, FoundLane, LaneSpec, LaneState, Strategy } from './st
  */
 export function cloneStrategy(project: Project): Strategy {
   const { ctx, repo } = project;
+  /** The refs each lane's last fetch left in the main repository, so removal need not list them. */
+  const fetchedRefs = new Map<string, readonly string[] | undefined>();
   return {
     name: 'clone',
 
@@ -27,7 +29,8 @@ export function cloneStrategy(project: Project): Strategy {
     },
 
     async inspect(lane: LaneRecord): Promise<LaneState> {
-      const commits = await collectLaneCommits(ctx, project, lane);
+      const { laneRefs, ...commits } = await collectLaneCommits(ctx, project, lane);
+      fetchedRefs.set(lane.lane, laneRefs);
       const exists = await fsp.stat(lane.path).then((s) => s.isDirectory(), () => false);
       // A clone lane is trusted like a worktree: its status runs on the host.
       const dirty = exists ? parseStatus((await runGit(ctx, lane.path, gitCommands.status())).stdout) : [];
@@ -41,7 +44,9 @@ export function cloneStrategy(project: Project): Strategy {
     async destroy(lane: LaneRecord) {
       // A clone shares nothing with the main repository but the refs its commits were fetched to.
       await fsp.rm(lane.path, { recursive: true, force: true });
-      await project.withRepoLock(() => dropLaneRefs(ctx, repo, lane.lane));
+      const known = fetchedRefs.get(lane.lane);
+      fetchedRefs.delete(lane.lane);
+      await project.withRepoLock(() => dropLaneRefs(ctx, repo, lane.lane, known));
     },
 
     async list(): Promise<FoundLane[]> {

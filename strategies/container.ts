@@ -44,6 +44,9 @@ export function containerStrategy(project: Project): Strategy {
   const gid = hostUid === 0 ? FALLBACK_ID : hostGid;
   const containerName = (lane: string): string => `isolane-${repo.id}-${lane}`;
   const objectsDir = path.join(repo.commonDir, 'objects');
+  /** Per lane: the container this instance found carrying our labels, and the refs its last fetch left. */
+  const verified = new Map<string, string>();
+  const fetchedRefs = new Map<string, readonly string[] | undefined>();
 
   const identity = async (): Promise<Record<string, string>> => {
     const get = async (key: string): Promise<string> => (await runGit(ctx, repo.root, ['config', '--get', key], { okExitCodes: [1] })).stdout.trim();
@@ -97,10 +100,15 @@ export function containerStrategy(project: Project): Strategy {
       if (e.statusCode === 404) return undefined;
       throw dockerError(`could not inspect the container of lane ${lane.lane}`, e);
     });
-    if (!info) return createContainer(lane);
-    if (info.Config.Labels?.[LABEL_REPO] !== repo.id) {
-      throw dockerError(`container ${containerName(lane.lane)} exists but was not made by isolane for this repository`, new Error('labels differ'), 'remove or rename that container');
+    if (!info) {
+      const made = await createContainer(lane);
+      verified.set(lane.lane, made.id);
+      return made;
     }
+    if (info.Config.Labels?.[LABEL_REPO] !== repo.id || info.Config.Labels[LABEL_LANE] !== lane.lane) {
+      throw dockerError(`container ${containerName(lane.lane)} exists but was not made by isolane for this lane`, new Error('labels differ'), 'remove or rename that container');
+    }
+    verified.set(lane.lane, info.Id);
     if (!info.State.Running) await container.start();
     return container;
   };
@@ -130,7 +138,9 @@ export function containerStrategy(project: Project): Strategy {
         if (status.exitCode !== 0) throw dockerError(`git status failed in the container of lane ${lane.lane}`, new Error(status.stderr.trim() || `exit ${status.exitCode}`));
         dirty = parseStatus(status.stdout);
       }
-      return { exists, ...(await collectLaneCommits(ctx, project, lane)), dirty };
+      const { laneRefs, ...commits } = await collectLaneCommits(ctx, project, lane);
+      fetchedRefs.set(lane.lane, laneRefs);
+      return { exists, ...commits, dirty };
     },
 
     async exec(lane: LaneRecord, argv: readonly string[], opts: ExecOptions) {
@@ -144,14 +154,22 @@ export function containerStrategy(project: Project): Strategy {
     },
 
     async destroy(lane: LaneRecord) {
-      // Only what carries both labels: never anything else, whatever its name.
-      for (const info of await labelled(lane.lane)) {
-        await docker.getContainer(info.Id).remove({ force: true, v: true }).catch((e: { statusCode?: number }) => {
-          if (e.statusCode !== 404) throw dockerError(`could not remove container ${info.Id.slice(0, 12)} of lane ${lane.lane}`, e);
+      // Only what carries both labels, never anything else whatever its name: the container this
+      // instance already checked, else (none checked, or it is gone) those a label lookup finds.
+      const remove = (id: string): Promise<boolean> =>
+        docker.getContainer(id).remove({ force: true, v: true }).then(() => true, (e: { statusCode?: number }) => {
+          if (e.statusCode === 404) return false;
+          throw dockerError(`could not remove container ${id.slice(0, 12)} of lane ${lane.lane}`, e);
         });
+      const checked = verified.get(lane.lane);
+      if (!checked || !(await remove(checked))) {
+        for (const info of await labelled(lane.lane)) await remove(info.Id);
       }
+      verified.delete(lane.lane);
       await fsp.rm(lane.path, { recursive: true, force: true });
-      await project.withRepoLock(() => dropLaneRefs(ctx, repo, lane.lane));
+      const known = fetchedRefs.get(lane.lane);
+      fetchedRefs.delete(lane.lane);
+      await project.withRepoLock(() => dropLaneRefs(ctx, repo, lane.lane, known));
     },
 
     async list(): Promise<FoundLane[]> {

@@ -54,6 +54,11 @@ export interface LaneCommits {
   readonly headOid: string | undefined;
   readonly checkoutOid: string | undefined;
   readonly otherTips: readonly string[];
+  /**
+   * Every ref under `refs/isolane/lanes/<lane>/` the fetch left, when the fetch alone says so
+   * (undefined: it does not, e.g. the lane has no HEAD; ask the repository).
+   */
+  readonly laneRefs: readonly string[] | undefined;
 }
 
 /** Fetches a clone lane's commits home (untrusted-safe) and says where its branches stand. */
@@ -63,20 +68,35 @@ export async function collectLaneCommits(
   lane: { readonly lane: string; readonly branch: string; readonly path: string },
 ): Promise<LaneCommits> {
   const gitDir = path.join(lane.path, '.git');
-  if (await fsp.stat(gitDir).then((s) => s.isDirectory(), () => false)) {
-    await fetchLane(ctx, { mainRoot: where.repo.root, stateDir: where.stateDir, laneGitDir: gitDir }, lane.lane, lane.branch);
-  }
   const ns = laneRefNamespace(lane.lane);
   const branchRef = headsRef(lane.branch);
+  if (await fsp.stat(gitDir).then((s) => s.isDirectory(), () => false)) {
+    const fetched = await fetchLane(ctx, { mainRoot: where.repo.root, stateDir: where.stateDir, laneGitDir: gitDir }, lane.lane, lane.branch);
+    // The fetch (--force --prune) made the main repository's refs equal to the lane's, so they
+    // need no second look, unless it could not: no HEAD to mirror, or no branch to bring home.
+    const headOid = fetched.refs.get(branchRef);
+    if (fetched.head && headOid) {
+      const mirrored = [...fetched.refs].map(([name, oid]) => [`${ns}/${name.slice('refs/'.length)}`, oid] as const);
+      return {
+        headOid,
+        checkoutOid: fetched.head,
+        otherTips: mirrored.filter(([name]) => name.startsWith(`${ns}/heads/`)).map(([, oid]) => oid),
+        laneRefs: [`${ns}/HEAD`, ...mirrored.map(([name]) => name)],
+      };
+    }
+  }
   const out = (await runGit(ctx, where.repo.root, ['for-each-ref', '--format=%(objectname) %(refname)', branchRef, `${ns}/`])).stdout;
   const refs = new Map(out.split('\n').filter(Boolean).map((line) => [line.slice(line.indexOf(' ') + 1), line.slice(0, line.indexOf(' '))] as const));
   const others = [...refs].filter(([name]) => name.startsWith(`${ns}/heads/`)).map(([, oid]) => oid);
-  return { headOid: refs.get(branchRef), checkoutOid: refs.get(`${ns}/HEAD`), otherTips: others };
+  return { headOid: refs.get(branchRef), checkoutOid: refs.get(`${ns}/HEAD`), otherTips: others, laneRefs: undefined };
 }
 
-/** Deletes the refs a clone lane's commits were fetched to (`refs/isolane/lanes/<lane>/`). */
-export async function dropLaneRefs(ctx: Context, repo: RepoLocation, lane: string): Promise<void> {
-  const refs = (await runGit(ctx, repo.root, ['for-each-ref', '--format=%(refname)', `${laneRefNamespace(lane)}/`])).stdout.split('\n').filter(Boolean);
+/**
+ * Deletes the refs a clone lane's commits were fetched to (`refs/isolane/lanes/<lane>/`): those
+ * `known` from the lane's last fetch, else whatever the repository lists there.
+ */
+export async function dropLaneRefs(ctx: Context, repo: RepoLocation, lane: string, known?: readonly string[]): Promise<void> {
+  const refs = known ?? (await runGit(ctx, repo.root, ['for-each-ref', '--format=%(refname)', `${laneRefNamespace(lane)}/`])).stdout.split('\n').filter(Boolean);
   if (refs.length > 0) await runGit(ctx, repo.root, ['update-ref', '--stdin'], { input: refs.map((r) => `delete ${r}\n`).join('') });
 }
 
