@@ -15,6 +15,7 @@ export type ErrorCode =
   | 'LOCK_TIMEOUT'
   | 'WOULD_LOSE_WORK' // refused: uncommitted files or unmerged commits
   | 'STRATEGY_UNAVAILABLE'
+  | 'POLICY_UNMET' // a workload's needs cannot be met on this host
   | 'DOCKER_FAILED' // the Docker engine refused or failed an operation
   | 'EXISTS' // a file the command would create is already there
   | 'INTERNAL';

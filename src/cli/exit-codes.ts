@@ -6,6 +6,8 @@ export const EXIT = {
   failed: 1,
   usage: 2,
   wouldLoseWork: 3,
+  /** The policy found no strategy that gives a workload what it needs on this host. */
+  policyUnmet: 4,
   /** `isolane run`: isolane itself failed before the command ran (as `docker run` does). */
   runFailed: 125,
 } as const;
@@ -19,6 +21,8 @@ export function exitCodeFor(code: ErrorCode): number {
       return EXIT.usage;
     case 'WOULD_LOSE_WORK':
       return EXIT.wouldLoseWork;
+    case 'POLICY_UNMET':
+      return EXIT.policyUnmet;
     default:
       return EXIT.failed;
   }

@@ -65,7 +65,8 @@ export async function runCli(argv: readonly string[], version: string): Promise<
     .description('create a lane: branch <prefix><lane> and its own checkout')
     .argument('<lane>', 'lane name: 1-40 of a-z, 0-9 and -')
     .option('--from <ref>', 'start point (default: the base branch)')
-    .option('--strategy <name>', 'isolation strategy (default: from isolane.yaml)')
+    .option('--strategy <name>', 'isolation strategy, or auto (default: from isolane.yaml)')
+    .option('--workload <name>', 'a workload of isolane.yaml: the policy chooses the strategy for it')
     .addOption(json)
     .action(lazy(async () => (await import('./commands/up.js')).upCommand, state));
 
@@ -106,6 +107,14 @@ export async function runCli(argv: readonly string[], version: string): Promise<
     .description('open an interactive shell in a lane (inside its container for container lanes)')
     .argument('<lane>')
     .action(lazy(async () => (await import('./commands/shell.js')).shellCommand, state));
+
+  const policy = program.command('policy').description('the hybrid policy that chooses a strategy per workload');
+  policy
+    .command('explain')
+    .description('show which strategy a workload gets on this host, with every reason and the numbers behind it')
+    .argument('[workload]', 'a workload of isolane.yaml (default: default)', 'default')
+    .addOption(new Option('--json', 'print machine-readable JSON'))
+    .action(lazy(async () => (await import('./commands/policy.js')).policyExplainCommand, state));
 
   const image = program.command('image').description('container images for container lanes');
   image

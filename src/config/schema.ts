@@ -1,14 +1,53 @@
 import * as z from 'zod';
-import { STRATEGY_LOADERS, type StrategyName } from '../../strategies/index.js';
-import { BRANCH_PREFIX } from '../git/names.js';
+import { NEEDS, STRATEGY_NAMES } from '../../strategies/index.js';
+import { BRANCH_PREFIX, LANE_NAME } from '../git/names.js';
 
 export const DEFAULT_IMAGE = 'isolane/base:bookworm';
 
-/** Strategy names the schema accepts; each has one file in strategies/. */
-export const STRATEGY_NAMES = Object.keys(STRATEGY_LOADERS) as [StrategyName, ...StrategyName[]];
 
 /** Top-level sections planned for later versions: named here so that using one gives a clear error. */
-export const RESERVED_SECTIONS = ['ports', 'database', 'setup', 'policy', 'workloads', 'services'] as const;
+export const RESERVED_SECTIONS = ['ports', 'database', 'setup', 'services'] as const;
+
+const strategyName = z.enum(STRATEGY_NAMES);
+const needs = z.array(z.enum(NEEDS)).max(NEEDS.length);
+const trust = z.enum(['trusted', 'untrusted']);
+const bound = z.enum(['cpu', 'io']);
+const workloadName = z.string().regex(LANE_NAME, 'expected a name of 1-40 of a-z, 0-9 and -, starting with a letter or digit');
+
+const workloadSchema = z
+  .strictObject({
+    description: z.string().max(200).optional().meta({ description: 'What the agents of this workload do (shown by `isolane policy explain`).' }),
+    trust: trust.default('trusted').meta({ description: 'untrusted: the agents run code nobody reviewed; only a strategy that keeps it off the host will do.' }),
+    needs: needs.default([]).meta({
+      description:
+        'What each lane must get: process-isolation, network-isolation, resource-limits (a container), own-remote (a repository of its own), own-object-store (a clone that borrows nothing).',
+    }),
+    agents: z.number().int().min(1).max(1000).default(1).meta({ description: 'How many lanes of this workload run at once (disk is checked for that many).' }),
+    bound: bound.default('io').meta({ description: 'cpu: builds and tests dominate; io: mostly reading, editing and fetching.' }),
+  })
+  .meta({ description: 'A kind of agent work, described by what it needs; `strategy: auto` and `up --workload` choose its strategy.' });
+
+const ruleSchema = z
+  .strictObject({
+    when: z
+      .strictObject({
+        workload: z.union([workloadName, z.array(workloadName).min(1)]).optional().meta({ description: 'The workload name, or any of a list.' }),
+        trust: trust.optional().meta({ description: 'The workload is trusted, or untrusted.' }),
+        needs: needs.optional().meta({ description: 'The workload needs all of these.' }),
+        bound: bound.optional().meta({ description: 'The workload is cpu- or io-bound.' }),
+        minAgents: z.number().int().min(1).optional().meta({ description: 'The workload runs at least this many agents at once.' }),
+        maxAgents: z.number().int().min(1).optional().meta({ description: 'The workload runs at most this many agents at once.' }),
+        docker: z.boolean().optional().meta({ description: 'A Docker engine is (true) or is not (false) reachable.' }),
+      })
+      .default({})
+      .meta({ description: 'Every condition given must hold; none given: always.' }),
+    strategy: strategyName.meta({ description: 'The strategy this rule chooses.' }),
+    because: z.string().max(200).optional().meta({ description: 'Why, in words: shown among the reasons of a decision.' }),
+  })
+  .meta({ description: 'When the conditions hold, choose this strategy.' });
+
+export type Workload = z.output<typeof workloadSchema>;
+export type PolicyRule = z.output<typeof ruleSchema>;
 
 export const configSchema = z
   .strictObject({
@@ -43,12 +82,21 @@ export const configSchema = z
       .default({ root: '../{repo}.lanes' })
       .meta({ description: 'Where lane checkouts live.' }),
     strategy: z
-      .enum(STRATEGY_NAMES)
+      .enum([...STRATEGY_NAMES, 'auto'])
       .default('worktree')
       .meta({
         description:
-          'How lanes are isolated by default: worktree (git worktree, one shared object store), clone (a full clone per lane), container (a Docker container over its own clone).',
+          'How lanes are isolated by default: worktree (git worktree, one shared object store), clone (a full clone per lane), container (a Docker container over its own clone), or auto (the policy chooses per workload, see `isolane policy explain`).',
       }),
+    workloads: z
+      .record(workloadName, workloadSchema)
+      .default({})
+      .meta({ description: 'Named kinds of agent work and what they need. A workload named default applies to lanes made without --workload.' }),
+    policy: z
+      .array(ruleSchema)
+      .max(100)
+      .default([])
+      .meta({ description: 'Rules evaluated in order after the built-in ones (see README, Choosing a strategy): the last rule whose conditions hold chooses.' }),
     clone: z
       .strictObject({
         mode: z

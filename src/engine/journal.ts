@@ -20,6 +20,9 @@ export interface LaneRecord {
   readonly path: string;
   readonly createdAt: string;
   readonly state: LaneRecordState;
+  /** The workload whose policy decision chose the strategy, and the decisive reasons. */
+  readonly workload?: string;
+  readonly reasons?: readonly string[];
   /** Strategy-owned details (e.g. a container id). */
   readonly data?: Readonly<Record<string, unknown>>;
 }

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { STRATEGY_LOADERS, type StrategyName } from '../../strategies/index.js';
+import { STRATEGIES, STRATEGY_NAMES, type StrategyEntry, type StrategyName } from '../../strategies/index.js';
 import type { Strategy } from '../../strategies/strategy.js';
 import { loadConfig } from '../config/load.js';
 import type { IsolaneConfig } from '../config/schema.js';
@@ -100,18 +100,18 @@ export class Project {
   async strategy(name: string): Promise<Strategy> {
     const cached = this.#strategies.get(name);
     if (cached) return cached;
-    const load = (STRATEGY_LOADERS as Record<string, (() => Promise<(p: Project) => Strategy>) | undefined>)[name];
-    if (!load) {
+    const entry = (STRATEGIES as Record<string, StrategyEntry | undefined>)[name];
+    if (!entry) {
       throw new IsolaneError('USAGE', `unknown strategy ${JSON.stringify(name)}`, {
-        hint: `choose one of: ${Object.keys(STRATEGY_LOADERS).join(', ')}`,
+        hint: `choose one of: ${STRATEGY_NAMES.join(', ')}`,
       });
     }
-    const strategy = (await load())(this);
+    const strategy = (await entry.load())(this);
     this.#strategies.set(name, strategy);
     return strategy;
   }
 
   strategyNames(): StrategyName[] {
-    return Object.keys(STRATEGY_LOADERS) as StrategyName[];
+    return [...STRATEGY_NAMES];
   }
 }

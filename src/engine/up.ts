@@ -3,13 +3,17 @@ import type { Project } from './project.js';
 import { IsolaneError } from '../errors.js';
 import { assertLaneName, assertUserRevision, headsRef, laneBranch } from '../git/names.js';
 import { resolveRevisions } from '../git/resolve.js';
+import { chooseStrategy } from '../policy/choose.js';
 import { checkpoint } from './checkpoint.js';
 import { pathExists } from './fs-util.js';
 
 export interface UpOptions {
   /** Start point; default: the base branch. */
   readonly from?: string;
+  /** A strategy name, or auto; default: isolane.yaml's `strategy`. */
   readonly strategy?: string;
+  /** A workload of isolane.yaml: the policy chooses its strategy (src/policy/). */
+  readonly workload?: string;
 }
 
 /**
@@ -21,7 +25,9 @@ export async function up(project: Project, lane: string, opts: UpOptions = {}): 
   assertLaneName(lane);
   if (opts.from !== undefined) assertUserRevision(opts.from);
   const { ctx, journal } = project;
-  const strategy = await project.strategy(opts.strategy ?? project.config.strategy);
+  const choice = await chooseStrategy(project, { ...(opts.strategy ? { strategy: opts.strategy } : {}), ...(opts.workload ? { workload: opts.workload } : {}) });
+  if (choice.decision) ctx.logger.progress(`workload ${choice.decision.workload.name}: ${choice.strategy} (${choice.decision.reasons.at(-1)?.text ?? ''})`);
+  const strategy = await project.strategy(choice.strategy);
   const probe = await strategy.probe();
   if (!probe.available) {
     throw new IsolaneError('STRATEGY_UNAVAILABLE', `the ${strategy.name} strategy cannot run here: ${probe.reason ?? 'unknown reason'}`);
@@ -72,6 +78,7 @@ export async function up(project: Project, lane: string, opts: UpOptions = {}): 
       path: lanePath,
       createdAt: ctx.now().toISOString(),
       state: 'creating',
+      ...(choice.decision ? { workload: choice.decision.workload.name, reasons: choice.decision.reasons.map((r) => `${r.source}: ${r.text}`) } : {}),
     };
     await journal.write(record);
     recorded = true;

@@ -1,0 +1,60 @@
+import { promises as fsp } from 'node:fs';
+import path from 'node:path';
+import * as z from 'zod';
+import type { StrategyName } from '../../strategies/index.js';
+
+/** Where `isolane bench` keeps its latest results in a repository's isolane state. */
+export function benchResultsFile(stateDir: string): string {
+  return path.join(stateDir, 'bench', 'latest.json');
+}
+
+/** The part of stored bench results the policy reads; the rest is the report's. */
+const storedSchema = z.looseObject({
+  version: z.literal(1),
+  createdAt: z.string(),
+  strategies: z.array(
+    z.looseObject({
+      strategy: z.string(),
+      mode: z.string().optional(),
+      disk: z.looseObject({ many: z.looseObject({ fsBytesPerLane: z.number().nonnegative() }) }),
+    }),
+  ),
+});
+
+export interface StoredDisk {
+  readonly createdAt: string;
+  readonly diskPerLane: Partial<Record<StrategyName, number>>;
+}
+
+/**
+ * Disk per lane of each strategy from the latest bench of this repository; for clone, the
+ * measurement of the configured `clone.mode`. Missing or unreadable results: undefined (the
+ * policy then says disk was not checked); a file of another version is ignored, not trusted.
+ */
+export async function readStoredDisk(stateDir: string, cloneMode: string): Promise<StoredDisk | undefined> {
+  const text = await fsp.readFile(benchResultsFile(stateDir), 'utf8').catch(() => undefined);
+  if (text === undefined) return undefined;
+  let parsed: z.infer<typeof storedSchema>;
+  try {
+    parsed = storedSchema.parse(JSON.parse(text));
+  } catch {
+    return undefined;
+  }
+  const diskPerLane: Partial<Record<StrategyName, number>> = {};
+  for (const s of parsed.strategies) {
+    const bytes = s.disk.many.fsBytesPerLane;
+    if (s.strategy === 'worktree' || s.strategy === 'container') diskPerLane[s.strategy] = bytes;
+    else if (s.strategy === 'clone' && (s.mode ?? 'full') === cloneMode) diskPerLane.clone = bytes;
+  }
+  return { createdAt: parsed.createdAt, diskPerLane };
+}
+
+/** Writes results atomically, so a policy reading at the same time sees the old or the new file. */
+export async function storeBenchResults(stateDir: string, results: unknown): Promise<string> {
+  const file = benchResultsFile(stateDir);
+  await fsp.mkdir(path.dirname(file), { recursive: true });
+  const temp = `${file}.${process.pid}.tmp`;
+  await fsp.writeFile(temp, `${JSON.stringify(results, null, 2)}\n`);
+  await fsp.rename(temp, file);
+  return file;
+}
