@@ -1,0 +1,36 @@
+import type { BenchResults } from '../results.js';
+import { headline, hostFacts, reportTables, runLine, skippedLines, type Table } from './model.js';
+
+/**
+ * Untrusted text as literal Markdown: backslash-escape what GitHub would read as markup (tags,
+ * links, emphasis, table pipes) and fold line breaks, which would end a table row.
+ */
+export function mdText(s: string): string {
+  return s.replace(/[\\`*_[\]<>|&~]/g, '\\$&').replace(/\s*[\r\n]+\s*/g, ' ');
+}
+
+function table(t: Table): string {
+  const row = (cells: readonly string[]): string => `| ${cells.map(mdText).join(' | ')} |`;
+  return [
+    `### ${mdText(t.title)}`,
+    '',
+    row(t.columns.map((c) => c.label)),
+    `|${t.columns.map((c) => (c.numeric ? '---:' : '---')).join('|')}|`,
+    ...t.rows.map(row),
+    ...(t.notes.length > 0 ? ['', ...t.notes.map((n) => `- ${mdText(n)}`)] : []),
+  ].join('\n');
+}
+
+/** GitHub Markdown for a PR or a wiki page: the same content as the terminal report. */
+export function renderMarkdown(r: BenchResults): string {
+  const skipped = skippedLines(r);
+  const sections = [
+    `## ${mdText(headline(r))}`,
+    `${mdText(runLine(r))}.\n\nHost: ${hostFacts(r)
+      .map(([k, v]) => `${k} ${mdText(v)}`)
+      .join(', ')}.`,
+    ...reportTables(r).map(table),
+    ...(skipped.length > 0 ? [['### Not measured', '', ...skipped.map((s) => `- ${mdText(s)}`)].join('\n')] : []),
+  ];
+  return `${sections.join('\n\n')}\n`;
+}

@@ -1,0 +1,147 @@
+import type { BenchResults, StrategyMeasure } from '../results.js';
+import { bytes, count, decimal, duration, ms, ratio, timestamp } from './format.js';
+
+/**
+ * What every report shows, as plain strings: each renderer only lays it out and escapes it for
+ * its medium. Cells may hold untrusted text from the results (labels, paths, failure notes).
+ */
+export interface Column {
+  readonly label: string;
+  readonly numeric: boolean;
+}
+
+export interface Table {
+  /** Stable identifier, used as the HTML anchor. */
+  readonly id: string;
+  readonly title: string;
+  readonly columns: readonly Column[];
+  readonly rows: ReadonlyArray<readonly string[]>;
+  readonly notes: readonly string[];
+}
+
+const text = (label: string): Column => ({ label, numeric: false });
+const num = (label: string): Column => ({ label, numeric: true });
+
+export function subject(r: BenchResults): string {
+  return r.subject.kind === 'fixture' ? `${r.subject.preset} fixture` : `repository ${r.subject.path}`;
+}
+
+/** "isolane bench 0.1.0: medium fixture, 2025-06-01 14:03 UTC" */
+export function headline(r: BenchResults): string {
+  return `isolane bench ${r.isolaneVersion}: ${subject(r)}, ${timestamp(r.createdAt)}`;
+}
+
+export function runLine(r: BenchResults): string {
+  const agents = r.agents.length > 0 ? `; agents ${r.agents.join(', ')}` : '';
+  return `${r.rounds} interleaved rounds per measure${r.quick ? ' (quick mode)' : ''}${agents}; took ${duration(r.seconds)}`;
+}
+
+export function docker(r: BenchResults): string {
+  return r.host.docker ?? `not available (${r.host.dockerReason ?? 'no reason given'})`;
+}
+
+/** Host facts as label/value pairs, in the order the reports show them. */
+export function hostFacts(r: BenchResults): ReadonlyArray<readonly [string, string]> {
+  const h = r.host;
+  return [
+    ['cores', count(h.cores)],
+    ['memory', bytes(h.memoryBytes)],
+    ['platform', `${h.platform} ${h.kernel}`],
+    ['filesystem', `${h.filesystem}, ${bytes(h.freeDiskBytes)} free`],
+    ['node', h.node],
+    ['git', h.git],
+    ['docker', docker(r)],
+  ];
+}
+
+export function hostLine(r: BenchResults): string {
+  return `host: ${hostFacts(r)
+    .map(([k, v]) => `${k} ${v}`)
+    .join(', ')}`;
+}
+
+export function skippedLines(r: BenchResults): string[] {
+  return r.skipped.map((s) => `${s.strategy}: not measured: ${s.reason}`);
+}
+
+function lifecycle(strategies: readonly StrategyMeasure[]): Table {
+  const ops = (s: StrategyMeasure) =>
+    (['create', 'destroy'] as const).map((op) => {
+      const p = s[op];
+      return [s.label, op, ms(p.a.p50), ms(p.a.p95), ms(p.b.p50), ms(p.b.p95), ratio(p.ratio.p50), count(p.a.runs)];
+    });
+  return {
+    id: 'lifecycle',
+    title: 'Create and destroy, isolane beside the raw tools',
+    columns: [text('strategy'), text('op'), num('isolane p50'), num('isolane p95'), num('raw p50'), num('raw p95'), num('ratio p50'), num('runs')],
+    rows: strategies.flatMap(ops),
+    // The raw side is usually named for the whole cycle, the same for create and destroy.
+    notes: strategies.flatMap((s) =>
+      s.create.b.name === s.destroy.b.name
+        ? [`${s.label}: raw = ${s.create.b.name}`]
+        : [`${s.label} create: raw = ${s.create.b.name}`, `${s.label} destroy: raw = ${s.destroy.b.name}`],
+    ),
+  };
+}
+
+function disk(strategies: readonly StrategyMeasure[]): Table {
+  return {
+    id: 'disk',
+    title: 'Disk per lane',
+    columns: [text('strategy'), num('lanes'), num('filesystem/lane'), num('apparent/lane')],
+    rows: strategies.flatMap((s) => [s.disk.one, s.disk.many].map((d) => [s.label, count(d.lanes), bytes(d.fsBytesPerLane), bytes(d.apparentBytesPerLane)])),
+    notes: ['filesystem: blocks the lanes added (statfs before/after, shared blocks counted once); apparent: the size of the files'],
+  };
+}
+
+function fetchLatency(strategies: readonly StrategyMeasure[]): Table {
+  return {
+    id: 'fetch',
+    title: 'Fetch: until every lane sees new commits',
+    columns: [text('strategy'), num('lanes'), num('commits'), num('p50'), num('p95'), num('fetches'), num('runs')],
+    rows: strategies.flatMap(({ label, fetch: f }) =>
+      f ? [[label, count(f.lanes), count(f.commits), ms(f.untilAllSee.p50), ms(f.untilAllSee.p95), count(f.fetches), count(f.untilAllSee.runs)]] : [],
+    ),
+    notes: strategies.filter((s) => !s.fetch).map((s) => `${s.label}: fetch not measured`),
+  };
+}
+
+function throughput(strategies: readonly StrategyMeasure[]): Table {
+  return {
+    id: 'throughput',
+    title: 'Throughput per agent count',
+    columns: [text('strategy'), num('agents'), num('tasks'), num('tasks/min'), num('failures'), num('seconds')],
+    rows: strategies.flatMap((s) =>
+      s.throughput.map((p) => [s.label, count(p.agents), count(p.tasks), decimal(p.tasksPerMinute), count(p.failures), decimal(p.seconds)]),
+    ),
+    notes: [
+      ...strategies.flatMap((s) => s.notes.map((n) => `${s.label}: ${n}`)),
+      ...strategies.flatMap((s) => s.throughput.flatMap((p) => p.failureNotes.map((n) => `${s.label}, ${p.agents} agents: ${n}`))),
+    ],
+  };
+}
+
+function sharedDir(r: BenchResults): Table {
+  return {
+    id: 'shared-dir',
+    title: 'Baseline: every agent in one shared directory',
+    columns: [num('agents'), num('tasks'), num('tasks/min'), num('failures'), num('collisions'), num('corrupted lockfiles'), num('seconds')],
+    rows: r.sharedDir.map((p) => [
+      count(p.agents),
+      count(p.tasks),
+      decimal(p.tasksPerMinute),
+      count(p.failures),
+      count(p.collisions),
+      count(p.corruptedLockfiles),
+      decimal(p.seconds),
+    ]),
+    notes: r.sharedDir.flatMap((p) => p.failureNotes.map((n) => `${p.agents} agents: ${n}`)),
+  };
+}
+
+/** The report's tables in order; those with no rows are left out (nothing was measured). */
+export function reportTables(r: BenchResults): Table[] {
+  return [lifecycle(r.strategies), disk(r.strategies), fetchLatency(r.strategies), throughput(r.strategies), sharedDir(r)].filter(
+    (t) => t.rows.length > 0,
+  );
+}

@@ -1,0 +1,93 @@
+import type { PairedResult } from './paired.js';
+import type { Summary } from './stats.js';
+
+/**
+ * What `isolane bench` measured, as written to JSON, kept in the repository's isolane state for
+ * the policy, and drawn by the Markdown and HTML reports. Times are milliseconds, sizes bytes.
+ */
+export const RESULTS_VERSION = 1;
+
+export type StrategyName = 'worktree' | 'clone' | 'container';
+
+export interface HostFacts {
+  readonly cores: number;
+  readonly memoryBytes: number;
+  readonly platform: string;
+  readonly kernel: string;
+  /** Filesystem type of the lanes' directory (ext4, xfs, overlay, ...), and its free space. */
+  readonly filesystem: string;
+  readonly freeDiskBytes: number;
+  readonly node: string;
+  readonly git: string;
+  /** Docker engine version, or undefined with the reason it could not be reached. */
+  readonly docker: string | undefined;
+  readonly dockerReason?: string;
+}
+
+export interface DiskMeasure {
+  readonly lanes: number;
+  /** Filesystem blocks the lanes added, per lane (statfs before/after: shared blocks once). */
+  readonly fsBytesPerLane: number;
+  /** What `du --apparent-size` would say for one lane's files. */
+  readonly apparentBytesPerLane: number;
+}
+
+export interface FetchMeasure {
+  readonly lanes: number;
+  /** New commits that landed upstream before each fetch. */
+  readonly commits: number;
+  /** Until every lane can see the new commits (worktree lanes share one fetch; clones fetch each). */
+  readonly untilAllSee: Summary;
+  /** How many `git fetch` processes that took. */
+  readonly fetches: number;
+}
+
+export interface ThroughputPoint {
+  readonly agents: number;
+  readonly tasks: number;
+  readonly failures: number;
+  readonly seconds: number;
+  readonly tasksPerMinute: number;
+  /** Short descriptions of what failed (e.g. "agent-2: npm ci exited 1"). */
+  readonly failureNotes: readonly string[];
+}
+
+export interface StrategyMeasure {
+  readonly strategy: StrategyName;
+  /** e.g. "clone (blobless)"; the strategy name alone for the default mode. */
+  readonly label: string;
+  /** clone.mode, for clone lanes. */
+  readonly mode?: 'full' | 'reference' | 'blobless';
+  /** isolane (a) beside the raw tools (b), interleaved in the same run. */
+  readonly create: PairedResult;
+  readonly destroy: PairedResult;
+  readonly disk: { readonly one: DiskMeasure; readonly many: DiskMeasure };
+  readonly fetch?: FetchMeasure;
+  readonly throughput: readonly ThroughputPoint[];
+  /** What was not measured for this strategy and why, or what to keep in mind reading it. */
+  readonly notes: readonly string[];
+}
+
+export interface SharedDirPoint extends ThroughputPoint {
+  /** Installs, builds or tests that failed because another agent was at work in the same directory. */
+  readonly collisions: number;
+  /** package-lock.json no longer parsed, or no longer matched package.json, after the run. */
+  readonly corruptedLockfiles: number;
+}
+
+export interface BenchResults {
+  readonly version: typeof RESULTS_VERSION;
+  readonly createdAt: string;
+  readonly isolaneVersion: string;
+  /** The repository measured: a fixture preset, or the user's repository. */
+  readonly subject: { readonly kind: 'fixture'; readonly preset: string } | { readonly kind: 'repo'; readonly path: string };
+  readonly quick: boolean;
+  readonly rounds: number;
+  readonly agents: readonly number[];
+  readonly host: HostFacts;
+  readonly strategies: readonly StrategyMeasure[];
+  /** Strategies asked for but not measured, and why (e.g. no Docker engine). */
+  readonly skipped: ReadonlyArray<{ readonly strategy: StrategyName; readonly reason: string }>;
+  readonly sharedDir: readonly SharedDirPoint[];
+  readonly seconds: number;
+}
