@@ -1,6 +1,8 @@
 /** What every scenario gets: a private clone of a fixture, where lanes go, and how to report. */
 export interface BenchEnv {
   readonly root: string;
+  /** The remote `origin` of root, when the bench made one: clone lanes (isolane's and raw) come from it. */
+  readonly upstream?: string;
   readonly lanesRoot: string;
   /** Environment for git and isolane: a HOME of the bench's own, no system config. */
   readonly env: Record<string, string>;

@@ -8,14 +8,17 @@ import { Isolane } from '../../src/index.js';
 import { paired, type PairedResult } from '../paired.js';
 import type { BenchEnv } from '../env.js';
 import { rawGit } from '../raw-git.js';
+import type { DiskMeasure } from '../results.js';
 
 
 const execFileP = promisify(execFile);
 
 /** One strategy as isolane runs it, and the same job done with the raw tools. */
-interface Contender {
+export interface Contender {
   readonly label: string;
   readonly strategy: 'worktree' | 'clone' | 'container';
+  /** clone.mode, for clone contenders. */
+  readonly mode?: 'full' | 'reference' | 'blobless';
   readonly yaml: string;
   readonly raw: { readonly name: string; create(dir: string, i: number): Promise<void>; destroy(dir: string, i: number): Promise<void> };
 }
@@ -28,14 +31,14 @@ export interface StrategyResult {
   readonly disk: { readonly fsBytes: number; readonly apparentBytes: number; readonly lanes: number };
 }
 
-async function fsUsed(dir: string): Promise<number> {
+export async function fsUsed(dir: string): Promise<number> {
   // ext4 allocates blocks at writeback: flush first, or fresh files are not counted yet.
   await execFileP('sync', []);
   const s = await fsp.statfs(dir);
   return (s.blocks - s.bfree) * s.bsize;
 }
 
-async function apparentSize(dir: string): Promise<number> {
+export async function apparentSize(dir: string): Promise<number> {
   let total = 0;
   for (const entry of await fsp.readdir(dir, { withFileTypes: true, recursive: true })) {
     if (entry.isFile()) total += (await fsp.lstat(path.join(entry.parentPath, entry.name))).size;
@@ -43,7 +46,9 @@ async function apparentSize(dir: string): Promise<number> {
   return total;
 }
 
-function contenders(e: BenchEnv, docker: Docker | undefined): Contender[] {
+export function contenders(e: BenchEnv, docker: Docker | undefined): Contender[] {
+  // Where isolane's clone lanes come from: the upstream when the bench has one, as raw clones do.
+  const source = e.upstream ?? e.root;
   const git = (args: string[], cwd = e.root): Promise<void> => rawGit(cwd, args, e.env);
   const rm = (dir: string): Promise<void> => fsp.rm(dir, { recursive: true, force: true });
   // The same job as isolane's down of a clone: look for uncommitted work, bring the lane's
@@ -55,7 +60,7 @@ function contenders(e: BenchEnv, docker: Docker | undefined): Contender[] {
     await git(['update-ref', '-d', `refs/raw-lanes/${branch}`]);
   };
   const cloneOnBranch = async (dir: string, branch: string, extra: readonly string[] = []): Promise<void> => {
-    await git(['clone', '-q', '--no-local', ...extra, '--', e.root, dir], path.dirname(dir));
+    await git(['clone', '-q', '--no-local', ...extra, '--', source, dir], path.dirname(dir));
     await git(['checkout', '-q', '-b', branch], dir);
   };
   const list: Contender[] = [
@@ -76,6 +81,7 @@ function contenders(e: BenchEnv, docker: Docker | undefined): Contender[] {
     {
       label: 'clone (full)',
       strategy: 'clone',
+      mode: 'full',
       yaml: 'strategy: clone\n',
       raw: {
         name: 'git clone --no-local + checkout -b / status + fetch home + rm -rf',
@@ -86,6 +92,7 @@ function contenders(e: BenchEnv, docker: Docker | undefined): Contender[] {
     {
       label: 'clone (reference)',
       strategy: 'clone',
+      mode: 'reference',
       yaml: 'strategy: clone\nclone:\n  mode: reference\n',
       raw: {
         name: 'git clone --reference + checkout -b / status + fetch home + rm -rf',
@@ -96,6 +103,7 @@ function contenders(e: BenchEnv, docker: Docker | undefined): Contender[] {
     {
       label: 'clone (blobless)',
       strategy: 'clone',
+      mode: 'blobless',
       yaml: 'strategy: clone\nclone:\n  mode: blobless\n',
       raw: {
         name: 'git clone --filter=blob:none + checkout -b / status + fetch home + rm -rf',
@@ -140,36 +148,51 @@ function contenders(e: BenchEnv, docker: Docker | undefined): Contender[] {
   return list;
 }
 
+/** Create and destroy latency of one contender's lanes beside its raw equivalent, interleaved round by round. */
+export async function lifecycle(e: BenchEnv, c: Contender, iso: Isolane): Promise<{ create: PairedResult; destroy: PairedResult }> {
+  const lane = (kind: string, i: number): string => `${kind}-${c.strategy}-${i}`;
+  const rawDir = (kind: string, i: number): string => path.join(e.lanesRoot, `raw-${kind}-${c.strategy}-${i}`);
+  const create = await paired(
+    { name: 'isolane up', fn: async (i) => void (await iso.up(lane('c', i))), after: async (i) => void (await iso.down(lane('c', i), { force: true })) },
+    { name: c.raw.name, fn: (i) => c.raw.create(rawDir('c', i), i), after: (i) => c.raw.destroy(rawDir('c', i), i) },
+    { rounds: e.rounds, onRound: (i) => e.onRound?.(`${c.label} create`, i) },
+  );
+  // Both sides remove safely: a lane with uncommitted work would be refused by either.
+  const destroy = await paired(
+    { name: 'isolane down', before: async (i) => void (await iso.up(lane('d', i))), fn: async (i) => void (await iso.down(lane('d', i))) },
+    { name: c.raw.name, before: (i) => c.raw.create(rawDir('d', i), i + 10_000), fn: (i) => c.raw.destroy(rawDir('d', i), i + 10_000) },
+    { rounds: e.rounds, onRound: (i) => e.onRound?.(`${c.label} destroy`, i) },
+  );
+  return { create, destroy };
+}
+
 /**
- * Create and destroy latency of a lane for each strategy beside its raw equivalent, interleaved
- * round by round, and the disk one lane really takes.
+ * Makes `lanes` (left up for the caller) and measures the disk they take: filesystem blocks
+ * added per lane (statfs, so blocks shared with the main repository count once) and one lane's
+ * apparent size.
  */
+export async function diskOf(e: BenchEnv, iso: Isolane, lanes: readonly string[]): Promise<DiskMeasure> {
+  const before = await fsUsed(e.root);
+  for (const lane of lanes) await iso.up(lane);
+  const after = await fsUsed(e.root);
+  const first = lanes[0];
+  const apparent = first === undefined ? 0 : await apparentSize(iso.project.lanePath(first));
+  return { lanes: lanes.length, fsBytesPerLane: Math.max(0, (after - before) / Math.max(1, lanes.length)), apparentBytesPerLane: apparent };
+}
+
+/** The table of `npm run bench`: create/destroy against the raw tools and disk, per strategy. */
 export async function strategyTable(e: BenchEnv, docker: Docker | undefined): Promise<StrategyResult[]> {
   const results: StrategyResult[] = [];
   const yamlFile = path.join(e.root, 'isolane.yaml');
   for (const c of contenders(e, docker)) {
     await fsp.writeFile(yamlFile, c.yaml);
     const iso = await Isolane.open({ cwd: e.root, env: e.env });
-    const lane = (kind: string, i: number): string => `${kind}-${c.strategy}-${i}`;
-    const rawDir = (kind: string, i: number): string => path.join(e.lanesRoot, `raw-${kind}-${c.strategy}-${i}`);
-    const create = await paired(
-      { name: 'isolane up', fn: async (i) => void (await iso.up(lane('c', i))), after: async (i) => void (await iso.down(lane('c', i), { force: true })) },
-      { name: c.raw.name, fn: (i) => c.raw.create(rawDir('c', i), i), after: (i) => c.raw.destroy(rawDir('c', i), i) },
-      { rounds: e.rounds, onRound: (i) => e.onRound?.(`${c.label} create`, i) },
-    );
-    const destroy = await paired(
-      { name: 'isolane down', before: async (i) => void (await iso.up(lane('d', i))), fn: async (i) => void (await iso.down(lane('d', i), { force: true })) },
-      { name: c.raw.name, before: (i) => c.raw.create(rawDir('d', i), i + 10_000), fn: (i) => c.raw.destroy(rawDir('d', i), i + 10_000) },
-      { rounds: e.rounds, onRound: (i) => e.onRound?.(`${c.label} destroy`, i) },
-    );
+    const { create, destroy } = await lifecycle(e, c, iso);
     // Disk: several lanes at once, so one-off effects (a new pack, a journal) are spread out.
-    const lanes = 3;
-    const before = await fsUsed(e.root);
-    for (let i = 0; i < lanes; i++) await iso.up(lane('disk', i));
-    const after = await fsUsed(e.root);
-    const apparent = await apparentSize(iso.project.lanePath(lane('disk', 0)));
-    for (let i = 0; i < lanes; i++) await iso.down(lane('disk', i), { force: true });
-    results.push({ label: c.label, create, destroy, disk: { fsBytes: Math.max(0, (after - before) / lanes), apparentBytes: apparent, lanes } });
+    const lanes = ['disk-0', 'disk-1', 'disk-2'];
+    const disk = await diskOf(e, iso, lanes);
+    for (const lane of lanes) await iso.down(lane, { force: true });
+    results.push({ label: c.label, create, destroy, disk: { fsBytes: disk.fsBytesPerLane, apparentBytes: disk.apparentBytesPerLane, lanes: disk.lanes } });
   }
   await fsp.rm(yamlFile, { force: true });
   return results;

@@ -108,6 +108,21 @@ export async function runCli(argv: readonly string[], version: string): Promise<
     .argument('<lane>')
     .action(lazy(async () => (await import('./commands/shell.js')).shellCommand, state));
 
+  program
+    .command('bench')
+    .description('measure every strategy on this host (latency, disk, fetch, agents at once) and keep the results for the policy')
+    .option('--quick', 'a short run: small fixture outside a repository, 3 rounds, 2 agents (under a minute)')
+    .option('--repo <path>', 'measure this repository (a private copy of it; default: the one around you)')
+    .option('--fixture <preset>', 'measure a generated repository: tiny, small, medium or large')
+    .option('--strategies <list>', 'comma-separated: worktree,clone,container (default: all)')
+    .option('--agents <list>', 'agents at once, comma-separated (default 1,2,4,8; --quick: 2)')
+    .option('--rounds <n>', 'interleaved rounds per latency measure (default 10; --quick: 3)')
+    .option('--json [file]', 'write the JSON report to file, or print it instead of the table')
+    .option('--markdown <file>', 'write the Markdown report here')
+    .option('--html <file>', 'write the HTML report (with charts) here')
+    .option('--out <dir>', "directory for reports not given a file (default: the repository's isolane state, else ./isolane-bench)")
+    .action(lazy(async () => (await import('./commands/bench.js')).benchCommand, state));
+
   const policy = program.command('policy').description('the hybrid policy that chooses a strategy per workload');
   policy
     .command('explain')

@@ -1,0 +1,100 @@
+import { promises as fsp } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { isPresetName } from '../fixtures/generate-repo.js';
+import type { Context } from '../src/context.js';
+import { IsolaneError } from '../src/errors.js';
+import { locateRepo } from '../src/git/repo.js';
+import { stateDirOf } from '../src/engine/journal.js';
+import { storeBenchResults } from '../src/policy/bench-store.js';
+import { STRATEGY_NAMES } from '../strategies/index.js';
+import { measure } from './measure.js';
+import { renderHtml, renderMarkdown } from './reports/index.js';
+import type { BenchResults, StrategyName } from './results.js';
+import type { SubjectSpec } from './subject.js';
+
+export interface BenchCliOptions {
+  readonly repo?: string;
+  readonly fixture?: string;
+  readonly strategies?: string;
+  readonly agents?: string;
+  readonly rounds?: string;
+  readonly quick?: boolean;
+  /** A file, or true: JSON on stdout instead of the table. */
+  readonly json?: string | boolean;
+  readonly markdown?: string;
+  readonly html?: string;
+  readonly out?: string;
+}
+
+export interface BenchOutcome {
+  readonly results: BenchResults;
+  /** Report files written, by kind. */
+  readonly files: Readonly<Record<'json' | 'markdown' | 'html', string>>;
+  /** Where the policy will find these results; undefined for a fixture (it is not your repository). */
+  readonly stored: string | undefined;
+}
+
+function list(value: string, what: string, parse: (item: string) => boolean): string[] {
+  const items = value.split(',').map((s) => s.trim()).filter(Boolean);
+  const bad = items.filter((i) => !parse(i));
+  if (items.length === 0 || bad.length > 0) throw new IsolaneError('USAGE', `--${what}: ${bad.length > 0 ? `${bad.join(', ')} not understood` : 'empty'}`, { hint: `e.g. --${what} ${what === 'agents' ? '1,2,4' : 'worktree,clone'}` });
+  return [...new Set(items)];
+}
+
+/** The repository around ctx.cwd, or undefined outside one. */
+async function repoHere(ctx: Context): Promise<{ root: string; commonDir: string } | undefined> {
+  try {
+    return await locateRepo(ctx);
+  } catch (e) {
+    if (e instanceof IsolaneError && e.code === 'NOT_A_REPO') return undefined;
+    throw e;
+  }
+}
+
+/**
+ * `isolane bench`: measures each strategy on this host, on a private copy of the repository
+ * (yours with --repo or when run inside one, else a generated fixture), writes the reports and
+ * keeps the results in the repository's isolane state for the policy.
+ */
+export async function runBench(ctx: Context, opts: BenchCliOptions, isolaneVersion: string, onStep: (step: string) => void): Promise<BenchOutcome> {
+  const quick = opts.quick === true;
+  if (opts.repo !== undefined && opts.fixture !== undefined) throw new IsolaneError('USAGE', '--repo and --fixture exclude each other', { hint: 'measure your repository or a fixture, not both' });
+  if (opts.fixture !== undefined && !isPresetName(opts.fixture)) throw new IsolaneError('USAGE', `--fixture ${opts.fixture}: expected tiny, small, medium or large`);
+  const strategies = list(opts.strategies ?? STRATEGY_NAMES.join(','), 'strategies', (s) => (STRATEGY_NAMES as readonly string[]).includes(s)) as StrategyName[];
+  const agents = list(opts.agents ?? (quick ? '2' : '1,2,4,8'), 'agents', (a) => /^\d{1,3}$/.test(a) && Number(a) >= 1 && Number(a) <= 64).map(Number).sort((a, b) => a - b);
+  const rounds = Number(opts.rounds ?? (quick ? 3 : 10));
+  if (!Number.isInteger(rounds) || rounds < 1 || rounds > 1000) throw new IsolaneError('USAGE', `--rounds ${String(opts.rounds)}: expected a whole number from 1 to 1000`);
+
+  const repo = opts.repo !== undefined ? await locateRepo({ ...ctx, cwd: path.resolve(ctx.cwd, opts.repo) }) : opts.fixture === undefined ? await repoHere(ctx) : undefined;
+  const subject: SubjectSpec = repo ? { kind: 'repo', path: repo.root } : { kind: 'fixture', preset: opts.fixture !== undefined && isPresetName(opts.fixture) ? opts.fixture : quick ? 'small' : 'medium' };
+  const stateBench = repo ? path.join(stateDirOf(repo.commonDir), 'bench') : undefined;
+  const outDir = path.resolve(ctx.cwd, opts.out ?? stateBench ?? 'isolane-bench');
+  const files = {
+    json: typeof opts.json === 'string' ? path.resolve(ctx.cwd, opts.json) : path.join(outDir, 'report.json'),
+    markdown: path.resolve(ctx.cwd, opts.markdown ?? path.join(outDir, 'report.md')),
+    html: path.resolve(ctx.cwd, opts.html ?? path.join(outDir, 'report.html')),
+  };
+
+  const work = await fsp.mkdtemp(path.join(os.tmpdir(), 'isolane-bench-'));
+  try {
+    const results = await measure({ subject, strategies, agents, rounds, quick, work, isolaneVersion, onStep });
+    onStep('writing the reports');
+    for (const file of Object.values(files)) await fsp.mkdir(path.dirname(file), { recursive: true });
+    await fsp.writeFile(files.json, `${JSON.stringify(results, null, 2)}\n`);
+    await fsp.writeFile(files.markdown, renderMarkdown(results));
+    await fsp.writeFile(files.html, await renderHtml(results));
+    const stored = repo ? await storeBenchResults(stateDirOf(repo.commonDir), results) : undefined;
+    return { results, files, stored };
+  } finally {
+    onStep('cleaning up');
+    await removeWork(work);
+  }
+}
+
+/** Container lanes leave files owned by their container user; root (or the owner) removes them all. */
+async function removeWork(work: string): Promise<void> {
+  await fsp.rm(work, { recursive: true, force: true, maxRetries: 3 }).catch((e: unknown) => {
+    process.stderr.write(`isolane: warning: could not remove ${work}: ${String(e)}\n`);
+  });
+}
