@@ -29,11 +29,14 @@ export function cloneStrategy(project: Project): Strategy {
     },
 
     async inspect(lane: LaneRecord): Promise<LaneState> {
-      const { laneRefs, ...commits } = await collectLaneCommits(ctx, project, lane);
-      fetchedRefs.set(lane.lane, laneRefs);
       const exists = await fsp.stat(lane.path).then((s) => s.isDirectory(), () => false);
-      // A clone lane is trusted like a worktree: its status runs on the host.
-      const dirty = exists ? parseStatus((await runGit(ctx, lane.path, gitCommands.status())).stdout) : [];
+      // A clone lane is trusted like a worktree: its status runs on the host, beside the fetch
+      // home (one reads the lane's objects, the other its files and index).
+      const [{ laneRefs, ...commits }, dirty] = await Promise.all([
+        collectLaneCommits(ctx, project, lane),
+        exists ? runGit(ctx, lane.path, gitCommands.status()).then((r) => parseStatus(r.stdout)) : [],
+      ]);
+      fetchedRefs.set(lane.lane, laneRefs);
       return { exists, ...commits, dirty };
     },
 

@@ -125,20 +125,27 @@ export function containerStrategy(project: Project): Strategy {
 
     async create(spec: LaneSpec) {
       await cloneLane(ctx, repo, spec, 'reference');
-      if (hostUid !== uid) await execa('chown', ['-R', `${uid}:${gid}`, '--', spec.path], { timeout: 600_000 });
+      if (hostUid !== uid) {
+        await execa('chown', ['-R', `${uid}:${gid}`, '--', spec.path], { timeout: 600_000 });
+        // The index cached each file's owner: refreshed now (the lane is still ours alone), the
+        // first status inside the container need not hash every file again.
+        await runGit(ctx, spec.path, ['-c', `safe.directory=${spec.path}`, 'update-index', '-q', '--refresh'], { okExitCodes: [1] });
+        await fsp.chown(path.join(spec.path, '.git', 'index'), uid, gid);
+      }
       await createContainer(spec);
     },
 
     async inspect(lane: LaneRecord): Promise<LaneState> {
       const exists = await fsp.stat(lane.path).then((s) => s.isDirectory(), () => false);
-      let dirty: string[] = [];
-      if (exists) {
-        // The lane's config is untrusted: its status runs inside its container, not on the host.
-        const status = await execInContainer(await running(lane), ['git', ...gitCommands.status()], { env: {}, stdio: 'pipe', workdir: WORKSPACE });
-        if (status.exitCode !== 0) throw dockerError(`git status failed in the container of lane ${lane.lane}`, new Error(status.stderr.trim() || `exit ${status.exitCode}`));
-        dirty = parseStatus(status.stdout);
-      }
-      const { laneRefs, ...commits } = await collectLaneCommits(ctx, project, lane);
+      // The lane's config is untrusted: its status runs inside its container, not on the host,
+      // while the host fetches its commits home (that reads only its objects and refs).
+      const status = async (): Promise<string[]> => {
+        if (!exists) return [];
+        const r = await execInContainer(await running(lane), ['git', ...gitCommands.status()], { env: {}, stdio: 'pipe', workdir: WORKSPACE });
+        if (r.exitCode !== 0) throw dockerError(`git status failed in the container of lane ${lane.lane}`, new Error(r.stderr.trim() || `exit ${r.exitCode}`));
+        return parseStatus(r.stdout);
+      };
+      const [dirty, { laneRefs, ...commits }] = await Promise.all([status(), collectLaneCommits(ctx, project, lane)]);
       fetchedRefs.set(lane.lane, laneRefs);
       return { exists, ...commits, dirty };
     },
