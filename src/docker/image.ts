@@ -31,6 +31,10 @@ export async function buildBaseImage(ctx: Context, opts: BuildImageOptions = {})
   const tag = opts.tag ?? (opts.node ? `${DEFAULT_IMAGE}-node` : DEFAULT_IMAGE);
   const [repo, version] = splitTag(tag);
   const packages = ['git', 'ca-certificates', ...(opts.node ? ['nodejs', 'npm'] : [])];
+  // npm's dozens of node-* dependencies fail to configure in debootstrap's second stage, so the
+  // base goes in by debootstrap and Node.js by apt inside the finished root.
+  const bootstrapped = packages.filter((p) => p !== 'nodejs' && p !== 'npm');
+  const added = packages.filter((p) => !bootstrapped.includes(p));
   const which = await execa('debootstrap', ['--version'], { reject: false, env: { PATH: ctx.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin' } });
   if (which.failed) {
     throw new IsolaneError('USAGE', 'debootstrap is not installed, so the base image cannot be built here', {
@@ -40,8 +44,8 @@ export async function buildBaseImage(ctx: Context, opts: BuildImageOptions = {})
   const { docker } = dockerClient(ctx);
   const rootfs = await fsp.mkdtemp(path.join(os.tmpdir(), 'isolane-rootfs-'));
   try {
-    ctx.logger.progress(`debootstrap bookworm (${packages.join(', ')}) into ${rootfs}`);
-    const boot = execa('debootstrap', ['--variant=minbase', `--include=${packages.join(',')}`, 'bookworm', rootfs, ...(opts.mirror ? [opts.mirror] : [])], {
+    ctx.logger.progress(`debootstrap bookworm (${bootstrapped.join(', ')}) into ${rootfs}`);
+    const boot = execa('debootstrap', ['--variant=minbase', `--include=${bootstrapped.join(',')}`, 'bookworm', rootfs, ...(opts.mirror ? [opts.mirror] : [])], {
       reject: false,
       all: true,
       timeout: 30 * 60_000,
@@ -57,6 +61,7 @@ export async function buildBaseImage(ctx: Context, opts: BuildImageOptions = {})
         hint: 'it needs root and access to a Debian mirror; see the debootstrap log above',
       });
     }
+    if (added.length > 0) await aptInstall(ctx, rootfs, added);
     ctx.logger.progress(`importing the rootfs as ${tag}`);
     const tar = execa('tar', ['--numeric-owner', '-C', rootfs, '-c', '.'], { buffer: false, timeout: 30 * 60_000 });
     try {
@@ -73,6 +78,26 @@ export async function buildBaseImage(ctx: Context, opts: BuildImageOptions = {})
   } finally {
     await fsp.rm(rootfs, { recursive: true, force: true });
   }
+}
+
+/** `apt-get install` inside the new root, with the host's resolver, then apt's caches dropped. */
+async function aptInstall(ctx: Context, rootfs: string, packages: readonly string[]): Promise<void> {
+  ctx.logger.progress(`apt-get install ${packages.join(' ')} in the new root`);
+  await fsp.copyFile('/etc/resolv.conf', path.join(rootfs, 'etc', 'resolv.conf')).catch(() => undefined);
+  const env = { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', DEBIAN_FRONTEND: 'noninteractive', LC_ALL: 'C' };
+  for (const argv of [
+    ['apt-get', 'update', '-q'],
+    ['apt-get', 'install', '-y', '-q', '--no-install-recommends', ...packages],
+    ['apt-get', 'clean'],
+  ]) {
+    const r = await execa('chroot', [rootfs, ...argv], { env, extendEnv: false, reject: false, all: true, timeout: 30 * 60_000, ...(ctx.signal ? { cancelSignal: ctx.signal } : {}) });
+    if (r.exitCode !== 0) {
+      const tail = String(r.all ?? '').trim().split('\n').slice(-5).join('\n');
+      throw new IsolaneError('INTERNAL', `${argv.join(' ')} failed in the new root (exit ${String(r.exitCode)}):\n${tail}`, { hint: 'it needs root and access to a Debian mirror' });
+    }
+  }
+  await fsp.rm(path.join(rootfs, 'var', 'lib', 'apt', 'lists'), { recursive: true, force: true });
+  await fsp.mkdir(path.join(rootfs, 'var', 'lib', 'apt', 'lists', 'partial'), { recursive: true });
 }
 
 function splitTag(tag: string): [string, string] {

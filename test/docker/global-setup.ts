@@ -4,7 +4,7 @@ import { dockerClient, probeDocker } from '../../src/docker/client.js';
 import { buildBaseImage } from '../../src/docker/image.js';
 
 /**
- * Builds the base image once for the docker tests (about 40 s), unless it is already there.
+ * Builds the images once for the docker and bench tests (about 40 s and 90 s), unless they are there.
  * Without an engine the docker tests skip, saying why; under CI=true that is a failure.
  */
 export default async function setup(): Promise<void> {
@@ -16,18 +16,23 @@ export default async function setup(): Promise<void> {
     return;
   }
   const { docker } = dockerClient(ctx);
-  const present = await docker
-    .getImage(DEFAULT_IMAGE)
-    .inspect()
-    .then(
-      () => true,
-      (e: { statusCode?: number }) => {
-        if (e.statusCode === 404) return false;
-        throw e;
-      },
-    );
-  if (!present) {
-    process.stderr.write(`building ${DEFAULT_IMAGE} for the docker tests...\n`);
-    await buildBaseImage(createContext({ logger: { progress: (m) => process.stderr.write(`${m}\n`), warn: () => {}, debug: () => {} } }));
+  const present = (ref: string): Promise<boolean> =>
+    docker
+      .getImage(ref)
+      .inspect()
+      .then(
+        () => true,
+        (e: { statusCode?: number }) => {
+          if (e.statusCode === 404) return false;
+          throw e;
+        },
+      );
+  const logger = { progress: (m: string) => process.stderr.write(`${m}\n`), warn: () => {}, debug: () => {} };
+  // The base image for container lanes, and the one with Node.js the bench's agents run in.
+  for (const node of [false, true]) {
+    const ref = node ? `${DEFAULT_IMAGE}-node` : DEFAULT_IMAGE;
+    if (await present(ref)) continue;
+    process.stderr.write(`building ${ref} for the docker and bench tests...\n`);
+    await buildBaseImage(createContext({ logger }), { node });
   }
 }
