@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { isPresetName } from '../fixtures/generate-repo.js';
 import type { Context } from '../src/context.js';
+import { loadConfig } from '../src/config/load.js';
 import { IsolaneError } from '../src/errors.js';
 import { locateRepo } from '../src/git/repo.js';
 import { stateDirOf } from '../src/engine/journal.js';
@@ -68,6 +69,7 @@ export async function runBench(ctx: Context, opts: BenchCliOptions, isolaneVersi
 
   const repo = opts.repo !== undefined ? await locateRepo({ ...ctx, cwd: path.resolve(ctx.cwd, opts.repo) }) : opts.fixture === undefined ? await repoHere(ctx) : undefined;
   const subject: SubjectSpec = repo ? { kind: 'repo', path: repo.root } : { kind: 'fixture', preset: opts.fixture !== undefined && isPresetName(opts.fixture) ? opts.fixture : quick ? 'small' : 'medium' };
+  const cloneMode = repo ? (await loadConfig(repo.root)).config.clone.mode : 'full';
   const stateBench = repo ? path.join(stateDirOf(repo.commonDir), 'bench') : undefined;
   const outDir = path.resolve(ctx.cwd, opts.out ?? stateBench ?? 'isolane-bench');
   const files = {
@@ -78,7 +80,7 @@ export async function runBench(ctx: Context, opts: BenchCliOptions, isolaneVersi
 
   const work = await fsp.mkdtemp(path.join(os.tmpdir(), 'isolane-bench-'));
   try {
-    const results = await measure({ subject, strategies, agents, rounds, quick, work, isolaneVersion, onStep });
+    const results = await measure({ subject, strategies, agents, rounds, quick, cloneMode, work, isolaneVersion, onStep });
     onStep('writing the reports');
     for (const file of Object.values(files)) await fsp.mkdir(path.dirname(file), { recursive: true });
     await fsp.writeFile(files.json, `${JSON.stringify(results, null, 2)}\n`);

@@ -7,13 +7,14 @@ import type { HostFacts } from './results.js';
 
 const execFileP = promisify(execFile);
 
-/** The filesystem type under `dir` (ext4, xfs, overlay, ...), as `stat -f` names it. */
+/** The filesystem type under `dir` (ext4, xfs, overlay, ...): the mount's own name for it. */
 async function filesystemType(dir: string): Promise<string> {
-  try {
-    return (await execFileP('stat', ['-f', '-c', '%T', '--', dir], { timeout: 5_000 })).stdout.trim();
-  } catch {
-    return 'unknown';
+  // findmnt says ext4 where `stat -f` can only say ext2/ext3 (they share a magic number).
+  for (const [cmd, args] of [['findmnt', ['-n', '-o', 'FSTYPE', '-T', dir]], ['stat', ['-f', '-c', '%T', '--', dir]]] as const) {
+    const out = await execFileP(cmd, [...args], { timeout: 5_000 }).then((r) => r.stdout.trim(), () => '');
+    if (out) return out;
   }
+  return 'unknown';
 }
 
 /** What a reader needs to judge the numbers: machine, filesystem, tool versions, engine. */

@@ -5,9 +5,9 @@ import { DEFAULT_IMAGE } from '../src/config/schema.js';
 import { Isolane } from '../src/index.js';
 import type { BenchEnv } from './env.js';
 import { hostFacts } from './host.js';
-import { RESULTS_VERSION, type BenchResults, type SharedDirPoint, type StrategyMeasure, type StrategyName, type ThroughputPoint } from './results.js';
+import { RESULTS_VERSION, type BenchResults, type DiskMeasure, type FetchMeasure, type SharedDirPoint, type StrategyMeasure, type StrategyName, type ThroughputPoint } from './results.js';
 import { fetchLatency } from './scenarios/fetch.js';
-import { contenders, diskOf, lifecycle, type Contender } from './scenarios/strategies.js';
+import { contenders, diskOf, lifecycle, rawDisk } from './scenarios/strategies.js';
 import { addNodeProject, runAgents, sharedDirBaseline } from './scenarios/throughput.js';
 import { prepareSubject, type SubjectSpec } from './subject.js';
 
@@ -22,6 +22,8 @@ export interface MeasureOptions {
   readonly agents: readonly number[];
   readonly rounds: number;
   readonly quick: boolean;
+  /** The clone.mode to measure clone lanes in (the repository's own setting). */
+  readonly cloneMode: 'full' | 'reference' | 'blobless';
   /** A directory of the bench's own; everything it makes goes there. */
   readonly work: string;
   readonly isolaneVersion: string;
@@ -57,9 +59,9 @@ export async function measure(opts: MeasureOptions): Promise<BenchResults> {
 
   const skipped: Array<{ strategy: StrategyName; reason: string }> = [];
   if (opts.strategies.includes('container') && !docker) skipped.push({ strategy: 'container', reason: host.dockerReason ?? 'no Docker engine' });
-  // Quick: one contender per strategy. Full: every clone mode too (create, destroy, disk).
-  const chosen = contenders(e, docker).filter((c) => opts.strategies.includes(c.strategy) && (c.strategy !== 'clone' || c.mode === 'full' || !opts.quick));
-  const manyLanes = Math.max(2, ...opts.agents);
+  // One contender per strategy; clone in the mode the repository is configured for, since that
+  // is the measurement the policy will read.
+  const chosen = contenders(e, docker).filter((c) => opts.strategies.includes(c.strategy) && (c.strategy !== 'clone' || c.mode === opts.cloneMode));
   const yamlFile = path.join(s.root, 'isolane.yaml');
   const measured: StrategyMeasure[] = [];
   for (const c of chosen) {
@@ -67,22 +69,38 @@ export async function measure(opts: MeasureOptions): Promise<BenchResults> {
     const iso = await Isolane.open({ cwd: s.root, env: s.env });
     const { create, destroy } = await lifecycle(e, c, iso);
     onStep(`${c.label}: disk of 1 lane`);
-    const one = await diskOf(e, iso, ['disk-one']);
+    const one = { ...(await diskOf(e, iso, ['disk-one'])), rawFsBytesPerLane: await rawDisk(e, c) };
     await iso.down('disk-one', { force: true });
-    onStep(`${c.label}: disk of ${manyLanes} lanes`);
-    const lanes = Array.from({ length: manyLanes }, (_, i) => `disk-${i}`);
-    const many = await diskOf(e, iso, lanes);
     const notes: string[] = [];
-    const isDefaultMode = c.strategy !== 'clone' || c.mode === 'full';
-    let fetch: StrategyMeasure['fetch'];
-    let throughput: ThroughputPoint[] = [];
-    if (isDefaultMode) {
-      onStep(`${c.label}: fetch latency, ${manyLanes} lanes`);
-      const paths = lanes.map((l) => iso.project.lanePath(l));
-      fetch = await fetchLatency(s, c.strategy, paths, { rounds: Math.max(2, Math.min(opts.rounds, 5)), commits: 5, tag: c.strategy });
+    const runsAgents = c.strategy !== 'container' || (docker !== undefined && (await imagePresent(docker, NODE_IMAGE)));
+    if (!runsAgents) notes.push(`throughput not measured: the agents' task needs Node.js in the container, and ${NODE_IMAGE} is not here (\`isolane image build --node\` makes it)`);
+    if (c.strategy === 'container' && runsAgents) await fsp.writeFile(yamlFile, `${c.yaml}container:\n  image: ${NODE_IMAGE}\n`);
+    const agentsIso = await Isolane.open({ cwd: s.root, env: s.env });
+    // The lanes of the largest agent count also give disk and fetch for N lanes, before the agents
+    // start (their installs would count as lane disk).
+    const most = Math.max(...opts.agents);
+    let many: DiskMeasure | undefined;
+    let fetch: FetchMeasure | undefined;
+    const throughput: ThroughputPoint[] = [];
+    for (const n of opts.agents) {
+      const names = Array.from({ length: n }, (_, i) => `agent-${n}-${i}`);
+      onStep(`${c.label}: making ${n} lane(s)`);
+      if (n === most) {
+        many = await diskOf(e, agentsIso, names);
+        onStep(`${c.label}: fetch latency, ${n} lane(s)`);
+        fetch = await fetchLatency(s, c.strategy, names.map((l) => agentsIso.project.lanePath(l)), { rounds: Math.max(2, Math.min(opts.rounds, 5)), commits: 5, tag: c.strategy });
+      } else {
+        for (const name of names) await agentsIso.up(name);
+      }
+      if (runsAgents) {
+        onStep(`${c.label}: ${n} agent(s) at once`);
+        const slots = names.map((name) => ({ name, run: (argv: readonly string[]) => agentsIso.run(name, argv, { stdio: 'pipe' }) }));
+        throughput.push(await runAgents(slots, { projectDir: PROJECT_DIR }));
+      }
+      onStep(`${c.label}: removing ${n} lane(s)`);
+      for (const name of names) await agentsIso.down(name, { force: true });
     }
-    for (const lane of lanes) await iso.down(lane, { force: true });
-    if (isDefaultMode) throughput = await throughputOf(c, s.root, docker, opts, notes);
+    if (!many) throw new Error('no agent count to measure N lanes with');
     measured.push({ strategy: c.strategy, label: c.label, ...(c.mode ? { mode: c.mode } : {}), create, destroy, disk: { one, many }, ...(fetch ? { fetch } : {}), throughput, notes });
   }
   await fsp.rm(yamlFile, { force: true });
@@ -107,26 +125,4 @@ export async function measure(opts: MeasureOptions): Promise<BenchResults> {
     seconds: (performance.now() - started) / 1000,
   };
 
-  async function throughputOf(c: Contender, root: string, engine: Docker | undefined, o: MeasureOptions, notes: string[]): Promise<ThroughputPoint[]> {
-    let yaml = c.yaml;
-    if (c.strategy === 'container') {
-      if (!engine || !(await imagePresent(engine, NODE_IMAGE))) {
-        notes.push(`throughput not measured: the agents' task needs Node.js in the container, and ${NODE_IMAGE} is not here (\`isolane image build --node\` makes it)`);
-        return [];
-      }
-      yaml = `${yaml}container:\n  image: ${NODE_IMAGE}\n`;
-    }
-    await fsp.writeFile(path.join(root, 'isolane.yaml'), yaml);
-    const iso = await Isolane.open({ cwd: root, env: s.env });
-    const points: ThroughputPoint[] = [];
-    for (const n of o.agents) {
-      onStep(`${c.label}: ${n} agent(s) at once`);
-      const names = Array.from({ length: n }, (_, i) => `agent-${n}-${i}`);
-      for (const name of names) await iso.up(name);
-      const slots = names.map((name) => ({ name, run: (argv: readonly string[]) => iso.run(name, argv, { stdio: 'pipe' }) }));
-      points.push(await runAgents(slots, { projectDir: PROJECT_DIR }));
-      for (const name of names) await iso.down(name, { force: true });
-    }
-    return points;
-  }
 }

@@ -30,6 +30,8 @@ export interface DiskMeasure {
   readonly fsBytesPerLane: number;
   /** What `du --apparent-size` would say for one lane's files. */
   readonly apparentBytesPerLane: number;
+  /** The same measure for a lane the raw tools made (one lane), for comparison. */
+  readonly rawFsBytesPerLane?: number;
 }
 
 export interface FetchMeasure {

@@ -88,9 +88,19 @@ function disk(strategies: readonly StrategyMeasure[]): Table {
   return {
     id: 'disk',
     title: 'Disk per lane',
-    columns: [text('strategy'), num('lanes'), num('filesystem/lane'), num('apparent/lane')],
-    rows: strategies.flatMap((s) => [s.disk.one, s.disk.many].map((d) => [s.label, count(d.lanes), bytes(d.fsBytesPerLane), bytes(d.apparentBytesPerLane)])),
-    notes: ['filesystem: blocks the lanes added (statfs before/after, shared blocks counted once); apparent: the size of the files'],
+    columns: [text('strategy'), num('lanes'), num('filesystem/lane'), num('raw tool, filesystem/lane'), num('apparent/lane')],
+    rows: strategies.flatMap((s) =>
+      [s.disk.one, s.disk.many].map((d) => [
+        s.label,
+        count(d.lanes),
+        bytes(d.fsBytesPerLane),
+        d.rawFsBytesPerLane === undefined ? '' : bytes(d.rawFsBytesPerLane),
+        bytes(d.apparentBytesPerLane),
+      ]),
+    ),
+    notes: [
+      'filesystem: blocks the lanes added (statfs before/after, shared blocks counted once); raw tool: the same for one lane the raw tools made; apparent: the size of the files',
+    ],
   };
 }
 

@@ -1,3 +1,5 @@
+import { promises as fsp } from 'node:fs';
+import path from 'node:path';
 import { execa } from 'execa';
 import { summarize } from '../stats.js';
 import type { FetchMeasure, StrategyName } from '../results.js';
@@ -13,6 +15,14 @@ export async function fetchLatency(s: Subject, strategy: StrategyName, lanes: re
   // Our own lanes; a container lane's files belong to its container user, hence safe.directory.
   const git = (cwd: string, args: readonly string[]) =>
     execa('git', ['-c', `safe.directory=${cwd}`, ...args], { cwd, env: s.env, extendEnv: false, timeout: 10 * 60_000 });
+  // ...and what the fetch writes there must go back to that user, or the agents in the container
+  // could not commit afterwards.
+  const owners = await Promise.all(lanes.map(async (dir) => ({ dir, owner: await fsp.stat(dir) })));
+  const giveBack = async (): Promise<void> => {
+    for (const { dir, owner } of owners) {
+      if (owner.uid !== process.getuid?.()) await execa('chown', ['-R', `${owner.uid}:${owner.gid}`, '--', path.join(dir, '.git')], { timeout: 10 * 60_000 });
+    }
+  };
   const where = strategy === 'worktree' ? [s.root] : lanes;
   const samples: number[] = [];
   for (let round = 0; round < opts.rounds; round++) {
@@ -20,6 +30,7 @@ export async function fetchLatency(s: Subject, strategy: StrategyName, lanes: re
     const started = performance.now();
     await Promise.all(where.map((dir) => git(dir, ['fetch', '--quiet', '--no-tags', 'origin'])));
     samples.push(performance.now() - started);
+    await giveBack();
     // Untimed proof that every lane sees the new tip, not only the repository that fetched.
     for (const lane of lanes) {
       const seen = (await git(lane, ['rev-parse', '--verify', '--end-of-options', `refs/remotes/origin/${s.branch}`])).stdout.trim();

@@ -180,6 +180,16 @@ export async function diskOf(e: BenchEnv, iso: Isolane, lanes: readonly string[]
   return { lanes: lanes.length, fsBytesPerLane: Math.max(0, (after - before) / Math.max(1, lanes.length)), apparentBytesPerLane: apparent };
 }
 
+/** Filesystem blocks one lane made by the raw tools takes (made, measured, removed). */
+export async function rawDisk(e: BenchEnv, c: Contender): Promise<number> {
+  const dir = path.join(e.lanesRoot, `raw-disk-${c.strategy}`);
+  const before = await fsUsed(e.root);
+  await c.raw.create(dir, 20_000);
+  const after = await fsUsed(e.root);
+  await c.raw.destroy(dir, 20_000);
+  return Math.max(0, after - before);
+}
+
 /** The table of `npm run bench`: create/destroy against the raw tools and disk, per strategy. */
 export async function strategyTable(e: BenchEnv, docker: Docker | undefined): Promise<StrategyResult[]> {
   const results: StrategyResult[] = [];
