@@ -10,6 +10,7 @@ import { stateDirOf } from '../src/engine/journal.js';
 import { storeBenchResults } from '../src/policy/bench-store.js';
 import { STRATEGY_NAMES } from '../strategies/index.js';
 import { measure } from './measure.js';
+import { BENCH_LABEL } from './scenarios/strategies.js';
 import { renderHtml, renderMarkdown } from './reports/index.js';
 import type { BenchResults, StrategyName } from './results.js';
 import type { SubjectSpec } from './subject.js';
@@ -90,7 +91,25 @@ export async function runBench(ctx: Context, opts: BenchCliOptions, isolaneVersi
     return { results, files, stored };
   } finally {
     onStep('cleaning up');
+    await removeContainers(ctx, work);
     await removeWork(work);
+  }
+}
+
+/**
+ * Containers a failed run may have left: its lanes' (labelled with the bench repository's id)
+ * and the raw side's (labelled with the work directory). A run that finished left none.
+ */
+async function removeContainers(ctx: Context, work: string): Promise<void> {
+  const { dockerClient, probeDocker } = await import('../src/docker/client.js');
+  if (!(await probeDocker(ctx)).available) return;
+  const { docker } = dockerClient(ctx);
+  const benchRepo = await locateRepo({ ...ctx, cwd: path.join(work, 'repo') }).catch(() => undefined);
+  const labels = [`${BENCH_LABEL}=${path.basename(work)}`, ...(benchRepo ? [`isolane.repo=${benchRepo.id}`] : [])];
+  for (const label of labels) {
+    for (const info of await docker.listContainers({ all: true, filters: { label: [label] } })) {
+      await docker.getContainer(info.Id).remove({ force: true, v: true }).catch(() => undefined);
+    }
   }
 }
 

@@ -18,6 +18,7 @@ export type ErrorCode =
   | 'POLICY_UNMET' // a workload's needs cannot be met on this host
   | 'DOCKER_FAILED' // the Docker engine refused or failed an operation
   | 'EXISTS' // a file the command would create is already there
+  | 'INTERRUPTED' // stopped by SIGINT or SIGTERM, after cleaning up
   | 'INTERNAL';
 
 export interface ErrorDetails {

@@ -46,7 +46,12 @@ export async function apparentSize(dir: string): Promise<number> {
   return total;
 }
 
+/** Label of the raw side's containers: the bench's own work directory, unique per run. */
+export const BENCH_LABEL = 'isolane.bench';
+export const benchTag = (e: BenchEnv): string => path.basename(path.dirname(e.root));
+
 export function contenders(e: BenchEnv, docker: Docker | undefined): Contender[] {
+  const rawContainer = (i: number): string => `${benchTag(e)}-raw-${i}`;
   // Where isolane's clone lanes come from: the upstream when the bench has one, as raw clones do.
   const source = e.upstream ?? e.root;
   const git = (args: string[], cwd = e.root): Promise<void> => rawGit(cwd, args, e.env);
@@ -123,7 +128,9 @@ export function contenders(e: BenchEnv, docker: Docker | undefined): Contender[]
           await cloneOnBranch(dir, `raw/k${i}`, ['--reference', e.root]);
           const objects = path.join(e.root, '.git', 'objects');
           const c = await docker.createContainer({
-            name: `isolane-bench-raw-${i}`,
+            name: rawContainer(i),
+            // Only so a bench that fails half-way can find what it left (see bench/cli.ts).
+            Labels: { [BENCH_LABEL]: benchTag(e) },
             Image: DEFAULT_IMAGE,
             Cmd: ['sleep', 'infinity'],
             HostConfig: { Init: true, Binds: [`${dir}:/workspace`, `${objects}:${objects}:ro`] },
@@ -132,7 +139,7 @@ export function contenders(e: BenchEnv, docker: Docker | undefined): Contender[]
         },
         destroy: async (dir, i) => {
           // An untrusted checkout's status runs where its config can do no harm: in its container.
-          const container = docker.getContainer(`isolane-bench-raw-${i}`);
+          const container = docker.getContainer(rawContainer(i));
           const exec = await container.exec({ Cmd: ['git', 'status', '--porcelain'], WorkingDir: '/workspace', AttachStdout: true, AttachStderr: true });
           const stream = await exec.start({ hijack: true, stdin: false });
           stream.resume();

@@ -8,6 +8,8 @@ export const EXIT = {
   wouldLoseWork: 3,
   /** The policy found no strategy that gives a workload what it needs on this host. */
   policyUnmet: 4,
+  /** Stopped by a signal, after cleaning up (128 + SIGINT, as shells report it). */
+  interrupted: 130,
   /** `isolane run`: isolane itself failed before the command ran (as `docker run` does). */
   runFailed: 125,
 } as const;
@@ -23,6 +25,8 @@ export function exitCodeFor(code: ErrorCode): number {
       return EXIT.wouldLoseWork;
     case 'POLICY_UNMET':
       return EXIT.policyUnmet;
+    case 'INTERRUPTED':
+      return EXIT.interrupted;
     default:
       return EXIT.failed;
   }

@@ -6,6 +6,8 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BenchResults } from '../../bench/results.js';
 import { CLI } from '../helpers/repo.js';
+import { createContext } from '../../src/context.js';
+import { dockerClient } from '../../src/docker/client.js';
 import { dockerAvailable } from '../helpers/docker.js';
 
 const execFileP = promisify(execFile);
@@ -74,8 +76,13 @@ describe('isolane bench', () => {
     expect(r.stdout).toMatch(/a fixture was measured: no repository keeps these results/);
     expect(await fsp.readFile(path.join(out, 'report.md'), 'utf8')).toMatch(/^## isolane bench/m);
     expect(await fsp.readFile(path.join(out, 'report.html'), 'utf8')).toMatch(/^<!doctype html>/i);
-    // Nothing of the bench's own is left behind in the temp dir.
+    // Nothing of the bench's own is left behind: no work directory, no container over it.
     expect((await fsp.readdir(dir)).filter((n) => n.startsWith('isolane-bench-'))).toEqual([]);
+    if (docker) {
+      const { docker: engine } = dockerClient(createContext());
+      const left = (await engine.listContainers({ all: true })).filter((c) => c.Mounts.some((m) => m.Source.startsWith(dir)) || c.Labels['isolane.bench']);
+      expect(left.map((c) => c.Names)).toEqual([]);
+    }
   });
 
   it('inside a repository, measures a copy of it and keeps the results for the policy', { timeout: 600_000 }, async () => {

@@ -1,6 +1,7 @@
 import { runBench, type BenchCliOptions } from '../../../bench/cli.js';
 import { renderText } from '../../../bench/reports/index.js';
 import type { Context } from '../../context.js';
+import { IsolaneError } from '../../errors.js';
 import { printJson } from '../output.js';
 
 declare const __ISOLANE_VERSION__: string; // set by the bundler from package.json
@@ -21,8 +22,20 @@ function statusLine(): { step: (s: string) => void; done: () => void } {
 
 export async function benchCommand(ctx: Context, opts: BenchCliOptions): Promise<void> {
   const status = statusLine();
+  // A signal stops the run at its next step, so the lanes, containers and temp files it made are
+  // removed on the way out instead of left behind.
+  let stopped: string | undefined;
+  const stop = (signal: NodeJS.Signals): void => {
+    stopped = signal;
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  const step = (s: string): void => {
+    if (stopped && s !== 'cleaning up') throw new IsolaneError('INTERRUPTED', `bench stopped by ${stopped}; what it made is removed`);
+    status.step(s);
+  };
   try {
-    const { results, files, stored } = await runBench(ctx, opts, __ISOLANE_VERSION__, status.step);
+    const { results, files, stored } = await runBench(ctx, opts, __ISOLANE_VERSION__, step);
     status.done();
     if (opts.json === true) {
       printJson(results);
@@ -32,6 +45,8 @@ export async function benchCommand(ctx: Context, opts: BenchCliOptions): Promise
     where.push(stored ? `results kept for the policy: ${stored}` : 'a fixture was measured: no repository keeps these results (run it in yours, or --repo, for the policy to use them)');
     process.stdout.write(`${renderText(results)}\n\n${where.join('\n')}\n`);
   } finally {
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
     status.done();
   }
 }
