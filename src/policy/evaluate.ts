@@ -42,7 +42,8 @@ export type Decision = (Common & { readonly ok: true; readonly strategy: Strateg
 /** Disk a lane set may take: leave a tenth of the free space for builds, caches and logs. */
 const DISK_HEADROOM = 0.9;
 
-const MiB = (bytes: number): string => `${(bytes / 2 ** 20).toFixed(1)} MiB`;
+/** Sizes for reasons: MiB, or GiB from 10 GiB up. */
+export const humanBytes = (bytes: number): string => (bytes >= 10 * 2 ** 30 ? `${(bytes / 2 ** 30).toFixed(1)} GiB` : `${(bytes / 2 ** 20).toFixed(1)} MiB`);
 
 function gives(strategy: StrategyName, need: Need, facts: PolicyFacts): boolean {
   const listed = (STRATEGIES[strategy].gives as readonly Need[]).includes(need);
@@ -66,7 +67,7 @@ function against(strategy: StrategyName, workload: NamedWorkload, facts: PolicyF
   if (strategy === 'container' && !facts.docker.available) why.push({ text: `no Docker engine: ${facts.docker.reason ?? 'not reachable'}`, nature: false });
   const perLane = facts.diskPerLane[strategy];
   if (perLane !== undefined && facts.freeDiskBytes !== undefined && perLane * workload.agents > facts.freeDiskBytes * DISK_HEADROOM) {
-    const text = `${workload.agents} lanes x ${MiB(perLane)} (measured) = ${MiB(perLane * workload.agents)}, more than ${DISK_HEADROOM * 100}% of the ${MiB(facts.freeDiskBytes)} free`;
+    const text = `${workload.agents} lanes x ${humanBytes(perLane)} (measured) = ${humanBytes(perLane * workload.agents)}, more than ${DISK_HEADROOM * 100}% of the ${humanBytes(facts.freeDiskBytes)} free`;
     why.push({ text, nature: false });
   }
   return why;

@@ -83,7 +83,7 @@ describe('hybrid policy', () => {
     const d = JSON.parse(tight.stdout) as { ok: boolean; unmet: string[]; facts: { diskPerLane: Record<string, number> } };
     expect(d.ok).toBe(false);
     expect(d.facts.diskPerLane).toEqual({ worktree: 2 ** 20, clone: 2 ** 40 });
-    expect(d.unmet[0]).toMatch(/^own-remote: only clone or container gives it, and clone is ruled out \(4 lanes x 1048576\.0 MiB \(measured\)/);
+    expect(d.unmet[0]).toMatch(/^own-remote: only clone or container gives it, and clone is ruled out \(4 lanes x 1024\.0 GiB \(measured\)/);
     // With blobless clones (measured small) the same workload fits.
     await fsp.writeFile(path.join(repo.root, 'isolane.yaml'), `${CONFIG}clone:\n  mode: blobless\n`);
     expect((await repo.cli(['policy', 'explain', 'forks'], { env: NO_DOCKER })).stdout).toMatch(/^workload forks: clone$/m);

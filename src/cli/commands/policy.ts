@@ -1,16 +1,15 @@
 import type { Context } from '../../context.js';
 import { Project } from '../../engine/project.js';
 import { explain } from '../../policy/choose.js';
-import type { Decision, PolicyFacts } from '../../policy/evaluate.js';
+import { humanBytes, type Decision, type PolicyFacts } from '../../policy/evaluate.js';
 import { EXIT } from '../exit-codes.js';
 import { printJson } from '../output.js';
 
-const MiB = (bytes: number): string => `${(bytes / 2 ** 20).toFixed(1)} MiB`;
 
 function hostLine(f: PolicyFacts): string {
   const docker = f.docker.available ? 'Docker engine reachable' : `no Docker engine (${f.docker.reason ?? 'not reachable'})`;
-  const free = f.freeDiskBytes === undefined ? 'free disk unknown' : `${MiB(f.freeDiskBytes)} free for lanes`;
-  const measured = Object.entries(f.diskPerLane).map(([s, b]) => `${s} ${MiB(b)}`);
+  const free = f.freeDiskBytes === undefined ? 'free disk unknown' : `${humanBytes(f.freeDiskBytes)} free for lanes`;
+  const measured = Object.entries(f.diskPerLane).map(([s, b]) => `${s} ${humanBytes(b)}`);
   const bench = f.benchedAt ? `disk per lane measured ${f.benchedAt.slice(0, 16).replace('T', ' ')}: ${measured.join(', ') || 'none'}` : 'not benched (`isolane bench`)';
   return `${docker}; ${f.cores} cores; ${free}; ${bench}`;
 }
