@@ -1,7 +1,7 @@
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
-import type Docker from 'dockerode';
 import { DEFAULT_IMAGE } from '../src/config/schema.js';
+import { imagePresent } from '../src/docker/image.js';
 import { Isolane } from '../src/index.js';
 import type { BenchEnv } from './env.js';
 import { hostFacts } from './host.js';
@@ -29,16 +29,6 @@ export interface MeasureOptions {
   readonly isolaneVersion: string;
   /** Progress for a watching human: the step now under way. */
   readonly onStep: (step: string) => void;
-}
-
-async function imagePresent(docker: Docker, ref: string): Promise<boolean> {
-  return docker.getImage(ref).inspect().then(
-    () => true,
-    (e: { statusCode?: number }) => {
-      if (e.statusCode === 404) return false;
-      throw e;
-    },
-  );
 }
 
 /**

@@ -2,7 +2,7 @@ import { promises as fsp } from 'node:fs';
 import type { LaneRecord } from '../src/engine/journal.js';
 import type { Project } from '../src/engine/project.js';
 import { gitCommands } from '../src/git/commands.js';
-import { cloneLane, collectLaneCommits, dropLaneRefs, findCloneLanes } from '../src/git/lane-clone.js';
+import { cloneLane, findCloneLanes, laneRefMemory } from '../src/git/lane-clone.js';
 import { LANE_NAME } from '../src/git/names.js';
 import { parseStatus } from '../src/git/parse.js';
 import { runGit } from '../src/git/run-git.js';
@@ -15,8 +15,7 @@ import type { ExecOptions, FoundLane, LaneSpec, LaneState, Strategy } from './st
  */
 export function cloneStrategy(project: Project): Strategy {
   const { ctx, repo } = project;
-  /** The refs each lane's last fetch left in the main repository, so removal need not list them. */
-  const fetchedRefs = new Map<string, readonly string[] | undefined>();
+  const laneRefs = laneRefMemory(ctx, project);
   return {
     name: 'clone',
 
@@ -32,11 +31,10 @@ export function cloneStrategy(project: Project): Strategy {
       const exists = await fsp.stat(lane.path).then((s) => s.isDirectory(), () => false);
       // A clone lane is trusted like a worktree: its status runs on the host, beside the fetch
       // home (one reads the lane's objects, the other its files and index).
-      const [{ laneRefs, ...commits }, dirty] = await Promise.all([
-        collectLaneCommits(ctx, project, lane),
+      const [commits, dirty] = await Promise.all([
+        laneRefs.collect(lane),
         exists ? runGit(ctx, lane.path, gitCommands.status()).then((r) => parseStatus(r.stdout)) : [],
       ]);
-      fetchedRefs.set(lane.lane, laneRefs);
       return { exists, ...commits, dirty };
     },
 
@@ -47,9 +45,7 @@ export function cloneStrategy(project: Project): Strategy {
     async destroy(lane: LaneRecord) {
       // A clone shares nothing with the main repository but the refs its commits were fetched to.
       await fsp.rm(lane.path, { recursive: true, force: true });
-      const known = fetchedRefs.get(lane.lane);
-      fetchedRefs.delete(lane.lane);
-      await project.withRepoLock(() => dropLaneRefs(ctx, repo, lane.lane, known));
+      await project.withRepoLock(() => laneRefs.drop(lane.lane));
     },
 
     async list(): Promise<FoundLane[]> {

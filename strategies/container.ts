@@ -7,7 +7,7 @@ import { envList, execInContainer } from '../src/docker/exec.js';
 import type { LaneRecord } from '../src/engine/journal.js';
 import type { Project } from '../src/engine/project.js';
 import { gitCommands } from '../src/git/commands.js';
-import { cloneLane, collectLaneCommits, dropLaneRefs } from '../src/git/lane-clone.js';
+import { cloneLane, laneRefMemory } from '../src/git/lane-clone.js';
 import { LANE_NAME } from '../src/git/names.js';
 import { parseStatus } from '../src/git/parse.js';
 import { runGit } from '../src/git/run-git.js';
@@ -44,9 +44,9 @@ export function containerStrategy(project: Project): Strategy {
   const gid = hostUid === 0 ? FALLBACK_ID : hostGid;
   const containerName = (lane: string): string => `isolane-${repo.id}-${lane}`;
   const objectsDir = path.join(repo.commonDir, 'objects');
-  /** Per lane: the container this instance found carrying our labels, and the refs its last fetch left. */
+  /** Per lane: the container this instance found carrying our labels. */
   const verified = new Map<string, string>();
-  const fetchedRefs = new Map<string, readonly string[] | undefined>();
+  const laneRefs = laneRefMemory(ctx, project);
 
   const identity = async (): Promise<Record<string, string>> => {
     const get = async (key: string): Promise<string> => (await runGit(ctx, repo.root, ['config', '--get', key], { okExitCodes: [1] })).stdout.trim();
@@ -145,8 +145,7 @@ export function containerStrategy(project: Project): Strategy {
         if (r.exitCode !== 0) throw dockerError(`git status failed in the container of lane ${lane.lane}`, new Error(r.stderr.trim() || `exit ${r.exitCode}`));
         return parseStatus(r.stdout);
       };
-      const [dirty, { laneRefs, ...commits }] = await Promise.all([status(), collectLaneCommits(ctx, project, lane)]);
-      fetchedRefs.set(lane.lane, laneRefs);
+      const [dirty, commits] = await Promise.all([status(), laneRefs.collect(lane)]);
       return { exists, ...commits, dirty };
     },
 
@@ -174,9 +173,7 @@ export function containerStrategy(project: Project): Strategy {
       }
       verified.delete(lane.lane);
       await fsp.rm(lane.path, { recursive: true, force: true });
-      const known = fetchedRefs.get(lane.lane);
-      fetchedRefs.delete(lane.lane);
-      await project.withRepoLock(() => dropLaneRefs(ctx, repo, lane.lane, known));
+      await project.withRepoLock(() => laneRefs.drop(lane.lane));
     },
 
     async list(): Promise<FoundLane[]> {

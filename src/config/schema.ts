@@ -47,6 +47,8 @@ const ruleSchema = z
   .meta({ description: 'When the conditions hold, choose this strategy.' });
 
 export type Workload = z.output<typeof workloadSchema>;
+/** A workload's traits when isolane.yaml says nothing of them. */
+export const defaultWorkload = (): Workload => workloadSchema.parse({});
 export type PolicyRule = z.output<typeof ruleSchema>;
 
 export const configSchema = z

@@ -1,6 +1,7 @@
 import { promises as fsp } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import type Docker from 'dockerode';
 import { execa } from 'execa';
 import { DEFAULT_IMAGE } from '../config/schema.js';
 import type { Context } from '../context.js';
@@ -98,6 +99,20 @@ async function aptInstall(ctx: Context, rootfs: string, packages: readonly strin
   }
   await fsp.rm(path.join(rootfs, 'var', 'lib', 'apt', 'lists'), { recursive: true, force: true });
   await fsp.mkdir(path.join(rootfs, 'var', 'lib', 'apt', 'lists', 'partial'), { recursive: true });
+}
+
+/** Whether the engine has the image `ref` (any other engine error is thrown). */
+export async function imagePresent(docker: Docker, ref: string): Promise<boolean> {
+  return docker
+    .getImage(ref)
+    .inspect()
+    .then(
+      () => true,
+      (e: { statusCode?: number }) => {
+        if (e.statusCode === 404) return false;
+        throw e;
+      },
+    );
 }
 
 function splitTag(tag: string): [string, string] {

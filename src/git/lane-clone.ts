@@ -100,6 +100,32 @@ export async function dropLaneRefs(ctx: Context, repo: RepoLocation, lane: strin
   if (refs.length > 0) await runGit(ctx, repo.root, ['update-ref', '--stdin'], { input: refs.map((r) => `delete ${r}\n`).join('') });
 }
 
+/**
+ * Fetching clone lanes home, remembering per lane the refs each fetch left, so that removal
+ * drops exactly those without listing the namespace again (one per strategy instance).
+ */
+export interface LaneRefMemory {
+  collect(lane: { readonly lane: string; readonly branch: string; readonly path: string }): Promise<Omit<LaneCommits, 'laneRefs'>>;
+  /** Call with the repository lock held. */
+  drop(lane: string): Promise<void>;
+}
+
+export function laneRefMemory(ctx: Context, where: { readonly repo: RepoLocation; readonly stateDir: string }): LaneRefMemory {
+  const fetched = new Map<string, readonly string[] | undefined>();
+  return {
+    async collect(lane) {
+      const { laneRefs, ...commits } = await collectLaneCommits(ctx, where, lane);
+      fetched.set(lane.lane, laneRefs);
+      return commits;
+    },
+    async drop(lane) {
+      const known = fetched.get(lane);
+      fetched.delete(lane);
+      await dropLaneRefs(ctx, where.repo, lane, known);
+    },
+  };
+}
+
 /** Lane directories under `root` that hold a repository of their own (`.git` is a directory). */
 export async function findCloneLanes(root: string, isLaneName: (name: string) => boolean): Promise<Array<{ lane: string; path: string; branch: string | undefined }>> {
   const entries = await fsp.readdir(root, { withFileTypes: true }).catch((e: NodeJS.ErrnoException) => {

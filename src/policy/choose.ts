@@ -1,12 +1,10 @@
 import { closest } from 'fastest-levenshtein';
 import { STRATEGY_NAMES, type StrategyName } from '../../strategies/index.js';
+import { defaultWorkload } from '../config/schema.js';
 import type { Project } from '../engine/project.js';
 import { IsolaneError } from '../errors.js';
 import { decide, disqualifications, type Decision, type NamedWorkload, type PolicyFacts } from './evaluate.js';
 import { gatherFacts } from './facts.js';
-
-/** Traits of a lane made without --workload under `strategy: auto`, unless isolane.yaml names a `default` workload. */
-const DEFAULT_WORKLOAD = { trust: 'trusted', needs: [], agents: 1, bound: 'io' } as const;
 
 export interface StrategyChoice {
   readonly strategy: StrategyName;
@@ -19,7 +17,8 @@ export function findWorkload(project: Project, name: string): NamedWorkload {
   const workloads = project.config.workloads;
   const found = Object.hasOwn(workloads, name) ? workloads[name] : undefined;
   if (found) return { name, ...found };
-  if (name === 'default') return { name, ...DEFAULT_WORKLOAD, needs: [] };
+  // A lane made without --workload under `strategy: auto`: the schema's default traits.
+  if (name === 'default') return { name, ...defaultWorkload() };
   const names = Object.keys(workloads);
   throw new IsolaneError('USAGE', `no workload named ${name} in ${project.configFile ?? 'isolane.yaml'}`, {
     hint: names.length > 0 ? `did you mean ${closest(name, names)}? workloads: ${names.join(', ')}` : 'declare it under workloads: in isolane.yaml',

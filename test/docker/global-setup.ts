@@ -1,7 +1,7 @@
 import { DEFAULT_IMAGE } from '../../src/config/schema.js';
 import { createContext } from '../../src/context.js';
 import { dockerClient, probeDocker } from '../../src/docker/client.js';
-import { buildBaseImage } from '../../src/docker/image.js';
+import { buildBaseImage, imagePresent } from '../../src/docker/image.js';
 
 /**
  * Builds the images once for the docker and bench tests (about 40 s and 90 s), unless they are there.
@@ -16,22 +16,11 @@ export default async function setup(): Promise<void> {
     return;
   }
   const { docker } = dockerClient(ctx);
-  const present = (ref: string): Promise<boolean> =>
-    docker
-      .getImage(ref)
-      .inspect()
-      .then(
-        () => true,
-        (e: { statusCode?: number }) => {
-          if (e.statusCode === 404) return false;
-          throw e;
-        },
-      );
   const logger = { progress: (m: string) => process.stderr.write(`${m}\n`), warn: () => {}, debug: () => {} };
   // The base image for container lanes, and the one with Node.js the bench's agents run in.
   for (const node of [false, true]) {
     const ref = node ? `${DEFAULT_IMAGE}-node` : DEFAULT_IMAGE;
-    if (await present(ref)) continue;
+    if (await imagePresent(docker, ref)) continue;
     process.stderr.write(`building ${ref} for the docker and bench tests...\n`);
     await buildBaseImage(createContext({ logger }), { node });
   }
