@@ -45,7 +45,7 @@ export async function measure(opts: MeasureOptions): Promise<BenchResults> {
   const { createContext } = await import('../src/context.js');
   const { dockerClient } = await import('../src/docker/client.js');
   const docker = host.docker === undefined ? undefined : dockerClient(createContext({ env: s.env })).docker;
-  const e: BenchEnv = { root: s.root, upstream: s.upstream, lanesRoot: s.lanesRoot, env: s.env, rounds: opts.rounds, onRound: (label, i) => onStep(`${label}: round ${i}/${opts.rounds}`) };
+  const e: BenchEnv = { root: s.root, upstream: s.upstream, lanesRoot: s.lanesRoot, rawRoot: path.join(path.dirname(s.lanesRoot), 'raw.lanes'), env: s.env, rounds: opts.rounds, onRound: (label, i) => onStep(`${label}: round ${i}/${opts.rounds}`) };
 
   const skipped: Array<{ strategy: StrategyName; reason: string }> = [];
   if (opts.strategies.includes('container') && !docker) skipped.push({ strategy: 'container', reason: host.dockerReason ?? 'no Docker engine' });

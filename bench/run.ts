@@ -96,7 +96,7 @@ async function prepare(preset: PresetName, work: string): Promise<Omit<BenchEnv,
   // Like a repository of one's own: no origin, so clone lanes come from it by real transport,
   // as the raw equivalents do.
   await execFileP('git', ['remote', 'remove', 'origin'], { cwd: root, env });
-  return { root, lanesRoot: path.join(work, 'repo.lanes'), env };
+  return { root, lanesRoot: path.join(work, 'repo.lanes'), rawRoot: path.join(work, 'raw.lanes'), env };
 }
 
 main().catch((e: unknown) => {

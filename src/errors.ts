@@ -17,6 +17,9 @@ export type ErrorCode =
   | 'STRATEGY_UNAVAILABLE'
   | 'POLICY_UNMET' // a workload's needs cannot be met on this host
   | 'DOCKER_FAILED' // the Docker engine refused or failed an operation
+  | 'UNSAFE_PATH' // something a lane controls is a symlink, FIFO, device or oversized file
+  | 'BAD_RECORD' // a lane record that does not match what isolane would have made
+  | 'LANE_DIVERGED' // a lane's branch moved both in the lane and in the main repository
   | 'EXISTS' // a file the command would create is already there
   | 'INTERRUPTED' // stopped by SIGINT or SIGTERM, after cleaning up
   | 'INTERNAL';

@@ -1,21 +1,20 @@
 import { promises as fsp } from 'node:fs';
+import path from 'node:path';
 import type { LaneRecord } from '../src/engine/journal.js';
+import { findMarkedLanes, writeMarker } from '../src/lane/marker.js';
 import type { Project } from '../src/engine/project.js';
-import { gitCommands } from '../src/git/commands.js';
-import { cloneLane, findCloneLanes, laneRefMemory } from '../src/git/lane-clone.js';
-import { LANE_NAME } from '../src/git/names.js';
-import { parseStatus } from '../src/git/parse.js';
-import { runGit } from '../src/git/run-git.js';
+import { cloneLane } from '../src/git/lane-clone.js';
+import { openViewAccess } from '../src/lane/view-access.js';
 import { execInDir } from '../src/process/exec-in-dir.js';
-import type { ExecOptions, FoundLane, LaneSpec, LaneState, Strategy } from './strategy.js';
+import type { ExecOptions, FoundLane, LaneAccess, LaneSpec, Strategy } from './strategy.js';
 
 /**
- * clone: a full, independent clone per lane (`clone.mode`: full, reference or blobless). Its
- * commits come home by a fetch that never trusts the lane (src/git/fetch-lane.ts).
+ * clone: a full, independent clone per lane (`clone.mode`: full, reference or blobless). isolane
+ * reads it only through a view of its own (src/lane/view-reader.ts), so nothing the lane
+ * configured runs on the host; its commits come home by a fetch from that view.
  */
 export function cloneStrategy(project: Project): Strategy {
   const { ctx, repo } = project;
-  const laneRefs = laneRefMemory(ctx, project);
   return {
     name: 'clone',
 
@@ -23,19 +22,13 @@ export function cloneStrategy(project: Project): Strategy {
       return Promise.resolve({ available: true });
     },
 
-    create(spec: LaneSpec) {
-      return cloneLane(ctx, repo, spec, project.config.clone.mode);
+    async create(spec: LaneSpec) {
+      await cloneLane(ctx, repo, spec, project.config.clone.mode);
+      await writeMarker(path.join(spec.path, '.git'), { repo: repo.id, lane: spec.lane, strategy: 'clone' });
     },
 
-    async inspect(lane: LaneRecord): Promise<LaneState> {
-      const exists = await fsp.stat(lane.path).then((s) => s.isDirectory(), () => false);
-      // A clone lane is trusted like a worktree: its status runs on the host, beside the fetch
-      // home (one reads the lane's objects, the other its files and index).
-      const [commits, dirty] = await Promise.all([
-        laneRefs.collect(lane),
-        exists ? runGit(ctx, lane.path, gitCommands.status()).then((r) => parseStatus(r.stdout)) : [],
-      ]);
-      return { exists, ...commits, dirty };
+    open(lane: LaneRecord): Promise<LaneAccess> {
+      return openViewAccess(ctx, repo, lane);
     },
 
     exec(lane: LaneRecord, argv: readonly string[], opts: ExecOptions) {
@@ -43,13 +36,17 @@ export function cloneStrategy(project: Project): Strategy {
     },
 
     async destroy(lane: LaneRecord) {
-      // A clone shares nothing with the main repository but the refs its commits were fetched to.
+      // Everything of a clone lane is in its directory (rm never follows a symlink out of it).
       await fsp.rm(lane.path, { recursive: true, force: true });
-      await project.withRepoLock(() => laneRefs.drop(lane.lane));
     },
 
     async list(): Promise<FoundLane[]> {
-      return (await findCloneLanes(project.lanesRoot, (n) => LANE_NAME.test(n))).map((f) => ({ ...f, missing: false }));
+      return (await findMarkedLanes(project.lanesRoot, repo.id, 'clone')).map((lane) => ({
+        lane,
+        path: project.lanePath(lane),
+        branch: `${project.config.branchPrefix}${lane}`,
+        missing: false,
+      }));
     },
   };
 }

@@ -3,20 +3,26 @@ import path from 'node:path';
 import type Docker from 'dockerode';
 import { execa } from 'execa';
 import { dockerClient, dockerError, probeDocker } from '../src/docker/client.js';
+import { containerReader } from '../src/docker/container-reader.js';
 import { envList, execInContainer } from '../src/docker/exec.js';
+import { fetchFromContainer } from '../src/docker/git-bridge.js';
+import { IsolaneError } from '../src/errors.js';
 import type { LaneRecord } from '../src/engine/journal.js';
 import type { Project } from '../src/engine/project.js';
-import { gitCommands } from '../src/git/commands.js';
-import { cloneLane, laneRefMemory } from '../src/git/lane-clone.js';
-import { LANE_NAME } from '../src/git/names.js';
-import { parseStatus } from '../src/git/parse.js';
+import { isRealDirectory } from '../src/fs/safe-read.js';
+import { dropLaneRefs, mirroredTips, mirrorRefspecs } from '../src/git/lane-home.js';
+import { cloneLane } from '../src/git/lane-clone.js';
+import { headsRef, LANE_NAME } from '../src/git/names.js';
 import { runGit } from '../src/git/run-git.js';
-import type { ExecOptions, FoundLane, LaneSpec, LaneState, Strategy } from './strategy.js';
+import { findMarkedLanes, writeMarker } from '../src/lane/marker.js';
+import { openViewAccess } from '../src/lane/view-access.js';
+import type { ExecOptions, FoundLane, LaneAccess, LaneSpec, Strategy } from './strategy.js';
 
 /** Where the lane's checkout appears inside its container. */
 export const WORKSPACE = '/workspace';
 /** The user a container runs as when isolane itself runs as root (a container never runs as root). */
 const FALLBACK_ID = 65532;
+const HOME_TIMEOUT_MS = 30 * 60_000;
 
 export const LABEL_REPO = 'isolane.repo';
 export const LABEL_LANE = 'isolane.lane';
@@ -27,12 +33,18 @@ export function parseSize(size: string): number {
   return m ? Math.round(Number(m[1]) * (units[(m[2] ?? '').toLowerCase()] ?? 1)) : Number.NaN;
 }
 
+/** What `docker inspect` says of a lane's container, once its labels proved it ours. */
+interface Found {
+  readonly container: Docker.Container;
+  readonly running: boolean;
+}
+
 /**
  * container: one hardened container per lane (dockerode), over the lane's own clone. The clone
  * borrows objects from the main repository, whose object store is mounted read-only; nothing
  * else of the main `.git` is visible inside, so a lane can never plant a hook or config there.
- * Its commits come home through the same untrusting fetch as clone lanes, and its status runs
- * inside the container, never on the host.
+ * While the container runs, isolane reads the lane only from inside it (git in the container,
+ * commits home over git's protocol); a stopped container's lane is read through a view.
  */
 export function containerStrategy(project: Project): Strategy {
   const { ctx, repo } = project;
@@ -43,10 +55,9 @@ export function containerStrategy(project: Project): Strategy {
   const uid = hostUid === 0 ? FALLBACK_ID : hostUid;
   const gid = hostUid === 0 ? FALLBACK_ID : hostGid;
   const containerName = (lane: string): string => `isolane-${repo.id}-${lane}`;
+  /** One network per repository, inter-container traffic off: lanes cannot reach each other. */
+  const networkName = `isolane-${repo.id}`;
   const objectsDir = path.join(repo.commonDir, 'objects');
-  /** Per lane: the container this instance found carrying our labels. */
-  const verified = new Map<string, string>();
-  const laneRefs = laneRefMemory(ctx, project);
 
   const identity = async (): Promise<Record<string, string>> => {
     const get = async (key: string): Promise<string> => (await runGit(ctx, repo.root, ['config', '--get', key], { okExitCodes: [1] })).stdout.trim();
@@ -54,10 +65,30 @@ export function containerStrategy(project: Project): Strategy {
     return name && email ? { GIT_AUTHOR_NAME: name, GIT_AUTHOR_EMAIL: email, GIT_COMMITTER_NAME: name, GIT_COMMITTER_EMAIL: email } : {};
   };
 
-  const createContainer = async (lane: { lane: string; path: string; branch: string }): Promise<Docker.Container> => {
+  const ensureNetwork = async (): Promise<void> => {
+    const exists = await docker.getNetwork(networkName).inspect().then(() => true, (e: { statusCode?: number }) => {
+      if (e.statusCode === 404) return false;
+      throw dockerError(`could not inspect network ${networkName}`, e);
+    });
+    if (exists) return;
+    await docker
+      .createNetwork({
+        Name: networkName,
+        Driver: 'bridge',
+        Labels: { [LABEL_REPO]: repo.id },
+        Options: { 'com.docker.network.bridge.enable_icc': 'false' },
+      })
+      .catch((e: { statusCode?: number }) => {
+        if (e.statusCode !== 409) throw dockerError(`could not create network ${networkName}`, e);
+      });
+  };
+
+  const createContainer = async (lane: { lane: string; path: string; branch: string }): Promise<void> => {
     const ports = settings.ports.map((p) => `${p}/tcp`);
     const env = { HOME: '/tmp', ISOLANE_LANE: lane.lane, ISOLANE_BRANCH: lane.branch, ISOLANE_PATH: WORKSPACE, ...(await identity()) };
-    try {
+    const bridged = settings.network === 'bridge';
+    const attempt = async (): Promise<void> => {
+      if (bridged) await project.withRepoLock(ensureNetwork);
       const container = await docker.createContainer({
         name: containerName(lane.lane),
         Image: settings.image,
@@ -69,18 +100,31 @@ export function containerStrategy(project: Project): Strategy {
         ExposedPorts: Object.fromEntries(ports.map((p) => [p, {}])),
         HostConfig: {
           Init: true,
-          Binds: [`${lane.path}:${WORKSPACE}`, `${objectsDir}:${objectsDir}:ro`],
+          // Mounts, not Binds: a missing source is an error, never a directory Docker makes as root.
+          Mounts: [
+            { Type: 'bind', Source: lane.path, Target: WORKSPACE },
+            { Type: 'bind', Source: objectsDir, Target: objectsDir, ReadOnly: true },
+          ],
           CapDrop: ['ALL'],
           SecurityOpt: ['no-new-privileges:true'],
           Memory: parseSize(settings.limits.memory),
           NanoCpus: Math.round(settings.limits.cpus * 1e9),
           PidsLimit: settings.limits.pids,
-          NetworkMode: settings.network,
+          NetworkMode: bridged ? networkName : 'none',
           PortBindings: Object.fromEntries(ports.map((p) => [p, [{ HostIp: '127.0.0.1', HostPort: '' }]])),
         },
       });
       await container.start();
-      return container;
+    };
+    try {
+      await attempt().catch(async (e: { statusCode?: number; message?: string }) => {
+        // The last lane's removal may have taken the network away in between: make it again, once.
+        if (bridged && e.statusCode === 404 && /network/i.test(e.message ?? '')) {
+          await docker.getContainer(containerName(lane.lane)).remove({ force: true }).catch(() => undefined);
+          return attempt();
+        }
+        throw e;
+      });
     } catch (e) {
       const status = (e as { statusCode?: number }).statusCode;
       const hint =
@@ -93,28 +137,47 @@ export function containerStrategy(project: Project): Strategy {
     }
   };
 
-  /** The lane's container, running; made again if someone removed it. */
-  const running = async (lane: LaneRecord): Promise<Docker.Container> => {
-    const container = docker.getContainer(containerName(lane.lane));
+  /** The lane's container, when one with both our labels exists; never made or started here. */
+  const find = async (lane: string): Promise<Found | undefined> => {
+    const container = docker.getContainer(containerName(lane));
     const info = await container.inspect().catch((e: { statusCode?: number }) => {
       if (e.statusCode === 404) return undefined;
-      throw dockerError(`could not inspect the container of lane ${lane.lane}`, e);
+      throw dockerError(`could not inspect the container of lane ${lane}`, e);
     });
-    if (!info) {
-      const made = await createContainer(lane);
-      verified.set(lane.lane, made.id);
-      return made;
+    if (!info) return undefined;
+    if (info.Config.Labels?.[LABEL_REPO] !== repo.id || info.Config.Labels[LABEL_LANE] !== lane) {
+      throw dockerError(`container ${containerName(lane)} exists but was not made by isolane for this lane`, new Error('labels differ'), 'remove or rename that container');
     }
-    if (info.Config.Labels?.[LABEL_REPO] !== repo.id || info.Config.Labels[LABEL_LANE] !== lane.lane) {
-      throw dockerError(`container ${containerName(lane.lane)} exists but was not made by isolane for this lane`, new Error('labels differ'), 'remove or rename that container');
-    }
-    verified.set(lane.lane, info.Id);
-    if (!info.State.Running) await container.start();
-    return container;
+    return { container, running: info.State.Running && !info.State.Paused };
   };
 
   const labelled = async (lane?: string): Promise<Docker.ContainerInfo[]> =>
     docker.listContainers({ all: true, filters: { label: [`${LABEL_REPO}=${repo.id}`, ...(lane ? [`${LABEL_LANE}=${lane}`] : [])] } });
+
+  /** Reading a running lane from inside its container; its commits come home over git's protocol. */
+  const insideAccess = (lane: LaneRecord, container: Docker.Container, exists: boolean): LaneAccess => {
+    const reader = containerReader(container, WORKSPACE);
+    let refs: ReturnType<typeof reader.refs> | undefined;
+    const laneRefs = () => (refs ??= reader.refs());
+    return {
+      exists,
+      reader,
+      unchecked: [],
+      branchTip: async () => (await laneRefs()).refs.get(headsRef(lane.branch)),
+      async bringHome() {
+        const own = await laneRefs();
+        await dropLaneRefs(ctx, repo.root, lane.lane);
+        await fetchFromContainer(ctx, container, {
+          mainRoot: repo.root,
+          gitDir: `${WORKSPACE}/.git`,
+          refspecs: mirrorRefspecs(lane.lane, { refs: 'refs', head: own.head ? 'HEAD' : undefined, stash: own.stash }),
+          timeoutMs: HOME_TIMEOUT_MS,
+        });
+        return mirroredTips(lane.lane, own.refs, own.head, own.stash);
+      },
+      close: () => Promise.resolve(),
+    };
+  };
 
   return {
     name: 'container',
@@ -125,6 +188,7 @@ export function containerStrategy(project: Project): Strategy {
 
     async create(spec: LaneSpec) {
       await cloneLane(ctx, repo, spec, 'reference');
+      await writeMarker(path.join(spec.path, '.git'), { repo: repo.id, lane: spec.lane, strategy: 'container' });
       if (hostUid !== uid) {
         await execa('chown', ['-R', `${uid}:${gid}`, '--', spec.path], { timeout: 600_000 });
         // The index cached each file's owner: refreshed now (the lane is still ours alone), the
@@ -135,50 +199,69 @@ export function containerStrategy(project: Project): Strategy {
       await createContainer(spec);
     },
 
-    async inspect(lane: LaneRecord): Promise<LaneState> {
-      const exists = await fsp.stat(lane.path).then((s) => s.isDirectory(), () => false);
-      // The lane's config is untrusted: its status runs inside its container, not on the host,
-      // while the host fetches its commits home (that reads only its objects and refs).
-      const status = async (): Promise<string[]> => {
-        if (!exists) return [];
-        const r = await execInContainer(await running(lane), ['git', ...gitCommands.status()], { env: {}, stdio: 'pipe', workdir: WORKSPACE });
-        if (r.exitCode !== 0) throw dockerError(`git status failed in the container of lane ${lane.lane}`, new Error(r.stderr.trim() || `exit ${r.exitCode}`));
-        return parseStatus(r.stdout);
-      };
-      const [dirty, commits] = await Promise.all([status(), laneRefs.collect(lane)]);
-      return { exists, ...commits, dirty };
+    async open(lane: LaneRecord): Promise<LaneAccess> {
+      const exists = await isRealDirectory(lane.path);
+      let found: Found | undefined;
+      try {
+        found = await find(lane.lane);
+      } catch (e) {
+        // No engine to ask: nothing can run in the lane now, so reading it on the host is safe.
+        return openViewAccess(ctx, repo, lane, `Docker engine not reachable: ${e instanceof Error ? e.message : String(e)}`);
+      }
+      if (found?.running && exists) return insideAccess(lane, found.container, exists);
+      return openViewAccess(ctx, repo, lane, found ? 'container stopped' : 'container gone');
     },
 
     async exec(lane: LaneRecord, argv: readonly string[], opts: ExecOptions) {
-      return execInContainer(await running(lane), argv, {
+      const found = await find(lane.lane);
+      if (!found) {
+        throw new IsolaneError('DOCKER_FAILED', `the container of lane ${lane.lane} is gone (removed outside isolane?)`, {
+          hint: `\`isolane down ${lane.lane}\` removes the rest of the lane (its commits are checked first), then \`isolane up ${lane.lane} --strategy container\` makes a new one`,
+        });
+      }
+      if (!found.running) await found.container.start().catch((e: unknown) => { throw dockerError(`could not start the container of lane ${lane.lane}`, e); });
+      return execInContainer(found.container, argv, {
         env: { ...opts.laneEnv, ISOLANE_PATH: WORKSPACE },
         stdio: opts.stdio,
         workdir: WORKSPACE,
         ...(opts.interactive ? { interactive: true } : {}),
         ...(opts.signal ? { signal: opts.signal } : {}),
+        ...(opts.onStarted ? { onStarted: opts.onStarted } : {}),
       });
     },
 
     async destroy(lane: LaneRecord) {
-      // Only what carries both labels, never anything else whatever its name: the container this
-      // instance already checked, else (none checked, or it is gone) those a label lookup finds.
-      const remove = (id: string): Promise<boolean> =>
-        docker.getContainer(id).remove({ force: true, v: true }).then(() => true, (e: { statusCode?: number }) => {
-          if (e.statusCode === 404) return false;
-          throw dockerError(`could not remove container ${id.slice(0, 12)} of lane ${lane.lane}`, e);
+      // Only what carries both labels, never anything else whatever its name.
+      const remove = (id: string): Promise<void> =>
+        docker.getContainer(id).remove({ force: true, v: true }).then(() => undefined, (e: { statusCode?: number }) => {
+          if (e.statusCode !== 404) throw dockerError(`could not remove container ${id.slice(0, 12)} of lane ${lane.lane}`, e);
         });
-      const checked = verified.get(lane.lane);
-      if (!checked || !(await remove(checked))) {
+      let engine = true;
+      try {
         for (const info of await labelled(lane.lane)) await remove(info.Id);
+      } catch (e) {
+        if ((await probeDocker(ctx)).available) throw e;
+        engine = false;
+        ctx.logger.warn(`no Docker engine answers: the container ${containerName(lane.lane)}, if it still exists, is left; remove it with \`docker rm -f ${containerName(lane.lane)}\` once the engine is back`);
       }
-      verified.delete(lane.lane);
       await fsp.rm(lane.path, { recursive: true, force: true });
-      await project.withRepoLock(() => laneRefs.drop(lane.lane));
+      // The repository's network goes with its last container lane.
+      if (engine && settings.network === 'bridge') {
+        await project.withRepoLock(async () => {
+          if ((await labelled()).length > 0) return;
+          await docker.getNetwork(networkName).remove().catch((e: { statusCode?: number }) => {
+            // 404: gone already; 403/409: a lane joined it meanwhile (it has endpoints).
+            if (![403, 404, 409].includes(e.statusCode ?? 0)) throw dockerError(`could not remove network ${networkName}`, e);
+          });
+        });
+      }
     },
 
     async list(): Promise<FoundLane[]> {
-      return (await labelled())
-        .map((info) => info.Labels[LABEL_LANE])
+      // With no engine to ask, the markers in the lanes root still prove which lanes are ours.
+      const byLabel = (await labelled().catch(() => [] as Docker.ContainerInfo[])).map((info) => info.Labels[LABEL_LANE]);
+      const byMarker = await findMarkedLanes(project.lanesRoot, repo.id, 'container');
+      return [...new Set([...byLabel, ...byMarker])]
         .filter((lane): lane is string => lane !== undefined && LANE_NAME.test(lane))
         .map((lane) => ({ lane, path: project.lanePath(lane), branch: `${project.config.branchPrefix}${lane}`, missing: false }));
     },

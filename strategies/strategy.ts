@@ -1,5 +1,7 @@
 import type { Project } from '../src/engine/project.js';
 import type { LaneRecord } from '../src/engine/journal.js';
+import type { LaneTip } from '../src/git/lane-home.js';
+import type { LaneReader } from '../src/lane/reader.js';
 
 /** Can this strategy run here? `reason` says why not (e.g. no Docker engine at /var/run/docker.sock). */
 export interface ProbeResult {
@@ -21,26 +23,34 @@ export interface LaneSpec {
 export interface FoundLane {
   readonly lane: string | undefined;
   readonly path: string;
+  /** Always `<branchPrefix><lane>`: a lane never chooses which branch is its own. */
   readonly branch: string | undefined;
   /** Registered with git but its directory is gone. */
   readonly missing: boolean;
 }
 
-export interface LaneState {
+/**
+ * Read access to one lane, opened by its strategy at the trust the lane deserves. Opening never
+ * changes the lane, its container or the main repository.
+ */
+export interface LaneAccess {
   /** The lane's checkout exists. */
   readonly exists: boolean;
-  /** The commit the lane's branch points at, as seen by the main repository. */
-  readonly headOid: string | undefined;
-  /** The commit checked out in the lane (differs from headOid after a checkout of something else). */
-  readonly checkoutOid: string | undefined;
-  /** Commits of the lane's other branches, for strategies whose lanes have branches of their own. */
-  readonly otherTips?: readonly string[];
+  /** Reads the lane; undefined when nothing of it can be read (the reasons are in `unchecked`). */
+  readonly reader: LaneReader | undefined;
+  /** What could not be checked, in words (a stopped engine, a tampered `.git` ...). */
+  readonly unchecked: readonly string[];
+  /** Words for `ls` about how the lane stands (e.g. "container stopped"). */
+  readonly note?: string;
+  /** The commit the lane's own branch points at, as the lane sees it. */
+  branchTip(): Promise<string | undefined>;
   /**
-   * Uncommitted changes: porcelain status lines such as `?? notes.txt` or ` M src/a.ts`.
-   * undefined: not listed, because the caller is about to remove the lane without --force and
-   * this strategy's removal itself refuses uncommitted work (with WouldLoseWorkError).
+   * Copies every commit the lane holds into the main repository under its namespace
+   * (src/git/lane-home.ts) and returns the lane's tips there. Call with the repository lock held.
+   * A worktree lane's commits are home already: it only lists its tips.
    */
-  readonly dirty: readonly string[] | undefined;
+  bringHome(): Promise<LaneTip[]>;
+  close(): Promise<void>;
 }
 
 export interface ExecOptions {
@@ -53,6 +63,8 @@ export interface ExecOptions {
   /** Attach stdin and a terminal (for `isolane shell`). */
   readonly interactive?: boolean;
   readonly signal?: AbortSignal;
+  /** Called once the command has started (the engine then lets go of the lane). */
+  readonly onStarted?: () => void;
 }
 
 export interface ExecResult {
@@ -62,15 +74,10 @@ export interface ExecResult {
   readonly stderr: string;
 }
 
-export interface InspectOptions {
-  /** The lane is about to be removed without --force (see LaneState.dirty). */
-  readonly beforeSafeRemoval?: boolean;
-}
-
 export interface DestroyOptions {
   /** Let the underlying tool discard uncommitted changes (the engine already decided). */
   readonly force: boolean;
-  /** The lane never finished creation: remove whatever part of it exists. */
+  /** The lane never finished creation, or its removal was interrupted: remove whatever part exists. */
   readonly halfMade: boolean;
 }
 
@@ -80,12 +87,20 @@ export interface DestroyOptions {
  */
 export interface Strategy {
   readonly name: string;
+  /** Its `destroy` without force itself refuses uncommitted files (WouldLoseWorkError), atomically with removing. */
+  readonly removalRefusesDirty?: boolean;
   probe(): Promise<ProbeResult>;
   create(spec: LaneSpec): Promise<void>;
-  inspect(lane: LaneRecord, opts?: InspectOptions): Promise<LaneState>;
+  /** Read access to the lane; see LaneAccess. */
+  open(lane: LaneRecord): Promise<LaneAccess>;
+  /** Runs argv in the lane. Never creates anything (a lane's container is made by `up` alone). */
   exec(lane: LaneRecord, argv: readonly string[], opts: ExecOptions): Promise<ExecResult>;
-  /** Removes the checkout and anything else the strategy made; never the lane's branch. */
+  /**
+   * Removes the checkout and anything else the strategy made; never the lane's branch. Without
+   * `force`, a strategy whose removal itself refuses uncommitted work throws WouldLoseWorkError.
+   */
   destroy(lane: LaneRecord, opts: DestroyOptions): Promise<void>;
+  /** Lanes of this strategy that exist, each proven to be isolane's (a marker, labels). */
   list(): Promise<FoundLane[]>;
 }
 

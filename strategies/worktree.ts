@@ -1,18 +1,23 @@
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { GitError, WouldLoseWorkError } from '../src/errors.js';
-import { pathExists } from '../src/engine/fs-util.js';
+import { isRealDirectory, lstatOrUndefined } from '../src/fs/safe-read.js';
 import type { LaneRecord } from '../src/engine/journal.js';
+import { readMarker, writeMarker } from '../src/lane/marker.js';
 import type { Project } from '../src/engine/project.js';
 import { checkoutFiles } from '../src/git/checkout.js';
 import { gitCommands } from '../src/git/commands.js';
-import { headsRef, LANE_NAME } from '../src/git/names.js';
+import { headsRef, laneBranch, LANE_NAME } from '../src/git/names.js';
 import { withGitLockRetry } from '../src/git/lock-retry.js';
 import { resolveRevisions } from '../src/git/resolve.js';
 import { runGit } from '../src/git/run-git.js';
+import { worktreeAdminDir } from '../src/git/worktree-admin.js';
+import { parseWorktreeList, type WorktreeEntry } from '../src/git/parse.js';
+import type { LaneTip } from '../src/git/lane-home.js';
+import { hostReader } from '../src/lane/host-reader.js';
+import { dirtyFiles, unsavedSubmoduleCommits } from '../src/lane/inspect.js';
 import { execInDir } from '../src/process/exec-in-dir.js';
-import type { DestroyOptions, ExecOptions, FoundLane, InspectOptions, LaneSpec, LaneState, Strategy } from './strategy.js';
-import { parseStatus, parseWorktreeList, type WorktreeEntry } from '../src/git/parse.js';
+import type { DestroyOptions, ExecOptions, FoundLane, LaneAccess, LaneSpec, Strategy } from './strategy.js';
 
 /**
  * worktree: `git worktree add` on the shared object store. Creation registers the worktree and
@@ -26,14 +31,12 @@ export function worktreeStrategy(project: Project): Strategy {
   const worktrees = async (): Promise<WorktreeEntry[]> => parseWorktreeList((await git(repo.root, gitCommands.worktreeList())).stdout);
 
   /** Removes the registration and the directory of a lane; tolerates any part being absent. */
-  const unregister = async (lanePath: string, force: boolean): Promise<void> => {
+  const unregister = async (lanePath: string): Promise<void> => {
     const entry = (await worktrees()).find((w) => w.path === lanePath);
     if (!entry) return;
     if (entry.prunable) await git(repo.root, gitCommands.worktreePrune());
-    else await git(repo.root, gitCommands.worktreeRemove(lanePath, force));
+    else await git(repo.root, gitCommands.worktreeRemove(lanePath, true));
   };
-
-  const dirtyFiles = async (dir: string): Promise<string[]> => parseStatus((await git(dir, gitCommands.status())).stdout);
 
   /** Deletes the branch only while it still points at `oid`: a commit made meanwhile is never lost. */
   const dropBranchAt = async (branch: string, oid: string): Promise<void> => {
@@ -41,8 +44,26 @@ export function worktreeStrategy(project: Project): Strategy {
     if (current.stdout.trim() === oid) await git(repo.root, gitCommands.deleteRef(headsRef(branch), oid));
   };
 
+  /** Removal that a half-gone lane cannot stop: the directory (never following a link out of it), then git's record. */
+  const removeWhateverExists = async (lanePath: string): Promise<void> => {
+    await withGitLockRetry(ctx, () =>
+      project.withRepoLock(async () => {
+        await unregister(lanePath).catch(async (e: unknown) => {
+          // git refuses a worktree whose `.git` is gone or rewritten: take the directory away, then its record.
+          if (!(e instanceof GitError)) throw e;
+          await fsp.rm(lanePath, { recursive: true, force: true });
+          await git(repo.root, gitCommands.worktreePrune());
+        });
+      }),
+    );
+    await fsp.rm(lanePath, { recursive: true, force: true });
+  };
+
+  const reader = (lanePath: string, adminDir: string) => hostReader(ctx, { workTree: lanePath, gitDir: adminDir });
+
   return {
     name: 'worktree',
+    removalRefusesDirty: true,
 
     probe() {
       return Promise.resolve({ available: true });
@@ -52,33 +73,51 @@ export function worktreeStrategy(project: Project): Strategy {
       await fsp.mkdir(path.dirname(spec.path), { recursive: true });
       await withGitLockRetry(
         ctx,
-        () => project.withRepoLock(() => git(repo.root, gitCommands.worktreeAdd(spec.path, spec.branch, spec.startOid))),
+        () =>
+          project.withRepoLock(async () => {
+            // The branch is made first (create-only), so git never gets a branch name where an
+            // option could stand: `worktree add -b` passes it on to `git branch` unprotected.
+            await git(repo.root, gitCommands.createRef(headsRef(spec.branch), spec.startOid));
+            await git(repo.root, gitCommands.worktreeAdd(spec.path, spec.branch));
+          }),
         // Undo what a contended attempt left, so the next attempt starts clean.
         () =>
           project.withRepoLock(async () => {
-            await unregister(spec.path, true);
+            await unregister(spec.path);
             await dropBranchAt(spec.branch, spec.startOid);
             await fsp.rm(spec.path, { recursive: true, force: true });
           }),
       );
+      const admin = await worktreeAdminDir(repo.commonDir, spec.path);
+      if ('dir' in admin) await writeMarker(admin.dir, { repo: repo.id, lane: spec.lane, strategy: 'worktree' });
       // The checkout touches only this worktree's index and files, so it runs unlocked.
       await checkoutFiles(ctx, spec.path);
     },
 
-    async inspect(lane: LaneRecord, opts: InspectOptions = {}): Promise<LaneState> {
-      const exists = await fsp.stat(lane.path).then((s) => s.isDirectory(), () => false);
-      if (!exists) {
-        const [head] = await resolveRevisions(ctx, repo.root, [headsRef(lane.branch)]);
-        return { exists, headOid: head?.oid, checkoutOid: undefined, dirty: [] };
-      }
-      // In the lane, HEAD is the lane's checkout; refs/heads/* are shared with the main repository.
-      // Before a safe removal the status is left to `git worktree remove`, which refuses a
-      // dirty worktree itself (destroy then lists the files): one full scan of the tree, not two.
-      const [[head, checkout], dirty] = await Promise.all([
-        resolveRevisions(ctx, lane.path, [headsRef(lane.branch), 'HEAD']),
-        opts.beforeSafeRemoval ? undefined : dirtyFiles(lane.path),
-      ]);
-      return { exists, headOid: head?.oid, checkoutOid: checkout?.oid, dirty };
+    async open(lane: LaneRecord): Promise<LaneAccess> {
+      const exists = await isRealDirectory(lane.path);
+      const admin = exists ? await worktreeAdminDir(repo.commonDir, lane.path) : undefined;
+      const r = admin && 'dir' in admin ? reader(lane.path, admin.dir) : undefined;
+      const unchecked = admin && 'problem' in admin ? [`the lane's git directory cannot be trusted: ${admin.problem}`] : [];
+      const branchTip = async (): Promise<string | undefined> => (await resolveRevisions(ctx, repo.root, [headsRef(lane.branch)]))[0]?.oid;
+      return {
+        exists,
+        reader: r,
+        unchecked,
+        branchTip,
+        async bringHome(): Promise<LaneTip[]> {
+          // Its commits are in the main repository already: the branch, and what only the
+          // worktree itself names (its HEAD, its per-worktree refs).
+          const tips: LaneTip[] = [{ label: lane.branch, rev: headsRef(lane.branch), key: headsRef(lane.branch) }];
+          if (r) {
+            const own = await r.refs();
+            if (own.head) tips.push({ label: 'HEAD', rev: own.head, key: 'HEAD' });
+            for (const [name, oid] of own.refs) tips.push({ label: name, rev: oid, key: name });
+          }
+          return tips;
+        },
+        close: () => Promise.resolve(),
+      };
     },
 
     exec(lane: LaneRecord, argv: readonly string[], opts: ExecOptions) {
@@ -86,41 +125,51 @@ export function worktreeStrategy(project: Project): Strategy {
     },
 
     async destroy(lane: LaneRecord, opts: DestroyOptions) {
-      const removeOrUnregister = async (): Promise<void> => {
-        // The common case takes one git call; the listing is only for half-made or vanished lanes.
-        const present = !opts.halfMade && (await pathExists(path.join(lane.path, '.git')));
-        if (!present) return unregister(lane.path, true);
-        try {
-          await git(repo.root, gitCommands.worktreeRemove(lane.path, opts.force));
-        } catch (e) {
-          if (!opts.force && e instanceof GitError && /contains modified or untracked files/.test(e.stderr)) {
-            const files = await dirtyFiles(lane.path);
-            throw new WouldLoseWorkError('WOULD_LOSE_WORK', `lane ${lane.lane} has uncommitted files`, { data: { files } });
-          }
-          throw e;
+      if (opts.halfMade || opts.force) {
+        await removeWhateverExists(lane.path);
+        if (opts.halfMade && lane.startOid) await project.withRepoLock(() => dropBranchAt(lane.branch, lane.startOid));
+        return;
+      }
+      // A safe removal: git itself refuses a worktree with uncommitted files, at the moment it removes it.
+      const attempt = (force: boolean) => withGitLockRetry(ctx, () => project.withRepoLock(() => git(repo.root, gitCommands.worktreeRemove(lane.path, force))));
+      try {
+        await attempt(false);
+      } catch (e) {
+        if (!(e instanceof GitError)) throw e;
+        const admin = await worktreeAdminDir(repo.commonDir, lane.path);
+        const r = 'dir' in admin ? reader(lane.path, admin.dir) : undefined;
+        if (/contains modified or untracked files/.test(e.stderr) && r) {
+          throw new WouldLoseWorkError('WOULD_LOSE_WORK', `lane ${lane.lane} has uncommitted files`, { data: { files: await dirtyFiles(r) } });
         }
-      };
-      await withGitLockRetry(ctx, () => project.withRepoLock(removeOrUnregister));
-      if (opts.halfMade) {
-        // Only a lane that never finished creation may still hold a directory git does not know.
-        await fsp.rm(lane.path, { recursive: true, force: true });
-        await project.withRepoLock(() => dropBranchAt(lane.branch, lane.startOid));
+        // git removes no worktree with submodules: isolane checks them itself, then removes it.
+        if (/containing submodules/.test(e.stderr) && r) {
+          const [files, submoduleCommits] = await Promise.all([dirtyFiles(r), unsavedSubmoduleCommits(r)]);
+          if (files.length > 0 || submoduleCommits.length > 0) {
+            throw new WouldLoseWorkError('WOULD_LOSE_WORK', `lane ${lane.lane} has uncommitted files or submodule commits`, { data: { files, submoduleCommits } });
+          }
+          await attempt(true);
+          return;
+        }
+        throw e;
       }
     },
 
     async list(): Promise<FoundLane[]> {
-      const prefix = `refs/heads/${project.config.branchPrefix}`;
-      return (await worktrees())
-        .filter((w) => w.path !== repo.root && (path.dirname(w.path) === project.lanesRoot || w.branch?.startsWith(prefix)))
-        .map((w) => {
-          const name = path.basename(w.path);
-          return {
-            lane: path.dirname(w.path) === project.lanesRoot && LANE_NAME.test(name) ? name : undefined,
-            path: w.path,
-            branch: w.branch?.slice('refs/heads/'.length),
-            missing: w.prunable,
-          };
-        });
+      const found: FoundLane[] = [];
+      for (const w of await worktrees()) {
+        const name = path.basename(w.path);
+        if (path.dirname(w.path) !== project.lanesRoot || !LANE_NAME.test(name)) continue;
+        // Proof it is ours: the marker isolane left in its git directory. A worktree whose
+        // directory is gone is ours when git has it on the lane's own branch.
+        const branch = laneBranch(project.config.branchPrefix, name);
+        if (w.prunable || !(await lstatOrUndefined(w.path))) {
+          if (w.branch === headsRef(branch)) found.push({ lane: name, path: w.path, branch, missing: true });
+          continue;
+        }
+        const admin = await worktreeAdminDir(repo.commonDir, w.path);
+        if ('dir' in admin && (await readMarker(admin.dir, repo.id, name))) found.push({ lane: name, path: w.path, branch, missing: false });
+      }
+      return found;
     },
   };
 }

@@ -22,7 +22,7 @@ const CLI = findCli();
 
 /** The raw equivalent of one lane's life: what the seed article's two-step cleanup does. */
 async function rawCycle(e: BenchEnv, name: string): Promise<void> {
-  const dir = path.join(e.lanesRoot, `raw-${name}`);
+  const dir = path.join(e.rawRoot, `raw-${name}`);
   await rawGit(e.root, ['worktree', 'add', '-q', '-b', `raw/${name}`, dir, 'HEAD'], e.env);
   await rawGit(e.root, ['worktree', 'remove', dir], e.env);
   await rawGit(e.root, ['branch', '-q', '-D', `raw/${name}`], e.env);

@@ -158,7 +158,7 @@ export function contenders(e: BenchEnv, docker: Docker | undefined): Contender[]
 /** Create and destroy latency of one contender's lanes beside its raw equivalent, interleaved round by round. */
 export async function lifecycle(e: BenchEnv, c: Contender, iso: Isolane): Promise<{ create: PairedResult; destroy: PairedResult }> {
   const lane = (kind: string, i: number): string => `${kind}-${c.strategy}-${i}`;
-  const rawDir = (kind: string, i: number): string => path.join(e.lanesRoot, `raw-${kind}-${c.strategy}-${i}`);
+  const rawDir = (kind: string, i: number): string => path.join(e.rawRoot, `raw-${kind}-${c.strategy}-${i}`);
   const create = await paired(
     { name: 'isolane up', fn: async (i) => void (await iso.up(lane('c', i))), after: async (i) => void (await iso.down(lane('c', i), { force: true })) },
     { name: c.raw.name, fn: (i) => c.raw.create(rawDir('c', i), i), after: (i) => c.raw.destroy(rawDir('c', i), i) },
@@ -189,7 +189,7 @@ export async function diskOf(e: BenchEnv, iso: Isolane, lanes: readonly string[]
 
 /** Filesystem blocks one lane made by the raw tools takes (made, measured, removed). */
 export async function rawDisk(e: BenchEnv, c: Contender): Promise<number> {
-  const dir = path.join(e.lanesRoot, `raw-disk-${c.strategy}`);
+  const dir = path.join(e.rawRoot, `raw-disk-${c.strategy}`);
   const before = await fsUsed(e.root);
   await c.raw.create(dir, 20_000);
   const after = await fsUsed(e.root);

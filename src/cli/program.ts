@@ -103,6 +103,13 @@ export async function runCli(argv: readonly string[], version: string): Promise<
     .action(lazy(async () => (await import('./commands/down.js')).downCommand, state));
 
   program
+    .command('fetch')
+    .description("bring a clone or container lane's commits into the main repository: its branch moves forward only")
+    .argument('<lane>')
+    .addOption(json)
+    .action(lazy(async () => (await import('./commands/fetch.js')).fetchCommand, state));
+
+  program
     .command('shell')
     .description('open an interactive shell in a lane (inside its container for container lanes)')
     .argument('<lane>')

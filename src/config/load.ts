@@ -1,7 +1,7 @@
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { closest, distance } from 'fastest-levenshtein';
-import { isMap, isScalar, LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import { isMap, isScalar, LineCounter, parseDocument, visit, type Document, type Node } from 'yaml';
 import type * as z from 'zod';
 import { IsolaneError } from '../errors.js';
 import { configSchema, RESERVED_SECTIONS, type IsolaneConfig } from './schema.js';
@@ -21,7 +21,14 @@ export interface LoadedConfig {
   readonly config: IsolaneConfig;
   /** Absent when the repository has no isolane.yaml and defaults apply. */
   readonly file: string | undefined;
+  /**
+   * Where a setting comes from, for errors found after loading (a lanes root that is a file):
+   * `isolane.yaml:4:3 lanes.root`, or `lanes.root (default)` when the file does not set it.
+   */
+  readonly where: (keys: readonly string[]) => string;
 }
+
+const defaultsOnly = (keys: readonly string[]): string => `${keys.join('.')} (default)`;
 
 export function formatProblem(p: ConfigProblem): string {
   return `${path.basename(p.file)}:${p.line}:${p.column} ${p.path ? `${p.path}: ` : ''}${p.message}`;
@@ -34,22 +41,22 @@ export async function loadConfig(root: string): Promise<LoadedConfig> {
   try {
     text = await fsp.readFile(file, 'utf8');
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { config: configSchema.parse({}), file: undefined };
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { config: configSchema.parse({}), file: undefined, where: defaultsOnly };
     throw new IsolaneError('CONFIG', `cannot read ${file}: ${(e as Error).message}`, { cause: e });
   }
   const result = parseConfigText(text, file);
-  if (result.problems.length > 0 || !result.config) {
+  if (result.problems.length > 0 || !result.config || !result.where) {
     const [first] = result.problems;
     throw new IsolaneError('CONFIG', result.problems.map(formatProblem).join('\n'), {
       hint: `fix ${file}${first ? ` (first problem at line ${first.line})` : ''}; \`isolane schema\` prints every key`,
       data: { problems: result.problems },
     });
   }
-  return { config: result.config, file };
+  return { config: result.config, file, where: result.where };
 }
 
 /** Pure: YAML text to config or a list of problems with positions. */
-export function parseConfigText(text: string, file: string): { config?: IsolaneConfig; problems: ConfigProblem[] } {
+export function parseConfigText(text: string, file: string): { config?: IsolaneConfig; problems: ConfigProblem[]; where?: LoadedConfig['where'] } {
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
   const at = (offset: number, keyPath: string, message: string): ConfigProblem => {
@@ -59,9 +66,24 @@ export function parseConfigText(text: string, file: string): { config?: IsolaneC
   if (doc.errors.length > 0) {
     return { problems: doc.errors.map((e) => at(e.pos[0], '', e.message.split('\n')[0] ?? e.message)) };
   }
-  const value: unknown = doc.toJS() ?? {};
+  let value: unknown;
+  try {
+    value = doc.toJS({ maxAliasCount: 100 }) ?? {};
+  } catch (e) {
+    // yaml refuses a document whose aliases expand without bound (a "billion laughs").
+    let offset = 0;
+    visit(doc, { Alias: (_, node) => ((offset = node.range?.[0] ?? 0), visit.BREAK) });
+    return { problems: [at(offset, '', `${e instanceof Error ? e.message : String(e)}; use fewer aliases`)] };
+  }
   const parsed = configSchema.safeParse(value);
-  if (parsed.success) return { config: parsed.data, problems: [] };
+  const where = (keys: readonly string[]): string => {
+    const parent = keys.length > 1 ? doc.getIn(keys.slice(0, -1), true) : doc.contents;
+    const offset = keyNodeOffset(parent, keys[keys.length - 1] ?? '');
+    if (offset === undefined) return defaultsOnly(keys);
+    const { line, col } = lines.linePos(offset);
+    return `${path.basename(file)}:${line}:${col} ${keys.join('.')}`;
+  };
+  if (parsed.success) return { config: parsed.data, problems: [], where };
   const problems = parsed.error.issues.flatMap((issue) => describeIssue(doc, issue, at));
   return { problems: problems.sort((a, b) => a.line - b.line || a.column - b.column) };
 }

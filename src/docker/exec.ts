@@ -1,6 +1,7 @@
 import { PassThrough } from 'node:stream';
 import type Docker from 'dockerode';
 import type { ExecResult } from '../../strategies/strategy.js';
+import { IsolaneError } from '../errors.js';
 
 export interface ContainerExecOptions {
   readonly env: Readonly<Record<string, string>>;
@@ -9,9 +10,30 @@ export interface ContainerExecOptions {
   readonly workdir: string;
   readonly user?: string;
   readonly signal?: AbortSignal;
+  /** Written to the command's stdin, which then ends (with stdio: 'pipe'). */
+  readonly input?: string;
+  /** The command is killed after this long (isolane's own commands in a lane always set one). */
+  readonly timeoutMs?: number;
+  /** Captured output beyond this is refused and the command killed (with stdio: 'pipe'). */
+  readonly maxOutputBytes?: number;
+  /** Called once the command has started. */
+  readonly onStarted?: () => void;
 }
 
+/** isolane's own commands in a container (git status, for-each-ref ...) stop after this. */
+export const CONTAINER_COMMAND_TIMEOUT_MS = 60_000;
+const DEFAULT_MAX_OUTPUT = 256 * 2 ** 20;
+
 const FORWARDED_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+
+/** A command in a container was stopped by isolane: it ran too long or printed too much. */
+export class ContainerCommandError extends IsolaneError {
+  constructor(argv: readonly string[], why: string) {
+    super('DOCKER_FAILED', `\`${argv.slice(0, 3).join(' ')}\` in the container was stopped: it ${why}`, {
+      hint: 'something in the lane makes the command hang or flood (a FIFO, a huge file?); inspect the lane, or remove it with `isolane down <lane> --force`',
+    });
+  }
+}
 
 /** Docker's form of an environment: `KEY=value` strings. */
 export function envList(env: Readonly<Record<string, string>>): string[] {
@@ -34,9 +56,10 @@ export async function execInContainer(container: Docker.Container, argv: readonl
   // Piped input (`echo x | isolane run lane -- cat`) reaches the command; a terminal does not
   // (that is `isolane shell`), so a command never waits on a keyboard nobody watches.
   const feedStdin = opts.stdio === 'inherit' && !process.stdin.isTTY;
+  const attachStdin = feedStdin || opts.input !== undefined;
   const exec = await container.exec({
     Cmd: [...argv],
-    AttachStdin: feedStdin,
+    AttachStdin: attachStdin,
     AttachStdout: true,
     AttachStderr: true,
     Tty: false,
@@ -44,11 +67,27 @@ export async function execInContainer(container: Docker.Container, argv: readonl
     Env: envList(opts.env),
     ...(opts.user ? { User: opts.user } : {}),
   });
-  const stream = (await exec.start({ hijack: true, stdin: feedStdin })) as NodeJS.ReadWriteStream;
+  const stream = (await exec.start({ hijack: true, stdin: attachStdin })) as NodeJS.ReadWriteStream & { destroy?: () => void };
+  opts.onStarted?.();
   if (feedStdin) process.stdin.pipe(stream);
+  else if (opts.input !== undefined) stream.end(opts.input);
   const out = new PassThrough();
   const err = new PassThrough();
   const chunks = { out: [] as Buffer[], err: [] as Buffer[] };
+  // A command that outlives its time or floods its output is killed on the host (the engine is
+  // local, so the exec's host pid is a real process here); the stream then ends.
+  let stopped: string | undefined;
+  const kill = (why: string): void => {
+    if (stopped) return;
+    stopped = why;
+    void exec.inspect().then((info) => {
+      if (info.Pid) process.kill(info.Pid, 'SIGKILL');
+    }, () => undefined);
+    setTimeout(() => stream.destroy?.(), 5_000).unref();
+  };
+  const timer = opts.timeoutMs ? setTimeout(() => kill(`timed out after ${opts.timeoutMs} ms`), opts.timeoutMs) : undefined;
+  let captured = 0;
+  const maxOutput = opts.maxOutputBytes ?? DEFAULT_MAX_OUTPUT;
   // The runtime's own complaint (command not found) arrives in the stream: keep a short tail.
   let tail = '';
   const keepTail = (c: Buffer): void => {
@@ -60,8 +99,13 @@ export async function execInContainer(container: Docker.Container, argv: readonl
     out.pipe(process.stdout, { end: false });
     err.pipe(process.stderr, { end: false });
   } else {
-    out.on('data', (c: Buffer) => chunks.out.push(c));
-    err.on('data', (c: Buffer) => chunks.err.push(c));
+    const capture = (into: Buffer[]) => (c: Buffer): void => {
+      captured += c.length;
+      if (captured > maxOutput) kill(`printed more than ${maxOutput} bytes`);
+      else into.push(c);
+    };
+    out.on('data', capture(chunks.out));
+    err.on('data', capture(chunks.err));
   }
   demux(container, stream, out, err);
   const forward = (signal: NodeJS.Signals): void => {
@@ -79,6 +123,7 @@ export async function execInContainer(container: Docker.Container, argv: readonl
       stream.on('close', resolve);
       stream.on('error', reject);
     });
+    if (stopped) throw new ContainerCommandError(argv, stopped);
     const info = await exec.inspect();
     // The runtime reports a missing command as 126; the shell convention (and isolane run) is 127.
     const notFound = info.ExitCode === 126 && /executable file not found|no such file or directory/i.test(tail);
@@ -89,6 +134,7 @@ export async function execInContainer(container: Docker.Container, argv: readonl
       stderr: Buffer.concat(chunks.err).toString('utf8'),
     };
   } finally {
+    clearTimeout(timer);
     if (feedStdin) {
       process.stdin.unpipe(stream);
       process.stdin.pause();

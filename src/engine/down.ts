@@ -1,23 +1,23 @@
 import type { Strategy } from '../../strategies/strategy.js';
-import { IsolaneError, WouldLoseWorkError } from '../errors.js';
+import { IsolaneError, isIsolaneError, WouldLoseWorkError } from '../errors.js';
 import { gitCommands } from '../git/commands.js';
+import { discardedNamespace, dropLaneRefs, fastForwardBranch, type BranchMove, type LaneTip } from '../git/lane-home.js';
 import { assertLaneName, headsRef } from '../git/names.js';
+import { resolveRevisions } from '../git/resolve.js';
 import { runGit } from '../git/run-git.js';
+import { unsavedCommits, type UnsavedCommit } from '../git/unsaved.js';
+import { dirtyFiles, unsavedSubmoduleCommits, type SubmoduleCommits } from '../lane/inspect.js';
 import { checkpoint } from './checkpoint.js';
 import type { LaneRecord } from './journal.js';
 import type { Project } from './project.js';
 import { findOrphan } from './reconcile.js';
+import { describeLoss, type Loss } from './loss.js';
 
 export interface DownOptions {
-  /** Remove even when uncommitted files or orphaned commits would be lost. */
+  /** Remove even when uncommitted files or unsaved commits would be lost (they are listed, and commits kept). */
   readonly force?: boolean;
   /** Keep the lane's branch (its commits stay reachable); only the checkout goes. */
   readonly keepBranch?: boolean;
-}
-
-export interface LostCommit {
-  readonly oid: string;
-  readonly subject: string;
 }
 
 export interface DownReport {
@@ -28,15 +28,23 @@ export interface DownReport {
   readonly deletedBranch: { readonly name: string; readonly oid: string } | undefined;
   /** Why the branch was kept, when it was. */
   readonly keptBranch: { readonly name: string; readonly reason: string } | undefined;
-  /** What --force threw away: uncommitted files and commits no other ref holds. */
-  readonly discarded: { readonly files: readonly string[]; readonly commits: readonly LostCommit[] };
+  /** What --force removed that held work; commits are kept under `keptUnder` (never lost). */
+  readonly discarded: Loss & { readonly keptUnder: string | undefined };
   /** The lane had never finished creation. */
   readonly wasHalfMade: boolean;
+  /** A removal that had been interrupted was finished as it had been decided. */
+  readonly finishedInterrupted: boolean;
+  /** Only the record went: it did not match this repository (--force), so nothing else was touched. */
+  readonly recordOnly: boolean;
 }
+
+const nothingLost: Loss = { files: [], commits: [], submoduleCommits: [], unchecked: [] };
 
 /**
  * Removes a lane: checkout, then branch (compare-and-swap on the commit checked). Refuses,
- * changing nothing, when uncommitted files or commits held by no other ref would be lost.
+ * changing nothing, when uncommitted files, commits no ref outside the lane holds, submodule
+ * commits their remotes lack, or anything it could not check stand in the way; `force` removes
+ * anyway, saying what it discarded and keeping every such commit where it can be recovered.
  */
 export async function down(project: Project, lane: string, opts: DownOptions = {}): Promise<DownReport> {
   assertLaneName(lane);
@@ -49,20 +57,30 @@ export async function down(project: Project, lane: string, opts: DownOptions = {
   }
   try {
     await journal.removeStaleTemps(lane);
-    const record = (await journal.read(lane)) ?? (await findOrphan(project, lane));
+    const record = await readRecord(project, lane, opts.force === true);
+    if (record === 'record-removed') {
+      await laneLock.releaseAndRemove();
+      return { ...emptyReport(lane, project.lanePath(lane), '?'), recordOnly: true };
+    }
     if (!record) {
       await laneLock.releaseAndRemove();
       throw new IsolaneError('LANE_NOT_FOUND', `no lane named ${lane} in ${project.repo.root}`, { hint: '`isolane ls` lists the lanes' });
     }
     const strategy = await project.strategy(record.strategy);
+    let report: DownReport;
     if (record.state === 'creating') {
       // Never finished creation, so nobody worked in it: remove whatever part exists.
       await strategy.destroy(record, { force: true, halfMade: true });
-      await journal.remove(lane);
-      await laneLock.releaseAndRemove();
-      return { lane, path: record.path, strategy: record.strategy, deletedBranch: undefined, keptBranch: undefined, discarded: { files: [], commits: [] }, wasHalfMade: true };
+      await project.withRepoLock(() => dropLaneRefs(ctx, project.repo.root, lane));
+      report = { ...emptyReport(lane, record.path, record.strategy), wasHalfMade: true };
+    } else if (record.state === 'removing') {
+      // Its checks passed and removal began: finish it as decided, whatever part is gone.
+      ctx.logger.progress(`finishing the interrupted removal of lane ${lane}`);
+      await strategy.destroy(record, { force: true, halfMade: false });
+      report = { ...(await finishRemoval(project, record, nothingLost, undefined)), finishedInterrupted: true };
+    } else {
+      report = await removeLane(project, strategy, record, opts);
     }
-    const report = await removeLane(project, strategy, record, opts);
     await journal.remove(lane);
     await laneLock.releaseAndRemove();
     return report;
@@ -71,82 +89,139 @@ export async function down(project: Project, lane: string, opts: DownOptions = {
   }
 }
 
-async function removeLane(project: Project, strategy: Strategy, record: LaneRecord, opts: DownOptions): Promise<DownReport> {
-  const { ctx } = project;
-  const force = opts.force === true;
-  const state = await strategy.inspect(record, { beforeSafeRemoval: !force });
-  const tips = [...new Set([state.headOid, state.checkoutOid, ...(state.otherTips ?? [])].filter((oid): oid is string => oid !== undefined))];
-  const commits = await orphanedCommits(project, record, tips, opts.keepBranch === true);
-  if (commits.length > 0 && !force) {
-    // Refusing anyway: list the uncommitted files too, so the user sees all that is at stake.
-    throw wouldLose(record.lane, state.dirty ?? (await strategy.inspect(record)).dirty ?? [], commits);
-  }
-  const files = state.dirty ?? [];
-  if (files.length > 0 && !force) throw wouldLose(record.lane, files, commits);
-  await project.journal.write({ ...record, state: 'removing' });
-  await checkpoint(ctx, 'down:removing');
-  ctx.logger.progress(`removing lane ${record.lane} at ${record.path}`);
+/**
+ * The lane's record, checked against what isolane would have made; else a lane isolane can prove
+ * it made (an orphan). With --force a corrupt or mismatched record is removed, and only that.
+ */
+async function readRecord(project: Project, lane: string, force: boolean): Promise<LaneRecord | 'record-removed' | undefined> {
+  let record: LaneRecord | undefined;
   try {
-    await strategy.destroy(record, { force, halfMade: false });
+    record = await project.journal.read(lane);
+    if (record) project.checkRecord(record);
   } catch (e) {
-    // The removal itself found uncommitted work (unlisted above, or made since): nothing was removed.
-    if (e instanceof WouldLoseWorkError) {
-      await project.journal.write(record);
-      throw wouldLose(record.lane, (e.data?.files as string[] | undefined) ?? [], commits);
-    }
-    throw e;
+    if (!force || !(isIsolaneError(e, 'BAD_RECORD') || (isIsolaneError(e, 'INTERNAL') && e.data?.corrupt === true))) throw e;
+    project.ctx.logger.warn(`${e instanceof Error ? e.message : String(e)}: removing only the record`);
+    await project.journal.remove(lane);
+    return 'record-removed';
   }
+  return record ?? (await findOrphan(project, lane));
+}
 
+function emptyReport(lane: string, path: string, strategy: string): DownReport {
+  return { lane, path, strategy, deletedBranch: undefined, keptBranch: undefined, discarded: { ...nothingLost, keptUnder: undefined }, wasHalfMade: false, finishedInterrupted: false, recordOnly: false };
+}
+
+async function removeLane(project: Project, strategy: Strategy, record: LaneRecord, opts: DownOptions): Promise<DownReport> {
+  const { ctx, repo } = project;
+  const force = opts.force === true;
+  const keepBranch = opts.keepBranch === true;
+  const access = await strategy.open(record);
+  let loss: Loss;
+  let move: BranchMove | undefined;
+  try {
+    const unchecked = [...access.unchecked];
+    const reader = access.reader;
+    const noteFailure = (what: string) => (e: unknown): undefined => {
+      unchecked.push(`${what}: ${e instanceof Error ? e.message : String(e)}`);
+      return undefined;
+    };
+    // A worktree's own removal refuses uncommitted files at the moment it removes (one tree
+    // scan, not two); every other lane is checked here.
+    const leaveToRemoval = !force && strategy.removalRefusesDirty === true;
+    const [files, submoduleCommits] = reader && !leaveToRemoval
+      ? await Promise.all([dirtyFiles(reader).catch(noteFailure('its files could not be checked')), unsavedSubmoduleCommits(reader).catch(noteFailure('its submodules could not be checked'))])
+      : [undefined, undefined];
+    const tips = await project.withRepoLock(async () => {
+      const home = await access.bringHome().catch(noteFailure('its commits could not be brought home'));
+      const laneTip = home?.find((t) => t.key === headsRef(record.branch) && t.rev !== headsRef(record.branch));
+      move = laneTip ? await fastForwardBranch(ctx, repo.root, record.branch, laneTip.rev) : undefined;
+      return home ?? [];
+    });
+    const branch: LaneTip = { label: record.branch, rev: headsRef(record.branch), key: headsRef(record.branch) };
+    const [branchOid] = await resolveRevisions(ctx, repo.root, [branch.rev]);
+    const all = branchOid && !tips.some((t) => t.rev === branch.rev) ? [branch, ...tips] : tips;
+    const commits = await unsavedCommits(ctx, repo.root, record.lane, all, { branch: record.branch, keepBranch });
+    loss = { files: files ?? [], commits, submoduleCommits: submoduleCommits ?? [], unchecked, ...(move?.kind === 'diverged' ? { diverged: true } : {}) };
+    if (!force && hasLoss(loss)) throw wouldLose(record.lane, record.branch, loss);
+    const keptUnder = force && commits.length > 0 ? await keepDiscarded(project, record.lane, all, commits) : undefined;
+    const removing: LaneRecord = { ...record, state: 'removing', removal: keepBranch || !branchOid ? {} : { deleteBranchAt: branchOid.oid } };
+    await project.journal.write(removing);
+    await checkpoint(ctx, 'down:removing');
+    ctx.logger.progress(`removing lane ${record.lane} at ${record.path}`);
+    try {
+      await strategy.destroy(record, { force, halfMade: false });
+    } catch (e) {
+      // The removal itself found uncommitted work (unlisted above, or made since): nothing was removed.
+      if (e instanceof WouldLoseWorkError) {
+        await project.journal.write(record);
+        const data = e.data as { files?: string[]; submoduleCommits?: SubmoduleCommits[] } | undefined;
+        throw wouldLose(record.lane, record.branch, { ...loss, files: data?.files ?? [], submoduleCommits: data?.submoduleCommits ?? loss.submoduleCommits });
+      }
+      throw e;
+    }
+    return finishRemoval(project, removing, force ? loss : nothingLost, keptUnder, keepBranch);
+  } finally {
+    await access.close();
+  }
+}
+
+function hasLoss(l: Loss): boolean {
+  return l.files.length > 0 || l.commits.length > 0 || l.submoduleCommits.length > 0 || l.unchecked.length > 0;
+}
+
+/** Deletes the branch as decided (compare-and-swap) and the lane's namespace; the checkout is gone. */
+async function finishRemoval(project: Project, record: LaneRecord, discarded: Loss, keptUnder: string | undefined, keepBranch = false): Promise<DownReport> {
+  const { ctx, repo } = project;
+  const oid = record.removal?.deleteBranchAt;
   let deletedBranch: DownReport['deletedBranch'];
   let keptBranch: DownReport['keptBranch'];
-  if (opts.keepBranch) {
-    keptBranch = { name: record.branch, reason: '--keep-branch' };
-  } else if (state.headOid) {
-    const oid = state.headOid;
-    const result = await project.withRepoLock(() =>
-      runGit(ctx, project.repo.root, gitCommands.deleteRef(headsRef(record.branch), oid), { okExitCodes: [1, 128] }),
-    );
-    if (result.exitCode === 0) deletedBranch = { name: record.branch, oid };
-    else keptBranch = { name: record.branch, reason: `it moved after it was checked (was ${oid.slice(0, 12)}); nothing was lost` };
-  }
-  return {
-    lane: record.lane,
-    path: record.path,
-    strategy: record.strategy,
-    deletedBranch,
-    keptBranch,
-    discarded: opts.force ? { files, commits } : { files: [], commits: [] },
-    wasHalfMade: false,
-  };
-}
-
-async function orphanedCommits(project: Project, record: LaneRecord, tips: string[], keepBranch: boolean): Promise<LostCommit[]> {
-  if (tips.length === 0) return [];
-  // With --keep-branch the branch itself holds its commits; only a detached checkout can lose any.
-  const argv = gitCommands.orphanedCommits(tips, keepBranch ? undefined : record.branch, record.lane);
-  const out = (await runGit(project.ctx, project.repo.root, argv)).stdout;
-  return out
-    .split('\n')
-    .filter(Boolean)
-    .map((line) => ({ oid: line.slice(0, line.indexOf(' ')), subject: line.slice(line.indexOf(' ') + 1) }));
-}
-
-function wouldLose(lane: string, files: readonly string[], commits: readonly LostCommit[]): WouldLoseWorkError {
-  return new WouldLoseWorkError('WOULD_LOSE_WORK', describeLoss(lane, files, commits), {
-    hint: `commit and merge (or push) the work first, keep the branch with --keep-branch, or discard it all with \`isolane down ${lane} --force\``,
-    data: { lane, files, commits },
+  await project.withRepoLock(async () => {
+    if (oid) {
+      const result = await runGit(ctx, repo.root, gitCommands.deleteRef(headsRef(record.branch), oid), { okExitCodes: [1, 128] });
+      // Gone already counts as deleted: an interrupted removal may have got that far.
+      const gone = result.exitCode !== 0 && (await resolveRevisions(ctx, repo.root, [headsRef(record.branch)]))[0] === undefined;
+      if (result.exitCode === 0 || gone) deletedBranch = { name: record.branch, oid };
+      else keptBranch = { name: record.branch, reason: `it moved after it was checked (was ${oid.slice(0, 12)}); nothing was lost` };
+    } else if (keepBranch) {
+      keptBranch = { name: record.branch, reason: '--keep-branch' };
+    }
+    await dropLaneRefs(ctx, repo.root, record.lane);
   });
+  return { ...emptyReport(record.lane, record.path, record.strategy), deletedBranch, keptBranch, discarded: { ...discarded, keptUnder } };
 }
 
-function describeLoss(lane: string, files: readonly string[], commits: readonly LostCommit[]): string {
-  const parts: string[] = [`refusing to remove lane ${lane}: it holds work that would be lost`];
-  if (files.length > 0) {
-    parts.push(`  ${files.length} uncommitted file(s):`, ...files.slice(0, 20).map((f) => `    ${f}`));
-    if (files.length > 20) parts.push(`    ... and ${files.length - 20} more`);
+/**
+ * Keeps the tips through which --force would lose commits under
+ * `refs/isolane/discarded/<lane>/<time>/`, so each can be recovered; returns that prefix.
+ */
+async function keepDiscarded(project: Project, lane: string, tips: readonly LaneTip[], commits: readonly UnsavedCommit[]): Promise<string> {
+  const stamp = project.ctx.now().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  const prefix = `${discardedNamespace(lane)}/${stamp}`;
+  const holding = new Set(commits.map((c) => c.tip));
+  const keys = new Set<string>();
+  const lines = tips
+    .filter((t) => holding.has(t.label) && !keys.has(t.key) && keys.add(t.key))
+    .map((t) => `update ${prefix}/${t.key} ${t.rev}\n`);
+  await project.withRepoLock(() => runGit(project.ctx, project.repo.root, ['update-ref', '--stdin'], { input: lines.join('') }));
+  return prefix;
+}
+
+function wouldLose(lane: string, branch: string, loss: Loss): WouldLoseWorkError {
+  return new WouldLoseWorkError('WOULD_LOSE_WORK', describeLoss(lane, loss), { hint: nextSteps(lane, branch, loss), data: { lane, ...loss } });
+}
+
+/** Only what would succeed: --keep-branch is offered when the branch alone holds the unsaved commits. */
+function nextSteps(lane: string, branch: string, loss: Loss): string {
+  const steps: string[] = [];
+  if (loss.files.length > 0) steps.push('commit or remove the uncommitted files');
+  const others = loss.commits.filter((c) => c.tip !== branch);
+  if (loss.commits.length > 0 && others.length === 0) {
+    steps.push(loss.diverged ? `merge the lane's commits into ${branch} (see \`isolane fetch ${lane}\`)` : `merge or push ${branch}`);
+    if (loss.files.length === 0 && loss.submoduleCommits.length === 0 && loss.unchecked.length === 0 && !loss.diverged) steps.push('or keep the branch with --keep-branch');
+  } else if (others.length > 0) {
+    steps.push(`merge or push what ${[...new Set(others.map((c) => c.tip))].slice(0, 3).join(', ')} hold${others.length === 1 ? 's' : ''}`);
   }
-  if (commits.length > 0) {
-    parts.push(`  ${commits.length} commit(s) on no other branch, tag or remote:`, ...commits.slice(0, 20).map((c) => `    ${c.oid.slice(0, 12)} ${c.subject}`));
-    if (commits.length > 20) parts.push(`    ... and ${commits.length - 20} more`);
-  }
-  return parts.join('\n');
+  if (loss.submoduleCommits.length > 0) steps.push('push the submodule commits');
+  if (loss.unchecked.length > 0) steps.push('fix what could not be checked');
+  return `${steps.join(', ')}; or remove it anyway with \`isolane down ${lane} --force\` (commits are then kept under ${discardedNamespace(lane)}/)`;
 }

@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
-import { IsolaneError } from '../errors.js';
+import { IsolaneError, isIsolaneError } from '../errors.js';
+import { readTextSafely } from '../fs/safe-read.js';
 import { LANE_NAME } from '../git/names.js';
 
 /** `creating` and `removing` are intents: if no process holds the lane lock, they were interrupted. */
@@ -25,6 +26,14 @@ export interface LaneRecord {
   readonly reasons?: readonly string[];
   /** Strategy-owned details (e.g. a container id). */
   readonly data?: Readonly<Record<string, unknown>>;
+  /**
+   * Written with `removing`: what `down` decided after its checks, so that a removal interrupted
+   * half-way is finished as decided, without inspecting a lane that is partly gone.
+   */
+  readonly removal?: {
+    /** Delete the lane's branch, compare-and-swap on this commit; absent: keep it. */
+    readonly deleteBranchAt?: string;
+  };
 }
 
 /** A record file that could not be read as a lane record. */
@@ -35,6 +44,7 @@ export interface CorruptRecord {
 }
 
 const STATES: readonly LaneRecordState[] = ['creating', 'ready', 'removing'];
+const MAX_RECORD = 64 * 1024;
 
 function parseRecord(text: string, lane: string): LaneRecord | string {
   let value: unknown;
@@ -45,12 +55,14 @@ function parseRecord(text: string, lane: string): LaneRecord | string {
   }
   if (typeof value !== 'object' || value === null) return 'not an object';
   const r = value as Record<string, unknown>;
+  if ('unsafe' in r) return String(r.unsafe);
   for (const key of ['lane', 'strategy', 'branch', 'base', 'startOid', 'path', 'createdAt'] as const) {
     if (typeof r[key] !== 'string') return `field ${key} is missing or not a string`;
   }
   if (r.version !== 1) return `unsupported record version ${String(r.version)}`;
   if (r.lane !== lane) return `record names lane ${String(r.lane)}`;
   if (!STATES.includes(r.state as LaneRecordState)) return `unknown state ${String(r.state)}`;
+  if (r.removal !== undefined && (typeof r.removal !== 'object' || r.removal === null)) return 'field removal is not an object';
   return value as LaneRecord;
 }
 
@@ -73,20 +85,30 @@ export class Journal {
   }
 
   async read(lane: string): Promise<LaneRecord | undefined> {
-    let text: string;
-    try {
-      text = await fsp.readFile(this.file(lane), 'utf8');
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-      throw e;
-    }
+    const text = await this.readText(lane);
+    if (text === undefined) return undefined;
     const parsed = parseRecord(text, lane);
     if (typeof parsed === 'string') {
       throw new IsolaneError('INTERNAL', `the journal record ${this.file(lane)} is corrupt: ${parsed}`, {
-        hint: `inspect it; \`isolane down ${lane} --force\` removes the lane and its record`,
+        hint: `inspect it; \`isolane down ${lane} --force\` removes the record and what isolane can prove it made for lane ${lane}`,
+        data: { lane, corrupt: true },
       });
     }
     return parsed;
+  }
+
+  /**
+   * A record file as text, undefined when there is none. A worktree lane can write into the
+   * shared `.git`, so a record is read like any file a lane controls: no symlink, no FIFO, bounded.
+   * A file that is not a plain record file reads as a corrupt record.
+   */
+  async readText(lane: string): Promise<string | undefined> {
+    try {
+      return await readTextSafely(this.file(lane), { maxBytes: MAX_RECORD });
+    } catch (e) {
+      if (isIsolaneError(e, 'UNSAFE_PATH')) return `{"unsafe": ${JSON.stringify(e.message)}}`;
+      throw e;
+    }
   }
 
   async write(record: LaneRecord): Promise<void> {
@@ -133,11 +155,8 @@ export class Journal {
       const lane = name.endsWith('.json') ? name.slice(0, -'.json'.length) : undefined;
       if (lane === undefined || !LANE_NAME.test(lane)) continue;
       const file = this.file(lane);
-      const text = await fsp.readFile(file, 'utf8').catch((e: NodeJS.ErrnoException) => {
-        if (e.code === 'ENOENT') return undefined; // removed while we listed
-        throw e;
-      });
-      if (text === undefined) continue;
+      const text = await this.readText(lane);
+      if (text === undefined) continue; // removed while we listed
       const parsed = parseRecord(text, lane);
       if (typeof parsed === 'string') corrupt.push({ lane, file, problem: parsed });
       else records.push(parsed);

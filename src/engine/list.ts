@@ -1,7 +1,7 @@
-import { gitCommands } from '../git/commands.js';
+import type { LaneAccess } from '../../strategies/strategy.js';
 import { headsRef } from '../git/names.js';
 import { resolveRevisions } from '../git/resolve.js';
-import { runGit } from '../git/run-git.js';
+import { aheadBehind, dirtyFiles } from '../lane/inspect.js';
 import type { LaneRecord } from './journal.js';
 import type { Project } from './project.js';
 import { findExisting } from './reconcile.js';
@@ -55,9 +55,16 @@ export async function list(project: Project): Promise<LaneSummary[]> {
   const { records, corrupt } = await project.journal.list();
   const summaries: LaneSummary[] = [];
   const queue = [...records];
+  // Each base branch is resolved once, however many lanes share it.
+  const bases = new Map<string, Promise<string | undefined>>();
+  const baseOf = (base: string): Promise<string | undefined> => {
+    let oid = bases.get(base);
+    if (!oid) bases.set(base, (oid = resolveRevisions(project.ctx, project.repo.root, [headsRef(base)]).then(([r]) => r?.oid)));
+    return oid;
+  };
   const work = async (): Promise<void> => {
     for (let r = queue.shift(); r; r = queue.shift()) {
-      const summary = await summarise(project, r);
+      const summary = await summarise(project, r, baseOf);
       if (summary) summaries.push(summary);
     }
   };
@@ -101,7 +108,7 @@ function reread(project: Project, lane: string): Promise<LaneRecord | undefined>
   return project.journal.read(lane).catch(() => undefined);
 }
 
-async function summarise(project: Project, record: LaneRecord): Promise<LaneSummary | undefined> {
+async function summarise(project: Project, record: LaneRecord, baseOf: (base: string) => Promise<string | undefined>): Promise<LaneSummary | undefined> {
   const head = { lane: record.lane, strategy: record.strategy, branch: record.branch, path: record.path, base: record.base, createdAt: record.createdAt };
   if (record.state !== 'ready') {
     const lock = await project.tryLaneLock(record.lane, 0, true);
@@ -109,34 +116,39 @@ async function summarise(project: Project, record: LaneRecord): Promise<LaneSumm
     await lock.release();
     const now = await reread(project, record.lane);
     if (!now) return undefined; // finished removing meanwhile
-    if (now.state === 'ready') return summarise(project, now);
+    if (now.state === 'ready') return summarise(project, now, baseOf);
     return { ...head, status: 'interrupted', ...unknownCounts, note: `${now.state} was interrupted; \`isolane down ${record.lane}\` cleans it up` };
   }
+  let access: LaneAccess | undefined;
   try {
+    project.checkRecord(record);
     const strategy = await project.strategy(record.strategy);
-    const state = await strategy.inspect(record);
-    if (!state.exists) {
+    access = await strategy.open(record);
+    if (!access.exists) {
       const now = await reread(project, record.lane);
       if (!now) return undefined;
       if (now.state !== 'ready') return { ...head, status: now.state, ...unknownCounts };
       return { ...head, status: 'missing', ...unknownCounts, note: 'its directory is gone; `isolane down` removes the rest' };
     }
-    const counts = state.headOid ? await aheadBehind(project, record.base, state.headOid) : undefined;
-    return { ...head, status: 'ready', dirty: state.dirty?.length, ahead: counts?.ahead, behind: counts?.behind, merged: counts?.merged };
+    const { reader } = access;
+    const [dirty, tip, baseOid] = await Promise.all([reader ? dirtyFiles(reader) : undefined, access.branchTip(), baseOf(record.base)]);
+    const counts = reader && tip && baseOid ? await aheadBehind(reader, baseOid, tip) : undefined;
+    const notes = [access.note, ...access.unchecked].filter(Boolean);
+    return {
+      ...head,
+      status: 'ready',
+      dirty: dirty?.length,
+      ahead: counts?.ahead,
+      behind: counts?.behind,
+      merged: counts ? counts.ahead === 0 : undefined,
+      ...(notes.length > 0 ? { note: notes.join('; ') } : {}),
+    };
   } catch (e) {
     const now = await reread(project, record.lane);
     if (!now) return undefined; // removed while we looked
     if (now.state !== 'ready') return { ...head, status: now.state, ...unknownCounts };
     return { ...head, status: 'error', ...unknownCounts, note: e instanceof Error ? e.message : String(e) };
+  } finally {
+    await access?.close();
   }
-}
-
-async function aheadBehind(project: Project, base: string, oid: string): Promise<{ ahead: number; behind: number; merged: boolean } | undefined> {
-  const { ctx, repo } = project;
-  const [baseRef] = await resolveRevisions(ctx, repo.root, [headsRef(base)]);
-  if (!baseRef) return undefined;
-  const out = (await runGit(ctx, repo.root, gitCommands.aheadBehind(baseRef.oid, oid))).stdout.trim();
-  const [behind, ahead] = out.split(/\s+/).map(Number);
-  if (behind === undefined || ahead === undefined) return undefined;
-  return { ahead, behind, merged: ahead === 0 };
 }

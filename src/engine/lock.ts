@@ -1,8 +1,9 @@
-import { promises as fsp } from 'node:fs';
+import { constants, promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { flock } from 'fs-ext';
 import { IsolaneError } from '../errors.js';
+import { unsafePath } from '../fs/safe-read.js';
 
 /**
  * An OS-level exclusive lock (flock(2)) on a file. The kernel releases it when the holder exits,
@@ -23,11 +24,19 @@ export interface LockOptions {
   readonly registry?: Set<number>;
   /** false: only look; a missing lock file means nobody holds the lock (returns a no-op lock). */
   readonly create?: boolean;
+  /** Shared (many holders, none exclusive) instead of exclusive. */
+  readonly shared?: boolean;
 }
 
-function tryFlock(fd: number): Promise<boolean> {
+/**
+ * Lock files live where a worktree lane can write (the shared `.git`): never opened through a
+ * symlink, never blocking on a FIFO, and only a regular file is locked.
+ */
+const OPEN_FLAGS = constants.O_NOFOLLOW | constants.O_NONBLOCK;
+
+function tryFlock(fd: number, shared: boolean): Promise<boolean> {
   return new Promise((resolve, reject) => {
-    flock(fd, 'exnb', (err) => {
+    flock(fd, shared ? 'shnb' : 'exnb', (err) => {
       if (!err) resolve(true);
       else if (err.code === 'EWOULDBLOCK' || err.code === 'EAGAIN') resolve(false);
       else reject(err);
@@ -48,16 +57,19 @@ export async function tryAcquireLock(file: string, opts: LockOptions): Promise<H
     opts.signal?.throwIfAborted();
     let handle: fsp.FileHandle;
     try {
-      handle = await fsp.open(file, opts.create === false ? 'r' : 'a');
+      handle = await fsp.open(file, (opts.create === false ? constants.O_RDONLY : constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT) | OPEN_FLAGS, 0o644);
     } catch (e) {
-      if (opts.create === false && (e as NodeJS.ErrnoException).code === 'ENOENT') return freeLock(file);
+      const code = (e as NodeJS.ErrnoException).code;
+      if (opts.create === false && code === 'ENOENT') return freeLock(file);
+      if (code === 'ELOOP' || code === 'ENXIO') throw unsafePath(file, 'is a symlink or FIFO, not a lock file');
       throw e;
     }
     let keep = false;
     try {
+      if (!(await handle.stat()).isFile()) throw unsafePath(file, 'is not a regular file, not a lock file');
       // The file may have been removed by the previous holder after we opened it; then our
       // lock would guard a dead inode, so start again on the new file.
-      if ((await tryFlock(handle.fd)) && (await sameInode(handle, file))) {
+      if ((await tryFlock(handle.fd, opts.shared === true)) && (await sameInode(handle, file))) {
         keep = true;
         return heldLock(file, handle, opts.registry);
       }

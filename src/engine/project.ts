@@ -1,14 +1,18 @@
 import path from 'node:path';
 import { STRATEGIES, STRATEGY_NAMES, type StrategyEntry, type StrategyName } from '../../strategies/index.js';
 import type { Strategy } from '../../strategies/strategy.js';
-import { loadConfig } from '../config/load.js';
+import { loadConfig, type LoadedConfig } from '../config/load.js';
 import type { IsolaneConfig } from '../config/schema.js';
 import type { Context } from '../context.js';
 import { IsolaneError } from '../errors.js';
 import { gitCommands } from '../git/commands.js';
 import { locateRepo, type RepoLocation } from '../git/repo.js';
 import { runGit } from '../git/run-git.js';
-import { Journal, stateDirOf } from './journal.js';
+import { Journal, stateDirOf, type LaneRecord } from './journal.js';
+import { checkLanesRoot, type LanesRootFacts, type LanesRootState } from './lanes-root.js';
+import { laneBranch, LANE_NAME } from '../git/names.js';
+import { worktreeAdminDir } from '../git/worktree-admin.js';
+import { readMarker } from '../lane/marker.js';
 import { acquireLock, tryAcquireLock, type HeldLock } from './lock.js';
 
 /**
@@ -26,29 +30,64 @@ export class Project {
     readonly repo: RepoLocation,
     readonly config: IsolaneConfig,
     readonly configFile: string | undefined,
+    /** Where a setting comes from, for errors (LoadedConfig.where). */
+    readonly where: LoadedConfig['where'] = (keys) => `${keys.join('.')} (default)`,
   ) {
     this.stateDir = stateDirOf(repo.commonDir);
     this.journal = Journal.of(repo.commonDir);
     this.lanesRoot = path.resolve(repo.root, config.lanes.root.replaceAll('{repo}', path.basename(repo.root)));
   }
 
+  /**
+   * Opens the repository around ctx.cwd and checks its lanes root (lanes-root.ts): a lanes root
+   * that is or holds the repository, a file, a symlink loop or writable by others is refused
+   * before any command acts on it.
+   */
   static async open(ctx: Context): Promise<Project> {
     const repo = await locateRepo(ctx);
-    const { config, file } = await loadConfig(repo.root);
-    const project = new Project(ctx, repo, config, file);
-    project.#checkLanesRoot();
+    const { config, file, where } = await loadConfig(repo.root);
+    const project = new Project(ctx, repo, config, file, where);
+    project.lanesRootState = await checkLanesRoot(project.lanesRootFacts(), undefined, false);
+    const rel = path.relative(repo.root, project.lanesRoot);
+    if (!rel.startsWith('..') && !path.isAbsolute(rel)) {
+      ctx.logger.warn(`lanes.root ${project.lanesRoot} is inside the repository: watchers and git status there will see lane files`);
+    }
     return project;
   }
 
-  #checkLanesRoot(): void {
-    const rel = path.relative(this.repo.root, this.lanesRoot);
-    if (rel === '' || rel === '.git' || rel.startsWith(`.git${path.sep}`)) {
-      throw new IsolaneError('CONFIG', `lanes.root resolves to ${this.lanesRoot}, which is the repository or its .git`, {
-        hint: 'set lanes.root in isolane.yaml to a directory outside the repository, e.g. ../{repo}.lanes',
+  /** What the lanes root held when the project was opened (see checkLanesRoot). */
+  lanesRootState: LanesRootState = { foreign: [], marked: false };
+
+  /** `name` in the lanes root is a lane of this repository: recorded, or marked by isolane. */
+  async isOurLane(name: string): Promise<boolean> {
+    if (!LANE_NAME.test(name)) return false;
+    if ((await this.journal.readText(name)) !== undefined) return true;
+    const dir = this.lanePath(name);
+    if (await readMarker(path.join(dir, '.git'), this.repo.id, name)) return true;
+    const admin = await worktreeAdminDir(this.repo.commonDir, dir);
+    return 'dir' in admin && (await readMarker(admin.dir, this.repo.id, name)) !== undefined;
+  }
+
+  lanesRootFacts(): LanesRootFacts {
+    return { root: this.lanesRoot, commonDir: this.repo.commonDir, repoRoot: this.repo.root, repoId: this.repo.id, where: this.where(['lanes', 'root']) };
+  }
+
+  /**
+   * A record is input too (a worktree lane can write into the shared `.git`): before any
+   * command acts on one, its lane, path, branch and strategy must be exactly what isolane would
+   * have made for that lane in this repository.
+   */
+  checkRecord(record: LaneRecord): void {
+    const problems: string[] = [];
+    if (record.path !== this.lanePath(record.lane)) problems.push(`its path ${record.path} is not ${this.lanePath(record.lane)}`);
+    if (record.branch !== laneBranch(this.config.branchPrefix, record.lane)) problems.push(`its branch ${record.branch} is not ${laneBranch(this.config.branchPrefix, record.lane)}`);
+    if (!(record.strategy in STRATEGIES)) problems.push(`its strategy ${JSON.stringify(record.strategy)} is unknown`);
+    if (record.startOid !== '' && !/^[0-9a-f]{40}(?:[0-9a-f]{24})?$/.test(record.startOid)) problems.push('its start commit is not an object id');
+    if (problems.length > 0) {
+      throw new IsolaneError('BAD_RECORD', `the record of lane ${record.lane} does not match this repository: ${problems.join('; ')}`, {
+        hint: `if lanes.root or branchPrefix changed since it was made, set them back to act on it; \`isolane down ${record.lane} --force\` removes only the record`,
+        data: { lane: record.lane, problems },
       });
-    }
-    if (!rel.startsWith('..') && !path.isAbsolute(rel)) {
-      this.ctx.logger.warn(`lanes.root ${this.lanesRoot} is inside the repository: watchers and git status there will see lane files`);
     }
   }
 
@@ -88,11 +127,12 @@ export class Project {
    * a git it left running) still has it after `timeoutMs`. `look: true` only probes: it never
    * creates the lock file.
    */
-  async tryLaneLock(lane: string, timeoutMs = 0, look = false): Promise<HeldLock | undefined> {
+  async tryLaneLock(lane: string, timeoutMs = 0, look = false, shared = false): Promise<HeldLock | undefined> {
     return tryAcquireLock(path.join(this.stateDir, 'lanes', `${lane}.lock`), {
       timeoutMs,
       registry: this.ctx.heldLocks,
       create: !look,
+      shared,
       ...(this.ctx.signal ? { signal: this.ctx.signal } : {}),
     });
   }

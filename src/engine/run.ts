@@ -27,19 +27,33 @@ export async function readyLane(where: { readonly journal: Journal; readonly rep
   return record;
 }
 
-/** Runs argv inside the lane (its directory, or its container) and returns how it ended. */
+/**
+ * Runs argv inside the lane (its directory, or its container) and returns how it ended. The lane
+ * is held (shared) until the command has started, so a `down` of the lane waits for that moment
+ * and a lane is never taken away between the check and the start.
+ */
 export async function run(project: Project, lane: string, argv: readonly string[], opts: RunOptions = {}): Promise<ExecResult> {
   if (argv.length === 0) throw new IsolaneError('USAGE', 'no command given', { hint: `isolane run ${lane} -- <command> [args...]` });
-  const record = await readyLane(project, lane);
-  const strategy = await project.strategy(record.strategy);
-  const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(project.ctx.env)) if (v !== undefined) env[k] = v;
-  const own = { ...opts.env, ...laneEnv(record) };
-  return strategy.exec(record, argv, {
-    env: { ...env, ...own },
-    laneEnv: own,
-    stdio: opts.stdio ?? 'pipe',
-    ...(opts.interactive ? { interactive: true } : {}),
-    ...(project.ctx.signal ? { signal: project.ctx.signal } : {}),
-  });
+  assertLaneName(lane);
+  const { ctx } = project;
+  const hold = await project.tryLaneLock(lane, ctx.lockTimeoutMs, true, true);
+  if (!hold) throw new IsolaneError('LANE_BUSY', `lane ${lane} is busy: another isolane process has held it for ${ctx.lockTimeoutMs} ms`, { hint: '`isolane ls` shows its state' });
+  try {
+    const record = await readyLane(project, lane);
+    project.checkRecord(record);
+    const strategy = await project.strategy(record.strategy);
+    const env: Record<string, string> = {};
+    for (const [k, v] of Object.entries(ctx.env)) if (v !== undefined) env[k] = v;
+    const own = { ...opts.env, ...laneEnv(record) };
+    return await strategy.exec(record, argv, {
+      env: { ...env, ...own },
+      laneEnv: own,
+      stdio: opts.stdio ?? 'pipe',
+      onStarted: () => void hold.release(),
+      ...(opts.interactive ? { interactive: true } : {}),
+      ...(ctx.signal ? { signal: ctx.signal } : {}),
+    });
+  } finally {
+    await hold.release();
+  }
 }

@@ -6,6 +6,7 @@ import { resolveRevisions } from '../git/resolve.js';
 import { chooseStrategy } from '../policy/choose.js';
 import { checkpoint } from './checkpoint.js';
 import { pathExists } from './fs-util.js';
+import { ensureLanesRoot } from './lanes-root.js';
 
 export interface UpOptions {
   /** Start point; default: the base branch. */
@@ -62,6 +63,7 @@ export async function up(project: Project, lane: string, opts: UpOptions = {}): 
     const branch = laneBranch(project.config.branchPrefix, lane);
     const lanePath = project.lanePath(lane);
     const startOid = await resolveStart(project, opts.from ?? base, branch, lane);
+    await ensureLanesRoot(project.lanesRootFacts(), (name) => project.isOurLane(name));
     if (await pathExists(lanePath)) {
       throw new IsolaneError('LANE_EXISTS', `lane ${lane} already exists: ${lanePath} is already there`, {
         hint: 'pick another lane name, or move that directory away',

@@ -16,9 +16,11 @@ export const gitCommands = {
 
   refOid: (ref: string) => ['rev-parse', '--verify', '--quiet', '--end-of-options', ref],
 
-  /** Registers the worktree and creates the branch without checking files out (that runs unlocked). */
-  worktreeAdd: (path: string, branch: string, oid: string) =>
-    ['worktree', 'add', '--no-checkout', '--no-track', '-b', branch, '--end-of-options', path, oid],
+  /** Creates a ref that must not exist yet (an empty old value is git's "absent"). */
+  createRef: (ref: string, oid: string) => ['update-ref', '--end-of-options', ref, oid, ''],
+
+  /** Registers a worktree on an existing branch without checking files out (that runs unlocked). */
+  worktreeAdd: (path: string, branch: string) => ['worktree', 'add', '--no-checkout', '--end-of-options', path, branch],
 
   /** Fills the index and working tree of a worktree made with --no-checkout. */
   checkout: () => ['checkout', '--force', '--no-recurse-submodules'],
@@ -35,17 +37,6 @@ export const gitCommands = {
 
   /** Modified, staged and untracked files (ignored files are not counted as work). */
   status: () => ['status', '--porcelain=v1', '-z', '--untracked-files=all', '--ignore-submodules=none'],
-
-  /**
-   * Commits reachable from `tips` that no branch (but `deleting`), tag or remote-tracking branch
-   * holds: exactly what removing the lane's checkout, and deleting that branch, would orphan.
-   */
-  orphanedCommits: (tips: readonly string[], deleting: string | undefined, lane: string) =>
-    [
-      'log', '--format=%H %s', '--not', ...(deleting ? [`--exclude=${deleting}`] : []), '--branches', '--tags', '--remotes',
-      // what a clone lane has pushed to its own remotes is safe too
-      `--glob=refs/isolane/lanes/${lane}/remotes/*`, '--not', '--end-of-options', ...tips,
-    ],
 
   aheadBehind: (base: string, oid: string) => ['rev-list', '--left-right', '--count', '--end-of-options', `${base}...${oid}`],
 } as const;

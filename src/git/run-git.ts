@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import { execa, type Options } from 'execa';
 import type { Context } from '../context.js';
 import { GitError } from '../errors.js';
@@ -14,7 +15,15 @@ export interface GitOptions {
   readonly timeoutMs?: number;
   /** Written to git's stdin (for --stdin and --batch modes). */
   readonly input?: string;
+  /**
+   * git reads files a lane controls (a work tree's .gitignore files, say): stop it as soon as it
+   * blocks opening a FIFO there, rather than when the timeout runs out.
+   */
+  readonly watchFifo?: boolean;
 }
+
+/** Linux names this kernel function as the wait channel of a process blocked opening a FIFO. */
+const FIFO_WAIT = 'wait_for_partner';
 
 /**
  * The one place that runs git: argv arrays only, a scrubbed environment, a timeout (escalating
@@ -22,7 +31,7 @@ export interface GitOptions {
  */
 export async function runGit(ctx: Context, cwd: string, argv: readonly string[], opts: GitOptions = {}): Promise<GitResult> {
   const started = performance.now();
-  const result = await execa('git', argv, {
+  const child = execa('git', argv, {
     cwd,
     env: scrubGitEnv(ctx.env),
     extendEnv: false,
@@ -37,6 +46,20 @@ export async function runGit(ctx: Context, cwd: string, argv: readonly string[],
     maxBuffer: 256 * 1024 * 1024,
     ...(ctx.signal ? { cancelSignal: ctx.signal } : {}),
   });
+  let blockedOnFifo = false;
+  const watchdog = opts.watchFifo
+    ? setInterval(() => {
+        void readFile(`/proc/${child.pid ?? 0}/wchan`, 'utf8').then(
+          (wchan) => {
+            if (wchan.trim() !== FIFO_WAIT) return;
+            blockedOnFifo = true;
+            child.kill('SIGKILL');
+          },
+          () => undefined, // gone already, or no /proc here: the timeout still bounds the call
+        );
+      }, 250)
+    : undefined;
+  const result = await child.finally(() => clearInterval(watchdog));
   const exitCode = result.exitCode;
   const stdout = typeof result.stdout === 'string' ? result.stdout : '';
   const stderr = typeof result.stderr === 'string' ? result.stderr : '';
@@ -44,7 +67,9 @@ export async function runGit(ctx: Context, cwd: string, argv: readonly string[],
   if (exitCode === 0 || (exitCode !== undefined && opts.okExitCodes?.includes(exitCode))) {
     return { stdout, exitCode };
   }
-  const why = result.timedOut ? `timed out after ${opts.timeoutMs ?? ctx.gitTimeoutMs} ms` : result.isCanceled ? 'cancelled' : result.signal ? `killed by ${result.signal}` : '';
+  const why = blockedOnFifo
+    ? 'stopped: it blocked opening a FIFO (a named pipe where git expects a file, e.g. a .gitignore)'
+    : result.timedOut ? `timed out after ${opts.timeoutMs ?? ctx.gitTimeoutMs} ms` : result.isCanceled ? 'cancelled' : result.signal ? `killed by ${result.signal}` : '';
   throw new GitError(argv, cwd, exitCode, [stderr, why].filter(Boolean).join('\n') || (result.shortMessage ?? 'no output'), { cause: result.cause ?? result });
 }
 

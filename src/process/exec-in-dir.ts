@@ -19,6 +19,7 @@ export async function execInDir(cwd: string, argv: readonly string[], opts: Exec
     cleanup: true,
     ...(opts.signal ? { cancelSignal: opts.signal } : {}),
   });
+  child.once('spawn', () => opts.onStarted?.());
   const forward = (signal: NodeJS.Signals): void => {
     child.kill(signal);
   };

@@ -10,6 +10,7 @@ import { cliCycle, libraryCycle, startup } from '../../bench/scenarios/lane-cycl
 import { strategyTable } from '../../bench/scenarios/strategies.js';
 import { cachedRepo } from '../../fixtures/generate-repo.js';
 import { createContext } from '../../src/context.js';
+import { ROOT_MARKER } from '../../src/engine/lanes-root.js';
 import { dockerClient, probeDocker } from '../../src/docker/client.js';
 
 const execFileP = promisify(execFile);
@@ -25,7 +26,7 @@ beforeAll(async () => {
   const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: home, GIT_CONFIG_NOSYSTEM: '1' };
   const root = path.join(dir, 'repo');
   await execFileP('git', ['clone', '-q', '--', await cachedRepo('tiny', { cacheDir: path.join(dir, 'cache') }), root], { env });
-  e = { root, lanesRoot: path.join(dir, 'repo.lanes'), env, rounds: 1 };
+  e = { root, lanesRoot: path.join(dir, 'repo.lanes'), rawRoot: path.join(dir, 'raw.lanes'), env, rounds: 1 };
 });
 afterAll(async () => {
   await fsp.rm(dir, { recursive: true, force: true });
@@ -63,6 +64,7 @@ describe('bench harness', () => {
     }
     expect(strategyTableText(results, 1.2)).toContain('clone (reference)');
     expect(strategyTableMarkdown(results, 1.2)).toContain('| worktree |');
-    expect(await fsp.readdir(e.lanesRoot)).toEqual([]);
+    expect((await fsp.readdir(e.lanesRoot)).filter((f) => f !== ROOT_MARKER)).toEqual([]);
+    expect(await fsp.readdir(e.rawRoot)).toEqual([]);
   });
 });

@@ -135,14 +135,15 @@ describe('clone strategy', () => {
     expect(await exists(lane.path)).toBe(true);
   });
 
-  it('force removes everything and deletes the fetched refs', async () => {
+  it('force removes everything, drops the fetched refs and keeps the discarded commit where it can be recovered', async () => {
     repo = await makeRepo();
     const iso = await open(repo);
     const lane = await iso.up('a');
     const oid = await commitFile(repo, lane.path, 'x.txt', 'x', 'doomed');
     const report = await lane.down({ force: true });
-    expect(report.discarded.commits).toEqual([{ oid, subject: 'doomed' }]);
+    expect(report.discarded.commits).toEqual([{ oid, subject: 'doomed', tip: 'isolane/a' }]);
     expect(await refOid(repo, 'refs/heads/isolane/a')).toBeUndefined();
-    expect(await repo.git(['for-each-ref', 'refs/isolane/'])).toBe('');
+    expect(await repo.git(['for-each-ref', 'refs/isolane/lanes/'])).toBe('');
+    expect(await refOid(repo, `${report.discarded.keptUnder!}/refs/heads/isolane/a`)).toBe(oid);
   });
 });

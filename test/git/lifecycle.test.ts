@@ -138,12 +138,13 @@ describe('down', () => {
     await fsp.writeFile(path.join(lane.path, 'scratch.txt'), 's');
     const report = await lane.down({ force: true });
     expect(report.discarded.files).toEqual(['?? scratch.txt']);
-    expect(report.discarded.commits).toEqual([{ oid, subject: 'feature work' }]);
+    expect(report.discarded.commits).toEqual([{ oid, subject: 'feature work', tip: 'isolane/a' }]);
     expect(report.deletedBranch).toEqual({ name: 'isolane/a', oid });
     expect(await exists(lane.path)).toBe(false);
     expect(await branchOid('isolane/a')).toBeUndefined();
-    // the commit is still in the object store, recoverable as the report says
-    expect((await repo.git(['cat-file', '-t', oid])).trim()).toBe('commit');
+    // the commit is kept under the discarded namespace the report names, so it cannot be pruned
+    expect(report.discarded.keptUnder).toMatch(/^refs\/isolane\/discarded\/a\/\d{8}T\d{6}Z$/);
+    expect((await repo.git(['rev-parse', `${report.discarded.keptUnder!}/refs/heads/isolane/a`])).trim()).toBe(oid);
   });
 
   it('never deletes a branch that moved after it was checked (compare-and-swap)', async () => {

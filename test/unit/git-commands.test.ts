@@ -9,8 +9,8 @@ describe('git argv builders', () => {
     for (const argv of [
       gitCommands.refOid('--x'),
       gitCommands.deleteRef('refs/heads/isolane/a', 'abc'),
-      gitCommands.worktreeAdd('/l/a', 'isolane/a', 'abc'),
-      gitCommands.orphanedCommits(['abc'], 'isolane/a', 'a'),
+      gitCommands.worktreeAdd('/l/a', 'isolane/a'),
+      gitCommands.createRef('refs/heads/isolane/a', 'abc'),
     ]) {
       const eoo = argv.indexOf('--end-of-options');
       expect(eoo).toBeGreaterThan(0);

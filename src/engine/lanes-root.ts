@@ -1,0 +1,119 @@
+import { promises as fsp, type Stats } from 'node:fs';
+import path from 'node:path';
+import { IsolaneError } from '../errors.js';
+import { readTextSafely } from '../fs/safe-read.js';
+
+/**
+ * isolane's mark on a lanes root it made for one repository. A lanes root holds nothing but that
+ * repository's lanes: shared with another checkout, or with the user's own directories, isolane
+ * could not tell its lanes from what it must never touch.
+ */
+export const ROOT_MARKER = '.isolane-lanes.json';
+
+export interface LanesRootFacts {
+  readonly root: string;
+  /** The repository's common dir and id (RepoLocation). */
+  readonly commonDir: string;
+  readonly repoRoot: string;
+  readonly repoId: string;
+  /** Where lanes.root is set, for errors (`isolane.yaml:3:3 lanes.root`). */
+  readonly where: string;
+}
+
+export interface LanesRootState {
+  /** Entries of the lanes root that are not this repository's lanes (set only when it has no marker). */
+  readonly foreign: readonly string[];
+  /** The repository that marked this lanes root, when it is another one. */
+  readonly ownedBy?: string;
+  readonly marked: boolean;
+}
+
+function configError(f: LanesRootFacts, problem: string, hint = 'set lanes.root in isolane.yaml to a directory of its own, outside the repository, e.g. ../{repo}.lanes'): IsolaneError {
+  return new IsolaneError('CONFIG', `${f.where}: ${f.root} ${problem}`, { hint });
+}
+
+/** The real path of `p`, or of its nearest existing ancestor with the rest appended. */
+async function realish(p: string): Promise<string> {
+  const real = await fsp.realpath(p).catch((e: NodeJS.ErrnoException) => {
+    if (e.code === 'ENOENT') return undefined;
+    throw e;
+  });
+  if (real) return real;
+  const parent = path.dirname(p);
+  return parent === p ? p : path.join(await realish(parent), path.basename(p));
+}
+
+/**
+ * Checks a lanes root before any command relies on it: never the repository or a directory
+ * holding it, never inside `.git`, a directory (not a file, not a symlink loop) that only this
+ * user can write. Then reads its marker: `claim` (for `up`) writes it where it is missing and
+ * the root holds nothing but lanes `isOurs` proves this repository's, and refuses a root that
+ * holds anything else. Without `isOurs` the root's entries are not looked at.
+ */
+export async function checkLanesRoot(f: LanesRootFacts, isOurs: ((name: string) => Promise<boolean>) | undefined, claim: boolean): Promise<LanesRootState> {
+  let real: string;
+  try {
+    real = await realish(f.root);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw configError(f, code === 'ELOOP' ? 'is a symlink loop' : code === 'ENOTDIR' ? 'has a file where a directory should be' : `cannot be resolved (${code ?? String(e)})`);
+  }
+  const repoRoot = await realish(f.repoRoot);
+  if (real === repoRoot || repoRoot.startsWith(`${real}${path.sep}`)) throw configError(f, `is or contains the repository ${f.repoRoot}: its lanes would sit beside (and be taken for) your own files`);
+  const gitDir = await realish(f.commonDir);
+  if (real === gitDir || real.startsWith(`${gitDir}${path.sep}`)) throw configError(f, 'is inside the repository\'s .git');
+
+  let st: Stats | undefined;
+  try {
+    st = await fsp.stat(f.root);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ELOOP') throw configError(f, 'is a symlink loop');
+    if (code !== 'ENOENT') throw configError(f, `cannot be read (${code ?? String(e)})`);
+  }
+  if (!st) return { foreign: [], marked: false };
+  if (!st.isDirectory()) throw configError(f, 'is not a directory');
+  const uid = process.getuid?.();
+  if (uid !== undefined && st.uid !== uid) throw configError(f, `belongs to another user (uid ${st.uid}): anything they put there could be taken for a lane`);
+  if ((st.mode & 0o022) !== 0) throw configError(f, `can be written by other users (mode ${(st.mode & 0o777).toString(8)})`, `\`chmod go-w ${f.root}\`, or set another lanes.root`);
+
+  const markerText = await readTextSafely(path.join(f.root, ROOT_MARKER), { maxBytes: 4096 }).catch(() => undefined);
+  if (markerText !== undefined) {
+    const owner = parseMarker(markerText);
+    if (owner?.repo === f.repoId) return { foreign: [], marked: true };
+    const ownedBy = owner?.commonDir ?? 'an unreadable marker';
+    if (claim) throw configError(f, `holds the lanes of another repository (${ownedBy})`);
+    return { foreign: [], ownedBy, marked: true };
+  }
+  if (!isOurs) return { foreign: [], marked: false };
+  const foreign: string[] = [];
+  for (const name of await fsp.readdir(f.root)) if (!(await isOurs(name))) foreign.push(name);
+  if (claim) {
+    if (foreign.length > 0) {
+      throw configError(f, `holds ${foreign.length} thing(s) isolane did not make for this repository: ${foreign.slice(0, 5).join(', ')}${foreign.length > 5 ? ', ...' : ''}`);
+    }
+    await fsp.writeFile(path.join(f.root, ROOT_MARKER), `${JSON.stringify({ repo: f.repoId, commonDir: f.commonDir })}\n`, { flag: 'wx' }).catch((e: NodeJS.ErrnoException) => {
+      if (e.code !== 'EEXIST') throw e; // a concurrent `up` marked it first: checked again below
+    });
+    return checkLanesRoot(f, isOurs, true);
+  }
+  return { foreign, marked: false };
+}
+
+function parseMarker(text: string): { repo?: string; commonDir?: string } | undefined {
+  try {
+    const v = JSON.parse(text) as { repo?: unknown; commonDir?: unknown };
+    return { ...(typeof v.repo === 'string' ? { repo: v.repo } : {}), ...(typeof v.commonDir === 'string' ? { commonDir: v.commonDir } : {}) };
+  } catch {
+    return undefined; // a marker isolane wrote always parses: this one is not ours
+  }
+}
+
+/** Makes the lanes root (only this user may write it) and claims it. */
+export async function ensureLanesRoot(f: LanesRootFacts, isOurs: (name: string) => Promise<boolean>): Promise<void> {
+  await checkLanesRoot(f, isOurs, false); // refuses a wrong place before making anything there
+  // mkdir answers the first directory it made: that one, and only that, gets our mode, whatever the umask.
+  const made = await fsp.mkdir(f.root, { recursive: true });
+  if (made !== undefined) await fsp.chmod(f.root, 0o755);
+  await checkLanesRoot(f, isOurs, true);
+}

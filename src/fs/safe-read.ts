@@ -1,0 +1,107 @@
+import { constants, promises as fsp, type Dirent, type Stats } from 'node:fs';
+import path from 'node:path';
+import { IsolaneError } from '../errors.js';
+
+/**
+ * Reading files a lane controls. A lane (above all a container lane, running as another user)
+ * may replace any file isolane reads with a symlink to somewhere else on the host, a FIFO that
+ * blocks the reader forever, a device, or a file of many gigabytes. These readers refuse all of
+ * that, and say so with an UNSAFE_PATH error naming the file.
+ */
+
+/** Regular files only, never through a symlink at the last component, never blocking on open. */
+const OPEN_FLAGS = constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK;
+
+export interface SafeReadOptions {
+  /** Larger files are refused, not truncated. */
+  readonly maxBytes: number;
+  /**
+   * The real path of a directory the file must be inside. Checked on the open descriptor (its
+   * /proc link), so a directory swapped for a symlink between the checks is caught too.
+   */
+  readonly within?: string;
+}
+
+export function unsafePath(file: string, why: string): IsolaneError {
+  return new IsolaneError('UNSAFE_PATH', `${file} ${why}; isolane does not follow it`, {
+    hint: 'something in the lane is not what git makes there (a symlink, FIFO, device or oversized file); inspect it, or remove the lane with `isolane down <lane> --force`',
+    data: { file },
+  });
+}
+
+/** lstat that answers undefined for "not there" and throws everything else. */
+export async function lstatOrUndefined(p: string): Promise<Stats | undefined> {
+  try {
+    return await fsp.lstat(p);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
+    throw e;
+  }
+}
+
+/** The contents of a regular file, or undefined when there is none at `file`. */
+export async function readFileSafely(file: string, opts: SafeReadOptions): Promise<Buffer | undefined> {
+  const before = await lstatOrUndefined(file);
+  if (!before) return undefined;
+  if (before.isSymbolicLink()) throw unsafePath(file, 'is a symlink');
+  if (!before.isFile()) throw unsafePath(file, 'is not a regular file');
+  if (before.size > opts.maxBytes) throw unsafePath(file, `is ${before.size} bytes, more than the ${opts.maxBytes} allowed`);
+  let handle: fsp.FileHandle;
+  try {
+    handle = await fsp.open(file, OPEN_FLAGS);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return undefined;
+    if (code === 'ELOOP' || code === 'ENXIO') throw unsafePath(file, 'changed into a symlink or FIFO while being read');
+    throw e;
+  }
+  try {
+    const now = await handle.stat();
+    if (!now.isFile() || now.ino !== before.ino || now.dev !== before.dev) throw unsafePath(file, 'was replaced while being read');
+    if (opts.within) await assertWithin(handle, file, opts.within);
+    const buffer = Buffer.alloc(Math.min(opts.maxBytes, now.size) + 1);
+    let length = 0;
+    for (;;) {
+      const { bytesRead } = await handle.read(buffer, length, buffer.length - length, length);
+      if (bytesRead === 0) break;
+      length += bytesRead;
+      if (length >= buffer.length) throw unsafePath(file, `grew past ${opts.maxBytes} bytes while being read`);
+    }
+    return buffer.subarray(0, length);
+  } finally {
+    await handle.close();
+  }
+}
+
+export async function readTextSafely(file: string, opts: SafeReadOptions): Promise<string | undefined> {
+  return (await readFileSafely(file, opts))?.toString('utf8');
+}
+
+/** Where an open descriptor really leads (Linux: /proc/self/fd); elsewhere the path checks stand alone. */
+async function assertWithin(handle: fsp.FileHandle, file: string, root: string): Promise<void> {
+  const real = await fsp.readlink(`/proc/self/fd/${handle.fd}`).catch(() => undefined);
+  if (real !== undefined && real !== root && !real.startsWith(`${root}${path.sep}`)) {
+    throw unsafePath(file, `leads outside ${root} (to ${real})`);
+  }
+}
+
+/**
+ * The entries of a real directory (never one reached through a symlink at its last component);
+ * undefined when there is none. Entries are returned as they are: callers skip or refuse symlinks.
+ */
+export async function readDirSafely(dir: string, maxEntries = 100_000): Promise<Dirent[] | undefined> {
+  const st = await lstatOrUndefined(dir);
+  if (!st) return undefined;
+  if (st.isSymbolicLink()) throw unsafePath(dir, 'is a symlink');
+  if (!st.isDirectory()) throw unsafePath(dir, 'is not a directory');
+  const entries = await fsp.readdir(dir, { withFileTypes: true });
+  if (entries.length > maxEntries) throw unsafePath(dir, `holds ${entries.length} entries, more than the ${maxEntries} allowed`);
+  return entries;
+}
+
+/** A real directory, not a symlink to one. */
+export async function isRealDirectory(p: string): Promise<boolean> {
+  const st = await lstatOrUndefined(p);
+  return st !== undefined && st.isDirectory();
+}

@@ -1,0 +1,62 @@
+import path from 'node:path';
+import type { Context } from '../context.js';
+import { lstatOrUndefined } from '../fs/safe-read.js';
+import { OID, type LaneRefs } from '../git/lane-refs.js';
+import { runGit } from '../git/run-git.js';
+import { LANE_GIT_TIMEOUT_MS } from './view-reader.js';
+import { isSafeSubPath, type LaneReader } from './reader.js';
+
+/** Refs a worktree keeps for itself (everything else under refs/ is the main repository's). */
+const PER_WORKTREE_REFS = ['refs/worktree/', 'refs/bisect/', 'refs/rewritten/'];
+
+/**
+ * git on the host, for a lane that shares the main repository's `.git` (a worktree lane): the
+ * lane can already change that `.git`, so its git runs as the main checkout's does. `gitDir`
+ * names the lane's own git directory explicitly, so a `.git` file the lane rewrote is never
+ * followed to another repository.
+ */
+export function hostReader(ctx: Context, where: { readonly workTree: string; readonly gitDir?: string }): LaneReader {
+  const prefix = where.gitDir ? [`--git-dir=${where.gitDir}`, `--work-tree=${where.workTree}`] : [];
+  const git: LaneReader['git'] = (argv, opts = {}) =>
+    runGit(ctx, where.workTree, [...prefix, ...argv], { timeoutMs: Math.min(ctx.gitTimeoutMs, LANE_GIT_TIMEOUT_MS), watchFifo: true, ...opts });
+  return {
+    recursesSubmodules: true,
+    git,
+    async refs(): Promise<LaneRefs> {
+      const [own, head] = await Promise.all([
+        git(['for-each-ref', '--format=%(objectname) %(refname)', ...PER_WORKTREE_REFS]),
+        git(['rev-parse', '--verify', '--quiet', 'HEAD'], { okExitCodes: [1, 128] }),
+      ]);
+      const refs = new Map<string, string>();
+      for (const line of own.stdout.split('\n').filter(Boolean)) refs.set(line.slice(line.indexOf(' ') + 1), line.slice(0, line.indexOf(' ')));
+      const oid = head.stdout.trim();
+      return { head: OID.test(oid) ? oid : undefined, refs, stash: [], unreadable: [] };
+    },
+    async submodule(subPath) {
+      if (!isSafeSubPath(subPath)) return undefined;
+      const workTree = path.join(where.workTree, subPath);
+      if (!(await lstatOrUndefined(path.join(workTree, '.git')))) return undefined;
+      return submoduleHostReader(ctx, workTree);
+    },
+    close: () => Promise.resolve(),
+  };
+}
+
+/** A submodule of a host lane: its own refs are all its own (its stash too). */
+function submoduleHostReader(ctx: Context, workTree: string): LaneReader {
+  const inner = hostReader(ctx, { workTree });
+  return {
+    ...inner,
+    async refs(): Promise<LaneRefs> {
+      const [all, head, stash] = await Promise.all([
+        inner.git(['for-each-ref', '--format=%(objectname) %(refname)', 'refs/']),
+        inner.git(['rev-parse', '--verify', '--quiet', 'HEAD'], { okExitCodes: [1, 128] }),
+        inner.git(['log', '--walk-reflogs', '--format=%H', 'refs/stash', '--'], { okExitCodes: [128] }),
+      ]);
+      const refs = new Map<string, string>();
+      for (const line of all.stdout.split('\n').filter(Boolean)) refs.set(line.slice(line.indexOf(' ') + 1), line.slice(0, line.indexOf(' ')));
+      const oid = head.stdout.trim();
+      return { head: OID.test(oid) ? oid : undefined, refs, stash: stash.stdout.split('\n').filter((l) => OID.test(l)), unreadable: [] };
+    },
+  };
+}

@@ -1,0 +1,107 @@
+import { parseStatus } from '../git/parse.js';
+import type { LaneReader } from './reader.js';
+
+/** A commit in a lane, as the user sees it in a refusal or a --force report. */
+export interface LaneCommit {
+  readonly oid: string;
+  readonly subject: string;
+}
+
+/** Commits of a submodule of the lane that its remotes do not hold. */
+export interface SubmoduleCommits {
+  /** The submodule's path in the lane (nested ones joined with /). */
+  readonly path: string;
+  readonly commits: readonly LaneCommit[];
+}
+
+interface Gitlink {
+  readonly path: string;
+  readonly oid: string;
+}
+
+/** Submodules recorded in the lane's index (mode 160000). */
+async function gitlinks(reader: LaneReader): Promise<Gitlink[]> {
+  const out = (await reader.git(['ls-files', '--stage', '-z'])).stdout;
+  const links: Gitlink[] = [];
+  for (const entry of out.split('\0')) {
+    if (!entry.startsWith('160000 ')) continue;
+    const tab = entry.indexOf('\t');
+    links.push({ oid: entry.split(' ')[1] ?? '', path: entry.slice(tab + 1) });
+  }
+  return links;
+}
+
+async function withSubmodule<T>(reader: LaneReader, subPath: string, fn: (sub: LaneReader) => Promise<T>): Promise<T | undefined> {
+  const sub = await reader.submodule(subPath);
+  if (!sub) return undefined;
+  try {
+    return await fn(sub);
+  } finally {
+    await sub.close();
+  }
+}
+
+/**
+ * Uncommitted work: porcelain lines such as `?? notes.txt`, ` M src/a.ts`; a submodule with new
+ * commits or changed files shows as ` M <path>`. Ignored files are not work.
+ */
+export async function dirtyFiles(reader: LaneReader): Promise<string[]> {
+  const mode = reader.recursesSubmodules ? 'none' : 'all';
+  // --no-optional-locks: reading never rewrites the lane's index (git would refresh its cache otherwise).
+  const lines = parseStatus((await reader.git(['--no-optional-locks', 'status', '--porcelain=v1', '-z', '--untracked-files=all', `--ignore-submodules=${mode}`])).stdout);
+  if (reader.recursesSubmodules) return lines;
+  // git must not recurse where the lane's submodules could run their config: isolane does.
+  const seen = new Set(lines.map((l) => l.slice(3)));
+  for (const link of await gitlinks(reader)) {
+    if (seen.has(link.path)) continue;
+    const changed = await withSubmodule(reader, link.path, async (sub) => {
+      const head = (await sub.refs()).head;
+      return head !== link.oid || (await dirtyFiles(sub)).length > 0;
+    });
+    if (changed) lines.push(` M ${link.path}`);
+  }
+  return lines;
+}
+
+/** Parses `git log --format=%H%x09%s` output. */
+export function parseCommitLines(out: string): LaneCommit[] {
+  return out
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => ({ oid: line.slice(0, line.indexOf('\t')), subject: line.slice(line.indexOf('\t') + 1) }));
+}
+
+/**
+ * Commits in the lane's submodules (at any depth) that their remotes do not hold: reachable from
+ * a submodule's HEAD, branches, tags or stash, but from none of its remote-tracking refs.
+ */
+export async function unsavedSubmoduleCommits(reader: LaneReader, prefix = ''): Promise<SubmoduleCommits[]> {
+  const found: SubmoduleCommits[] = [];
+  for (const link of await gitlinks(reader)) {
+    const subPath = `${prefix}${link.path}`;
+    const inner = await withSubmodule(reader, link.path, async (sub) => {
+      const refs = await sub.refs();
+      const held = [...refs.refs].filter(([name]) => name.startsWith('refs/remotes/')).map(([, oid]) => oid);
+      const tips = [...refs.refs].filter(([name]) => !name.startsWith('refs/remotes/')).map(([, oid]) => oid);
+      if (refs.head) tips.push(refs.head);
+      tips.push(...refs.stash);
+      const own: SubmoduleCommits[] = [];
+      if (tips.length > 0) {
+        // Tips on stdin (always positive there), what the remotes hold after --not.
+        const input = `${[...new Set(tips)].join('\n')}\n`;
+        const commits = parseCommitLines((await sub.git(['log', '--format=%H%x09%s', '--stdin', '--not', ...new Set(held)], { input })).stdout);
+        if (commits.length > 0) own.push({ path: subPath, commits });
+      }
+      return [...own, ...(await unsavedSubmoduleCommits(sub, `${subPath}/`))];
+    });
+    if (inner) found.push(...inner);
+  }
+  return found;
+}
+
+/** Commits of `tip` that `base` lacks, and the reverse, counted where the lane's objects are. */
+export async function aheadBehind(reader: LaneReader, base: string, tip: string): Promise<{ ahead: number; behind: number } | undefined> {
+  const r = await reader.git(['rev-list', '--left-right', '--count', '--end-of-options', `${base}...${tip}`], { okExitCodes: [128] });
+  const [behind, ahead] = r.stdout.trim().split(/\s+/).map(Number);
+  return r.exitCode === 0 && Number.isInteger(behind) && Number.isInteger(ahead) ? { ahead: ahead!, behind: behind! } : undefined;
+}
