@@ -9,5 +9,8 @@ export default defineConfig({
     hookTimeout: 120_000,
     retry: 0,
     pool: 'forks',
+    // The tests mostly wait on git, Docker and CLI processes, not on the test workers' own CPU:
+    // three files at once use two cores well (the kill loops and races run side by side).
+    maxWorkers: 3,
   },
 });

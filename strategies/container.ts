@@ -2,6 +2,7 @@ import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import type Docker from 'dockerode';
 import { execa } from 'execa';
+import { parseSize } from '../src/config/size.js';
 import { dockerClient, dockerError, probeDocker } from '../src/docker/client.js';
 import { containerReader } from '../src/docker/container-reader.js';
 import { envList, execInContainer } from '../src/docker/exec.js';
@@ -26,12 +27,6 @@ const HOME_TIMEOUT_MS = 30 * 60_000;
 
 export const LABEL_REPO = 'isolane.repo';
 export const LABEL_LANE = 'isolane.lane';
-
-export function parseSize(size: string): number {
-  const m = /^(\d+(?:\.\d+)?)([kmg]?)$/i.exec(size);
-  const units: Record<string, number> = { '': 1, k: 2 ** 10, m: 2 ** 20, g: 2 ** 30 };
-  return m ? Math.round(Number(m[1]) * (units[(m[2] ?? '').toLowerCase()] ?? 1)) : Number.NaN;
-}
 
 /** What `docker inspect` says of a lane's container, once its labels proved it ours. */
 interface Found {
@@ -205,8 +200,11 @@ export function containerStrategy(project: Project): Strategy {
       try {
         found = await find(lane.lane);
       } catch (e) {
-        // No engine to ask: nothing can run in the lane now, so reading it on the host is safe.
-        return openViewAccess(ctx, repo, lane, `Docker engine not reachable: ${e instanceof Error ? e.message : String(e)}`);
+        // No engine to ask: the lane is read on the host (nothing can run in it that isolane could
+        // reach), and its container stays unchecked: `down` then needs --force, and leaves it.
+        const why = `its container could not be checked or removed: ${e instanceof Error ? e.message : String(e)}`;
+        const access = await openViewAccess(ctx, repo, lane, 'Docker engine not reachable');
+        return { ...access, unchecked: [...access.unchecked, why] };
       }
       if (found?.running && exists) return insideAccess(lane, found.container, exists);
       return openViewAccess(ctx, repo, lane, found ? 'container stopped' : 'container gone');

@@ -1,7 +1,8 @@
 import type { Project } from '../src/engine/project.js';
 import type { LaneRecord } from '../src/engine/journal.js';
-import type { LaneTip } from '../src/git/lane-home.js';
-import type { LaneReader } from '../src/lane/reader.js';
+import type { LaneAccess } from '../src/lane/reader.js';
+
+export type { LaneAccess };
 
 /** Can this strategy run here? `reason` says why not (e.g. no Docker engine at /var/run/docker.sock). */
 export interface ProbeResult {
@@ -27,30 +28,6 @@ export interface FoundLane {
   readonly branch: string | undefined;
   /** Registered with git but its directory is gone. */
   readonly missing: boolean;
-}
-
-/**
- * Read access to one lane, opened by its strategy at the trust the lane deserves. Opening never
- * changes the lane, its container or the main repository.
- */
-export interface LaneAccess {
-  /** The lane's checkout exists. */
-  readonly exists: boolean;
-  /** Reads the lane; undefined when nothing of it can be read (the reasons are in `unchecked`). */
-  readonly reader: LaneReader | undefined;
-  /** What could not be checked, in words (a stopped engine, a tampered `.git` ...). */
-  readonly unchecked: readonly string[];
-  /** Words for `ls` about how the lane stands (e.g. "container stopped"). */
-  readonly note?: string;
-  /** The commit the lane's own branch points at, as the lane sees it. */
-  branchTip(): Promise<string | undefined>;
-  /**
-   * Copies every commit the lane holds into the main repository under its namespace
-   * (src/git/lane-home.ts) and returns the lane's tips there. Call with the repository lock held.
-   * A worktree lane's commits are home already: it only lists its tips.
-   */
-  bringHome(): Promise<LaneTip[]>;
-  close(): Promise<void>;
 }
 
 export interface ExecOptions {

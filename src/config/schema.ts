@@ -1,8 +1,10 @@
 import * as z from 'zod';
 import { NEEDS, STRATEGY_NAMES } from '../../strategies/index.js';
 import { BRANCH_PREFIX, LANE_NAME } from '../git/names.js';
+import { parseSize } from './size.js';
 
 export const DEFAULT_IMAGE = 'isolane/base:bookworm';
+const MIN_MEMORY = 6 * 2 ** 20;
 
 
 /** Top-level sections planned for later versions: named here so that using one gives a clear error. */
@@ -132,6 +134,8 @@ export const configSchema = z
             memory: z
               .string()
               .regex(/^\d+(?:\.\d+)?[kmg]?$/i, 'expected a size such as 512m or 2g')
+              // Docker reads 0 as "no limit" and refuses less than 6 MiB.
+              .refine((v) => parseSize(v) >= MIN_MEMORY, 'expected at least 6m (0 would mean no limit at all)')
               .default('2g')
               .meta({ description: 'Memory limit (k, m, g suffixes).' }),
             cpus: z.number().positive().max(1024).default(2).meta({ description: 'CPU limit, in cores (fractions allowed).' }),

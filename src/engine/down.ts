@@ -7,6 +7,7 @@ import { resolveRevisions } from '../git/resolve.js';
 import { runGit } from '../git/run-git.js';
 import { unsavedCommits, type UnsavedCommit } from '../git/unsaved.js';
 import { dirtyFiles, unsavedSubmoduleCommits, type SubmoduleCommits } from '../lane/inspect.js';
+import { sweepStaleViews } from '../lane/view-reader.js';
 import { checkpoint } from './checkpoint.js';
 import type { LaneRecord } from './journal.js';
 import type { Project } from './project.js';
@@ -56,7 +57,7 @@ export async function down(project: Project, lane: string, opts: DownOptions = {
     });
   }
   try {
-    await journal.removeStaleTemps(lane);
+    await Promise.all([journal.removeStaleTemps(lane), sweepStaleViews()]);
     const record = await readRecord(project, lane, opts.force === true);
     if (record === 'record-removed') {
       await laneLock.releaseAndRemove();

@@ -32,6 +32,12 @@ function configError(f: LanesRootFacts, problem: string, hint = 'set lanes.root 
   return new IsolaneError('CONFIG', `${f.where}: ${f.root} ${problem}`, { hint });
 }
 
+/** `inner` is `outer` or below it. */
+function isWithin(inner: string, outer: string): boolean {
+  const rel = path.relative(outer, inner);
+  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
+}
+
 /** The real path of `p`, or of its nearest existing ancestor with the rest appended. */
 async function realish(p: string): Promise<string> {
   const real = await fsp.realpath(p).catch((e: NodeJS.ErrnoException) => {
@@ -59,9 +65,9 @@ export async function checkLanesRoot(f: LanesRootFacts, isOurs: ((name: string) 
     throw configError(f, code === 'ELOOP' ? 'is a symlink loop' : code === 'ENOTDIR' ? 'has a file where a directory should be' : `cannot be resolved (${code ?? String(e)})`);
   }
   const repoRoot = await realish(f.repoRoot);
-  if (real === repoRoot || repoRoot.startsWith(`${real}${path.sep}`)) throw configError(f, `is or contains the repository ${f.repoRoot}: its lanes would sit beside (and be taken for) your own files`);
+  if (isWithin(repoRoot, real)) throw configError(f, `is or contains the repository ${f.repoRoot}: its lanes would sit beside (and be taken for) your own files`);
   const gitDir = await realish(f.commonDir);
-  if (real === gitDir || real.startsWith(`${gitDir}${path.sep}`)) throw configError(f, 'is inside the repository\'s .git');
+  if (isWithin(real, gitDir)) throw configError(f, 'is inside the repository\'s .git');
 
   let st: Stats | undefined;
   try {

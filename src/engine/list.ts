@@ -50,7 +50,7 @@ export async function list(project: Project): Promise<LaneSummary[]> {
   // found here that is not in flight already has its record. (A first look at the records only
   // says which strategies are in use.)
   const before = await project.journal.list();
-  const inUse = new Set([project.config.strategy, ...before.records.map((r) => r.strategy)]);
+  const inUse = new Set([project.config.strategy, ...before.records.map((r) => r.strategy), ...(await project.usedStrategies())]);
   const existing = await findExisting(project, inUse);
   const { records, corrupt } = await project.journal.list();
   const summaries: LaneSummary[] = [];

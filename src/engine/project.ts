@@ -1,5 +1,6 @@
+import { promises as fsp } from 'node:fs';
 import path from 'node:path';
-import { STRATEGIES, STRATEGY_NAMES, type StrategyEntry, type StrategyName } from '../../strategies/index.js';
+import { LOADED_ON_DEMAND, STRATEGIES, STRATEGY_NAMES, type StrategyEntry, type StrategyName } from '../../strategies/index.js';
 import type { Strategy } from '../../strategies/strategy.js';
 import { loadConfig, type LoadedConfig } from '../config/load.js';
 import type { IsolaneConfig } from '../config/schema.js';
@@ -149,6 +150,22 @@ export class Project {
     const strategy = (await entry.load())(this);
     this.#strategies.set(name, strategy);
     return strategy;
+  }
+
+  /**
+   * Strategies that are costly to load (LOADED_ON_DEMAND) leave a mark in the state directory
+   * when a lane of theirs is made, so `ls` still looks for their orphans after every record of
+   * them is gone (a container whose record was lost). The mark stays: it only costs a look.
+   */
+  async markUsed(strategy: string): Promise<void> {
+    if (!LOADED_ON_DEMAND.has(strategy)) return;
+    await fsp.mkdir(this.stateDir, { recursive: true });
+    await fsp.writeFile(path.join(this.stateDir, `used-${strategy}`), '');
+  }
+
+  async usedStrategies(): Promise<string[]> {
+    const names = await fsp.readdir(this.stateDir).catch(() => [] as string[]);
+    return names.filter((n) => n.startsWith('used-')).map((n) => n.slice('used-'.length));
   }
 
   strategyNames(): StrategyName[] {

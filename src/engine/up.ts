@@ -84,6 +84,7 @@ export async function up(project: Project, lane: string, opts: UpOptions = {}): 
     };
     await journal.write(record);
     recorded = true;
+    await project.markUsed(strategy.name);
     await checkpoint(ctx, 'up:journaled');
     try {
       ctx.logger.progress(`creating lane ${lane} (${strategy.name}) at ${lanePath}`);

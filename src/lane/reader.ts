@@ -1,5 +1,6 @@
 import type { GitResult } from '../git/run-git.js';
 import type { LaneRefs } from '../git/lane-refs.js';
+import type { LaneTip } from '../git/lane-home.js';
 
 /**
  * Read-only access to a lane's repository and work tree, at the trust the lane deserves:
@@ -24,4 +25,28 @@ export interface LaneReader {
 /** A submodule path as the lane's index lists it: relative, no `..`, no absolute part. */
 export function isSafeSubPath(subPath: string): boolean {
   return subPath !== '' && !subPath.startsWith('/') && subPath.split('/').every((p) => p !== '' && p !== '.' && p !== '..' && !p.includes('\0'));
+}
+
+/**
+ * Read access to one lane, opened by its strategy at the trust the lane deserves. Opening never
+ * changes the lane, its container or the main repository.
+ */
+export interface LaneAccess {
+  /** The lane's checkout exists. */
+  readonly exists: boolean;
+  /** Reads the lane; undefined when nothing of it can be read (the reasons are in `unchecked`). */
+  readonly reader: LaneReader | undefined;
+  /** What could not be checked, in words (a stopped engine, a tampered `.git` ...). */
+  readonly unchecked: readonly string[];
+  /** Words for `ls` about how the lane stands (e.g. "container stopped"). */
+  readonly note?: string;
+  /** The commit the lane's own branch points at, as the lane sees it. */
+  branchTip(): Promise<string | undefined>;
+  /**
+   * Copies every commit the lane holds into the main repository under its namespace
+   * (src/git/lane-home.ts) and returns the lane's tips there. Call with the repository lock held.
+   * A worktree lane's commits are home already: it only lists its tips.
+   */
+  bringHome(): Promise<LaneTip[]>;
+  close(): Promise<void>;
 }

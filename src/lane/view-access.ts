@@ -1,12 +1,12 @@
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
-import type { LaneAccess } from '../../strategies/strategy.js';
 import type { Context } from '../context.js';
-import { isRealDirectory } from '../fs/safe-read.js';
+import { isRealDirectory, lstatOrUndefined } from '../fs/safe-read.js';
 import { dropLaneRefs, mirroredTips, mirrorRefspecs } from '../git/lane-home.js';
 import { headsRef } from '../git/names.js';
 import type { RepoLocation } from '../git/repo.js';
 import { runGit } from '../git/run-git.js';
+import type { LaneAccess } from './reader.js';
 import { openViewReader, VIEW_HEAD, VIEW_LANE_REFS, VIEW_STASH } from './view-reader.js';
 
 /** Bringing a big lane home can take a while; it is still bounded. */
@@ -24,11 +24,15 @@ export async function openViewAccess(
   note?: string,
 ): Promise<LaneAccess> {
   const base = { note, branchTip: () => Promise.resolve(undefined), bringHome: () => Promise.resolve([]), close: () => Promise.resolve() };
-  if (!(await isRealDirectory(lane.path))) return { ...base, exists: false, reader: undefined, unchecked: [`${lane.path} is gone`] };
+  // With its directory gone, nothing of the lane is left to hold work: what it had is home already or lost.
+  if (!(await isRealDirectory(lane.path))) {
+    const st = await lstatOrUndefined(lane.path);
+    return { ...base, exists: false, reader: undefined, unchecked: st ? [`${lane.path} is not a real directory (a symlink?)`] : [] };
+  }
   const within = await fsp.realpath(lane.path);
   let reader;
   try {
-    reader = await openViewReader(ctx, { workTree: within, gitDir: path.join(within, '.git'), within, alternate: path.join(repo.commonDir, 'objects') });
+    reader = await openViewReader(ctx, { workTree: within, gitDir: path.join(within, '.git'), within, alternate: path.join(repo.commonDir, 'objects'), label: `${repo.id}-${lane.lane}` });
   } catch (e) {
     return { ...base, exists: true, reader: undefined, unchecked: [e instanceof Error ? e.message : String(e)] };
   }

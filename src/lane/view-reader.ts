@@ -27,6 +27,8 @@ export interface ViewSource {
   readonly within: string;
   /** An object store the view may borrow from (the main repository's), for lanes that do. */
   readonly alternate?: string;
+  /** Names the view's directory after what it reads (`<repo id>-<lane>`), for whoever finds one. */
+  readonly label?: string;
 }
 
 /**
@@ -40,7 +42,7 @@ export async function openViewReader(ctx: Context, source: ViewSource, depth = 0
   const { workTree, gitDir, within } = source;
   if (!(await isRealDirectory(gitDir))) throw unsafePath(gitDir, 'is not a real git directory');
   const refs = await readLaneRefs(gitDir, within);
-  const dir = await fsp.mkdtemp(path.join(os.tmpdir(), 'isolane-view-'));
+  const dir = await makeViewDir(source.label);
   try {
     await buildView(dir, source, refs);
   } catch (e) {
@@ -60,11 +62,43 @@ export async function openViewReader(ctx: Context, source: ViewSource, depth = 0
     async submodule(subPath) {
       if (depth >= MAX_SUBMODULE_DEPTH || !isSafeSubPath(subPath)) return undefined;
       const sub = await submoduleSource(source, subPath);
-      return sub ? openViewReader(ctx, sub, depth + 1) : undefined;
+      return sub ? openViewReader(ctx, { ...sub, ...(source.label ? { label: source.label } : {}) }, depth + 1) : undefined;
     },
     close: () => fsp.rm(dir, { recursive: true, force: true }),
   };
   return reader;
+}
+
+const viewsRoot = (): string => path.join(os.tmpdir(), `isolane-views-${process.getuid?.() ?? 'user'}`);
+
+/** A new view directory in this user's private views directory, named by the process that uses it. */
+async function makeViewDir(label = 'view'): Promise<string> {
+  const root = viewsRoot();
+  await fsp.mkdir(root, { recursive: true, mode: 0o700 });
+  const st = await fsp.lstat(root);
+  if (!st.isDirectory() || (process.getuid && st.uid !== process.getuid()) || (st.mode & 0o077) !== 0) {
+    throw unsafePath(root, 'is not a private directory of this user');
+  }
+  await sweepStaleViews();
+  return fsp.mkdtemp(path.join(root, `${process.pid}-${label}-`));
+}
+
+/** Removes the views a killed isolane left behind (their process is gone). */
+export async function sweepStaleViews(): Promise<void> {
+  const root = viewsRoot();
+  for (const name of await fsp.readdir(root).catch(() => [] as string[])) {
+    const pid = Number(name.split('-')[0]);
+    if (Number.isInteger(pid) && pid > 0 && !isAlive(pid)) await fsp.rm(path.join(root, name), { recursive: true, force: true });
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM'; // alive, someone else's
+  }
 }
 
 async function buildView(dir: string, source: ViewSource, refs: LaneRefs): Promise<void> {

@@ -66,5 +66,5 @@ describe('bench harness', () => {
     expect(strategyTableMarkdown(results, 1.2)).toContain('| worktree |');
     expect((await fsp.readdir(e.lanesRoot)).filter((f) => f !== ROOT_MARKER)).toEqual([]);
     expect(await fsp.readdir(e.rawRoot)).toEqual([]);
-  });
+  }, 300_000); // every strategy, container included: minutes on a busy host
 });

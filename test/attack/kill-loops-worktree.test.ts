@@ -1,0 +1,3 @@
+import { killLoops } from './kill-loops.js';
+
+killLoops('worktree');
