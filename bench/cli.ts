@@ -98,7 +98,7 @@ export async function runBench(ctx: Context, opts: BenchCliOptions, isolaneVersi
 
 /**
  * Containers a failed run may have left: its lanes' (labelled with the bench repository's id)
- * and the raw side's (labelled with the work directory). A run that finished left none.
+ * and the raw side's (labelled with the work directory); and the raw side's network.
  */
 async function removeContainers(ctx: Context, work: string): Promise<void> {
   const { dockerClient, probeDocker } = await import('../src/docker/client.js');
@@ -109,6 +109,10 @@ async function removeContainers(ctx: Context, work: string): Promise<void> {
   for (const label of labels) {
     for (const info of await docker.listContainers({ all: true, filters: { label: [label] } })) {
       await docker.getContainer(info.Id).remove({ force: true, v: true }).catch(() => undefined);
+    }
+    // The raw side's network (isolane's lanes network is shared and stays).
+    for (const info of await docker.listNetworks({ filters: { label: [label] } })) {
+      await docker.getNetwork(info.Id).remove().catch(() => undefined);
     }
   }
 }

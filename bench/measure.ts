@@ -60,6 +60,7 @@ export async function measure(opts: MeasureOptions): Promise<BenchResults> {
     const { create, destroy } = await lifecycle(e, c, iso);
     onStep(`${c.label}: disk of 1 lane`);
     const one = { ...(await diskOf(e, iso, ['disk-one'])), rawFsBytesPerLane: await rawDisk(e, c) };
+    await c.raw.cleanup?.();
     await iso.down('disk-one', { force: true });
     const notes: string[] = [];
     const runsAgents = c.strategy !== 'container' || (docker !== undefined && (await imagePresent(docker, NODE_IMAGE)));

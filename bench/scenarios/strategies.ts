@@ -20,7 +20,13 @@ export interface Contender {
   /** clone.mode, for clone contenders. */
   readonly mode?: 'full' | 'reference' | 'blobless';
   readonly yaml: string;
-  readonly raw: { readonly name: string; create(dir: string, i: number): Promise<void>; destroy(dir: string, i: number): Promise<void> };
+  readonly raw: {
+    readonly name: string;
+    create(dir: string, i: number): Promise<void>;
+    destroy(dir: string, i: number): Promise<void>;
+    /** Removes what the raw side made once for all its lanes (the container's network). */
+    cleanup?(): Promise<void>;
+  };
 }
 
 export interface StrategyResult {
@@ -118,14 +124,25 @@ export function contenders(e: BenchEnv, docker: Docker | undefined): Contender[]
     },
   ];
   if (docker) {
+    // A network like the one isolane gives its lanes: traffic between lanes off.
+    const network = `${benchTag(e)}-raw`;
+    let networkMade: Promise<unknown> | undefined;
+    const ensureNetwork = (): Promise<unknown> =>
+      (networkMade ??= docker.createNetwork({
+        Name: network,
+        Driver: 'bridge',
+        Labels: { [BENCH_LABEL]: benchTag(e) },
+        Options: { 'com.docker.network.bridge.enable_icc': 'false' },
+      }));
     list.push({
       label: 'container',
       strategy: 'container',
       yaml: 'strategy: container\n',
       raw: {
-        name: 'git clone --reference + dockerode create/start / status in the container + fetch home + remove + rm -rf',
+        name: 'git clone --reference + dockerode create/start on a lane network / status in the container + fetch home over upload-pack in the container + remove + rm -rf',
         create: async (dir, i) => {
           await cloneOnBranch(dir, `raw/k${i}`, ['--reference', e.root]);
+          await ensureNetwork();
           const objects = path.join(e.root, '.git', 'objects');
           const c = await docker.createContainer({
             name: rawContainer(i),
@@ -133,21 +150,28 @@ export function contenders(e: BenchEnv, docker: Docker | undefined): Contender[]
             Labels: { [BENCH_LABEL]: benchTag(e) },
             Image: DEFAULT_IMAGE,
             Cmd: ['sleep', 'infinity'],
-            HostConfig: { Init: true, Binds: [`${dir}:/workspace`, `${objects}:${objects}:ro`] },
+            HostConfig: { Init: true, NetworkMode: network, Binds: [`${dir}:/workspace`, `${objects}:${objects}:ro`] },
           });
           await c.start();
         },
         destroy: async (dir, i) => {
-          // An untrusted checkout's status runs where its config can do no harm: in its container.
+          // An untrusted checkout is read only where its symlinks and config can do no harm: in
+          // its container, for its status and for the fetch home (git's ext:: transport runs
+          // upload-pack there through the docker CLI).
           const container = docker.getContainer(rawContainer(i));
           const exec = await container.exec({ Cmd: ['git', 'status', '--porcelain'], WorkingDir: '/workspace', AttachStdout: true, AttachStderr: true });
           const stream = await exec.start({ hijack: true, stdin: false });
           stream.resume();
           await new Promise((resolve) => stream.on('end', resolve));
-          await git(['fetch', '-q', '--no-tags', dir, `+refs/heads/raw/k${i}:refs/raw-lanes/raw/k${i}`]);
+          const remote = `ext::docker exec -i ${rawContainer(i)} git upload-pack /workspace/.git`;
+          await git(['-c', 'protocol.ext.allow=always', 'fetch', '-q', '--no-tags', remote, `+refs/heads/raw/k${i}:refs/raw-lanes/raw/k${i}`]);
           await container.remove({ force: true, v: true });
           await rm(dir);
           await git(['update-ref', '-d', `refs/raw-lanes/raw/k${i}`]);
+        },
+        cleanup: async () => {
+          if (networkMade) await docker.getNetwork(network).remove();
+          networkMade = undefined;
         },
       },
     });
@@ -205,6 +229,7 @@ export async function strategyTable(e: BenchEnv, docker: Docker | undefined): Pr
     await fsp.writeFile(yamlFile, c.yaml);
     const iso = await Isolane.open({ cwd: e.root, env: e.env });
     const { create, destroy } = await lifecycle(e, c, iso);
+    await c.raw.cleanup?.();
     // Disk: several lanes at once, so one-off effects (a new pack, a journal) are spread out.
     const lanes = ['disk-0', 'disk-1', 'disk-2'];
     const disk = await diskOf(e, iso, lanes);

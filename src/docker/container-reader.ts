@@ -3,7 +3,7 @@ import type Docker from 'dockerode';
 import { GitError } from '../errors.js';
 import { OID, type LaneRefs } from '../git/lane-refs.js';
 import { isGitRefName } from '../git/names.js';
-import { isSafeSubPath, type LaneReader } from '../lane/reader.js';
+import { isSafeSubPath, submoduleHints, type LaneReader } from '../lane/reader.js';
 import { CONTAINER_COMMAND_TIMEOUT_MS, execInContainer } from './exec.js';
 
 /** Prints every ref, HEAD and the stash's entries in one exec, each part after a marker line. */
@@ -21,7 +21,7 @@ const REFS_SCRIPT = [
  * FIFOs, config, hooks) acts inside the container, never on the host. Every command has a time
  * limit and a bound on its output.
  */
-export function containerReader(container: Docker.Container, workdir: string): LaneReader {
+export function containerReader(container: Docker.Container, workdir: string, hostPath: string): LaneReader {
   const where = `${workdir} in container ${container.id.slice(0, 12)}`;
   const exec = (argv: readonly string[], input?: string) =>
     execInContainer(container, argv, {
@@ -57,8 +57,10 @@ export function containerReader(container: Docker.Container, workdir: string): L
       const dir = path.posix.join(workdir, subPath);
       // Initialized only when git finds a repository whose top is that very directory.
       const top = await exec(['git', '-C', dir, 'rev-parse', '--show-toplevel']);
-      return top.exitCode === 0 && top.stdout.trim() === dir ? containerReader(container, dir) : undefined;
+      return top.exitCode === 0 && top.stdout.trim() === dir ? containerReader(container, dir, path.join(hostPath, subPath)) : undefined;
     },
+    // The lane's directory is on the host: looking (lstat, never following) costs no exec.
+    mayHaveSubmodules: () => submoduleHints(hostPath, path.join(hostPath, '.git')),
     close: () => Promise.resolve(),
   };
   return reader;

@@ -1,7 +1,7 @@
 import type { Strategy } from '../../strategies/strategy.js';
 import { IsolaneError, isIsolaneError, WouldLoseWorkError } from '../errors.js';
 import { gitCommands } from '../git/commands.js';
-import { discardedNamespace, dropLaneRefs, fastForwardBranch, type BranchMove, type LaneTip } from '../git/lane-home.js';
+import { discardedNamespace, dropLaneRefs, fastForwardBranch, laneRefNamespace, type BranchMove, type LaneTip } from '../git/lane-home.js';
 import { assertLaneName, headsRef } from '../git/names.js';
 import { resolveRevisions } from '../git/resolve.js';
 import { runGit } from '../git/run-git.js';
@@ -132,10 +132,15 @@ async function removeLane(project: Project, strategy: Strategy, record: LaneReco
     const [files, submoduleCommits] = reader && !leaveToRemoval
       ? await Promise.all([dirtyFiles(reader).catch(noteFailure('its files could not be checked')), unsavedSubmoduleCommits(reader).catch(noteFailure('its submodules could not be checked'))])
       : [undefined, undefined];
+    let homeFailed = false;
     const tips = await project.withRepoLock(async () => {
-      const home = await access.bringHome().catch(noteFailure('its commits could not be brought home'));
+      const home = await access.bringHome().catch((e: unknown) => {
+        homeFailed = true;
+        return noteFailure('its commits could not be brought home')(e);
+      });
+      // A branch that is kept moves forward to the lane's; one about to be deleted need not.
       const laneTip = home?.find((t) => t.key === headsRef(record.branch) && t.rev !== headsRef(record.branch));
-      move = laneTip ? await fastForwardBranch(ctx, repo.root, record.branch, laneTip.rev) : undefined;
+      move = laneTip && keepBranch ? await fastForwardBranch(ctx, repo.root, record.branch, laneTip.rev) : undefined;
       return home ?? [];
     });
     const branch: LaneTip = { label: record.branch, rev: headsRef(record.branch), key: headsRef(record.branch) };
@@ -146,6 +151,8 @@ async function removeLane(project: Project, strategy: Strategy, record: LaneReco
     if (!force && hasLoss(loss)) throw wouldLose(record.lane, record.branch, loss);
     const keptUnder = force && commits.length > 0 ? await keepDiscarded(project, record.lane, all, commits) : undefined;
     const removing: LaneRecord = { ...record, state: 'removing', removal: keepBranch || !branchOid ? {} : { deleteBranchAt: branchOid.oid } };
+    // What the namespace holds, when the fetch home said so (a failed one may have left part of it).
+    const mirrored = homeFailed ? undefined : tips.map((t) => t.rev).filter((rev) => rev.startsWith(`${laneRefNamespace(record.lane)}/`));
     await project.journal.write(removing);
     await checkpoint(ctx, 'down:removing');
     ctx.logger.progress(`removing lane ${record.lane} at ${record.path}`);
@@ -160,7 +167,7 @@ async function removeLane(project: Project, strategy: Strategy, record: LaneReco
       }
       throw e;
     }
-    return finishRemoval(project, removing, force ? loss : nothingLost, keptUnder, keepBranch);
+    return finishRemoval(project, removing, force ? loss : nothingLost, keptUnder, keepBranch, mirrored);
   } finally {
     await access.close();
   }
@@ -170,23 +177,43 @@ function hasLoss(l: Loss): boolean {
   return l.files.length > 0 || l.commits.length > 0 || l.submoduleCommits.length > 0 || l.unchecked.length > 0;
 }
 
-/** Deletes the branch as decided (compare-and-swap) and the lane's namespace; the checkout is gone. */
-async function finishRemoval(project: Project, record: LaneRecord, discarded: Loss, keptUnder: string | undefined, keepBranch = false): Promise<DownReport> {
+/**
+ * Deletes the branch as decided (compare-and-swap) and the lane's namespace, in one transaction
+ * when the refs it holds are known; the checkout is gone already.
+ */
+async function finishRemoval(
+  project: Project,
+  record: LaneRecord,
+  discarded: Loss,
+  keptUnder: string | undefined,
+  keepBranch = false,
+  mirrored?: readonly string[],
+): Promise<DownReport> {
   const { ctx, repo } = project;
   const oid = record.removal?.deleteBranchAt;
+  const branch = headsRef(record.branch);
   let deletedBranch: DownReport['deletedBranch'];
   let keptBranch: DownReport['keptBranch'];
   await project.withRepoLock(async () => {
+    const dropAll = mirrored ? mirrored.map((r) => `delete ${r}\n`).join('') : undefined;
+    if (oid && dropAll !== undefined) {
+      const both = await runGit(ctx, repo.root, ['update-ref', '--stdin'], { input: `delete ${branch} ${oid}\n${dropAll}`, okExitCodes: [128] });
+      if (both.exitCode === 0) {
+        deletedBranch = { name: record.branch, oid };
+        return;
+      }
+    }
     if (oid) {
-      const result = await runGit(ctx, repo.root, gitCommands.deleteRef(headsRef(record.branch), oid), { okExitCodes: [1, 128] });
+      const result = await runGit(ctx, repo.root, gitCommands.deleteRef(branch, oid), { okExitCodes: [1, 128] });
       // Gone already counts as deleted: an interrupted removal may have got that far.
-      const gone = result.exitCode !== 0 && (await resolveRevisions(ctx, repo.root, [headsRef(record.branch)]))[0] === undefined;
+      const gone = result.exitCode !== 0 && (await resolveRevisions(ctx, repo.root, [branch]))[0] === undefined;
       if (result.exitCode === 0 || gone) deletedBranch = { name: record.branch, oid };
       else keptBranch = { name: record.branch, reason: `it moved after it was checked (was ${oid.slice(0, 12)}); nothing was lost` };
     } else if (keepBranch) {
       keptBranch = { name: record.branch, reason: '--keep-branch' };
     }
-    await dropLaneRefs(ctx, repo.root, record.lane);
+    if (dropAll === undefined) await dropLaneRefs(ctx, repo.root, record.lane);
+    else if (dropAll !== '') await runGit(ctx, repo.root, ['update-ref', '--stdin'], { input: dropAll });
   });
   return { ...emptyReport(record.lane, record.path, record.strategy), deletedBranch, keptBranch, discarded: { ...discarded, keptUnder } };
 }

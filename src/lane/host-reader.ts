@@ -1,10 +1,10 @@
 import path from 'node:path';
 import type { Context } from '../context.js';
-import { lstatOrUndefined } from '../fs/safe-read.js';
+import { lstatOrUndefined, readTextSafely } from '../fs/safe-read.js';
 import { OID, type LaneRefs } from '../git/lane-refs.js';
 import { runGit } from '../git/run-git.js';
 import { LANE_GIT_TIMEOUT_MS } from './view-reader.js';
-import { isSafeSubPath, type LaneReader } from './reader.js';
+import { isSafeSubPath, submoduleHints, type LaneReader } from './reader.js';
 
 /** Refs a worktree keeps for itself (everything else under refs/ is the main repository's). */
 const PER_WORKTREE_REFS = ['refs/worktree/', 'refs/bisect/', 'refs/rewritten/'];
@@ -23,12 +23,16 @@ export function hostReader(ctx: Context, where: { readonly workTree: string; rea
     recursesSubmodules: true,
     git,
     async refs(): Promise<LaneRefs> {
-      const [own, head] = await Promise.all([
+      // What only this worktree names: a detached HEAD, and refs kept in its own git dir (bisect,
+      // rewritten, refs/worktree). Read as files in the common case, without a git process.
+      const own = where.gitDir ? await fileRefs(where.gitDir) : undefined;
+      if (own && !own.hasOwnRefs) return { head: own.detached, refs: new Map(), stash: [], unreadable: [] };
+      const [list, head] = await Promise.all([
         git(['for-each-ref', '--format=%(objectname) %(refname)', ...PER_WORKTREE_REFS]),
         git(['rev-parse', '--verify', '--quiet', 'HEAD'], { okExitCodes: [1, 128] }),
       ]);
       const refs = new Map<string, string>();
-      for (const line of own.stdout.split('\n').filter(Boolean)) refs.set(line.slice(line.indexOf(' ') + 1), line.slice(0, line.indexOf(' ')));
+      for (const line of list.stdout.split('\n').filter(Boolean)) refs.set(line.slice(line.indexOf(' ') + 1), line.slice(0, line.indexOf(' ')));
       const oid = head.stdout.trim();
       return { head: OID.test(oid) ? oid : undefined, refs, stash: [], unreadable: [] };
     },
@@ -38,6 +42,7 @@ export function hostReader(ctx: Context, where: { readonly workTree: string; rea
       if (!(await lstatOrUndefined(path.join(workTree, '.git')))) return undefined;
       return submoduleHostReader(ctx, workTree);
     },
+    mayHaveSubmodules: () => submoduleHints(where.workTree, where.gitDir ?? path.join(where.workTree, '.git')),
     close: () => Promise.resolve(),
   };
 }
@@ -59,4 +64,13 @@ function submoduleHostReader(ctx: Context, workTree: string): LaneReader {
       return { head: OID.test(oid) ? oid : undefined, refs, stash: stash.stdout.split('\n').filter((l) => OID.test(l)), unreadable: [] };
     },
   };
+}
+
+/**
+ * A worktree's HEAD when detached (a HEAD on a branch adds nothing: the branch is a ref of the
+ * main repository), and whether its git dir keeps refs of its own.
+ */
+async function fileRefs(gitDir: string): Promise<{ detached: string | undefined; hasOwnRefs: boolean }> {
+  const head = (await readTextSafely(path.join(gitDir, 'HEAD'), { maxBytes: 4096 }))?.trim() ?? '';
+  return { detached: OID.test(head) ? head : undefined, hasOwnRefs: (await lstatOrUndefined(path.join(gitDir, 'refs'))) !== undefined };
 }

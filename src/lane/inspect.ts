@@ -49,7 +49,7 @@ export async function dirtyFiles(reader: LaneReader): Promise<string[]> {
   const mode = reader.recursesSubmodules ? 'none' : 'all';
   // --no-optional-locks: reading never rewrites the lane's index (git would refresh its cache otherwise).
   const lines = parseStatus((await reader.git(['--no-optional-locks', 'status', '--porcelain=v1', '-z', '--untracked-files=all', `--ignore-submodules=${mode}`])).stdout);
-  if (reader.recursesSubmodules) return lines;
+  if (reader.recursesSubmodules || !(await reader.mayHaveSubmodules())) return lines;
   // git must not recurse where the lane's submodules could run their config: isolane does.
   const seen = new Set(lines.map((l) => l.slice(3)));
   for (const link of await gitlinks(reader)) {
@@ -77,6 +77,7 @@ export function parseCommitLines(out: string): LaneCommit[] {
  */
 export async function unsavedSubmoduleCommits(reader: LaneReader, prefix = ''): Promise<SubmoduleCommits[]> {
   const found: SubmoduleCommits[] = [];
+  if (!(await reader.mayHaveSubmodules())) return found;
   for (const link of await gitlinks(reader)) {
     const subPath = `${prefix}${link.path}`;
     const inner = await withSubmodule(reader, link.path, async (sub) => {

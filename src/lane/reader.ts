@@ -1,3 +1,5 @@
+import path from 'node:path';
+import { lstatOrUndefined } from '../fs/safe-read.js';
 import type { GitResult } from '../git/run-git.js';
 import type { LaneRefs } from '../git/lane-refs.js';
 import type { LaneTip } from '../git/lane-home.js';
@@ -19,7 +21,19 @@ export interface LaneReader {
   refs(): Promise<LaneRefs>;
   /** A reader for the initialized submodule at `subPath` (relative to the work tree), else undefined. */
   submodule(subPath: string): Promise<LaneReader | undefined>;
+  /**
+   * The lane may have submodules: a `.gitmodules` in its work tree or a `modules` directory in its
+   * git dir (a repository embedded without either is seen by status only). False spares listing
+   * the whole index.
+   */
+  mayHaveSubmodules(): Promise<boolean>;
   close(): Promise<void>;
+}
+
+/** The cheap look behind LaneReader.mayHaveSubmodules (lstat only, nothing followed). */
+export async function submoduleHints(workTree: string, gitDir: string | undefined): Promise<boolean> {
+  const there = async (p: string): Promise<boolean> => (await lstatOrUndefined(p)) !== undefined;
+  return (await there(path.join(workTree, '.gitmodules'))) || (gitDir !== undefined && (await there(path.join(gitDir, 'modules'))));
 }
 
 /** A submodule path as the lane's index lists it: relative, no `..`, no absolute part. */

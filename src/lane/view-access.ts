@@ -2,7 +2,7 @@ import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import type { Context } from '../context.js';
 import { isRealDirectory, lstatOrUndefined } from '../fs/safe-read.js';
-import { dropLaneRefs, mirroredTips, mirrorRefspecs } from '../git/lane-home.js';
+import { laneRefNamespace, mirroredTips } from '../git/lane-home.js';
 import { headsRef } from '../git/names.js';
 import type { RepoLocation } from '../git/repo.js';
 import { runGit } from '../git/run-git.js';
@@ -45,14 +45,12 @@ export async function openViewAccess(
     note,
     branchTip: () => Promise.resolve(refs.refs.get(headsRef(lane.branch))),
     async bringHome() {
-      // The namespace is isolane's alone: emptied, then filled with exactly what the lane holds now.
-      await dropLaneRefs(ctx, repo.root, lane.lane);
-      const refspecs = mirrorRefspecs(lane.lane, {
-        refs: VIEW_LANE_REFS,
-        head: refs.head ? VIEW_HEAD : undefined,
-        stash: refs.stash.map((_, i) => `${VIEW_STASH}/${i}`),
-      });
-      await runGit(ctx, repo.root, ['-c', 'fetch.fsckObjects=true', 'fetch', '--quiet', '--no-tags', '--no-write-fetch-head', '--end-of-options', view, ...refspecs], {
+      // The namespace is isolane's alone: --prune leaves exactly what the lane holds now (HEAD,
+      // not a pattern, is dropped first in case the lane has none any more).
+      const ns = laneRefNamespace(lane.lane);
+      await runGit(ctx, repo.root, ['update-ref', '-d', '--end-of-options', `${ns}/HEAD`]);
+      const refspecs = [`+${VIEW_LANE_REFS}/*:${ns}/refs/*`, `+${VIEW_STASH}/*:${ns}/stash/*`, ...(refs.head ? [`+${VIEW_HEAD}:${ns}/HEAD`] : [])];
+      await runGit(ctx, repo.root, ['-c', 'fetch.fsckObjects=true', 'fetch', '--quiet', '--no-tags', '--no-write-fetch-head', '--prune', '--end-of-options', view, ...refspecs], {
         timeoutMs: HOME_TIMEOUT_MS,
       });
       return mirroredTips(lane.lane, refs.refs, refs.head, refs.stash);

@@ -5,7 +5,7 @@ import type { Context } from '../context.js';
 import { isRealDirectory, lstatOrUndefined, readDirSafely, readFileSafely, readTextSafely, unsafePath } from '../fs/safe-read.js';
 import { readLaneRefs, type LaneRefs } from '../git/lane-refs.js';
 import { runGit } from '../git/run-git.js';
-import { isSafeSubPath, type LaneReader } from './reader.js';
+import { isSafeSubPath, submoduleHints, type LaneReader } from './reader.js';
 
 const MAX_INDEX = 1024 * 2 ** 20;
 const MAX_SMALL = 2 ** 20;
@@ -64,6 +64,7 @@ export async function openViewReader(ctx: Context, source: ViewSource, depth = 0
       const sub = await submoduleSource(source, subPath);
       return sub ? openViewReader(ctx, { ...sub, ...(source.label ? { label: source.label } : {}) }, depth + 1) : undefined;
     },
+    mayHaveSubmodules: () => submoduleHints(workTree, gitDir),
     close: () => fsp.rm(dir, { recursive: true, force: true }),
   };
   return reader;

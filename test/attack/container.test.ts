@@ -108,21 +108,30 @@ describe.runIf(engine)('container lanes under attack', () => {
     expect(await look()).toEqual(stopped);
   });
 
-  it('lanes cannot reach each other on their network; what bridge reaches is what README says', async () => {
+  it('lanes cannot reach each other, nor those of another repository; what bridge reaches is what README says', async () => {
     await up('a');
     await up('b');
+    // A lane of another repository on the same engine.
+    const other = await makeRepo();
+    const otherUp = await other.cli(['up', 'x', '--strategy', 'container']);
+    expect(otherUp.code, otherUp.stderr).toBe(0);
     // A git daemon in lane a, reachable from the host but not from lane b.
     await shOk('a', 'git daemon --reuseaddr --export-all --base-path=/workspace --listen=0.0.0.0 --port=9418 --detach --pid-file=/tmp/d.pid /workspace');
     const info = await container('a').inspect();
-    const ip = info.NetworkSettings.Networks[`isolane-${id}`]?.IPAddress;
+    const ip = info.NetworkSettings.Networks['isolane-lanes']?.IPAddress;
     expect(ip).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
     const fromHost = await repo.git(['ls-remote', `git://${ip!}/`]).catch((e: unknown) => String(e));
     expect(fromHost).toContain('refs/heads/isolane/a');
     const fromB = await sh('b', `timeout 5 git ls-remote git://${ip!}/ 2>&1; echo "exit $?"`);
     expect(fromB.stdout).not.toContain('refs/heads/isolane/a');
     expect(fromB.stdout).toMatch(/exit [1-9]/);
+    const fromOther = await other.cli(['run', 'x', '--', 'sh', '-c', `timeout 5 git ls-remote git://${ip!}/ 2>&1; echo "exit $?"`]);
+    expect(fromOther.stdout).not.toContain('refs/heads/isolane/a');
+    expect(fromOther.stdout).toMatch(/exit [1-9]/);
+    expect((await other.cli(['down', 'x', '--force'])).code).toBe(0);
+    await other.cleanup();
     // The host, through the network's gateway, is reachable (README: bridge reaches the host and the internet).
-    const gateway = String((await docker.getNetwork(`isolane-${id}`).inspect() as { IPAM: { Config: Array<{ Gateway: string }> } }).IPAM.Config[0]?.Gateway);
+    const gateway = String((await docker.getNetwork('isolane-lanes').inspect() as { IPAM: { Config: Array<{ Gateway: string }> } }).IPAM.Config[0]?.Gateway);
     const server = net.createServer((s) => {
       s.on('error', () => undefined); // the client hangs up on the answer
       s.end('host service\n');

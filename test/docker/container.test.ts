@@ -149,11 +149,11 @@ describe.skipIf(!engine)('container strategy', () => {
       expect(host.PidsLimit).toBe(512);
       expect(host.Memory).toBe(2 * GIB);
       expect(host.NanoCpus).toBe(2e9);
-      // A network of the repository's own, on which lanes cannot reach each other.
-      expect(host.NetworkMode).toBe(`isolane-${repoId}`);
-      const network = await docker.getNetwork(`isolane-${repoId}`).inspect();
+      // The lanes' network, on which no lane can reach another.
+      expect(host.NetworkMode).toBe('isolane-lanes');
+      const network = await docker.getNetwork('isolane-lanes').inspect();
       expect(network.Options?.['com.docker.network.bridge.enable_icc']).toBe('false');
-      expect(network.Labels).toMatchObject({ [LABEL_REPO]: repoId });
+      expect(network.Labels).toMatchObject({ 'isolane.network': 'lanes' });
 
       // Not root, by number or by name.
       const user = info.Config.User;
@@ -198,7 +198,7 @@ describe.skipIf(!engine)('container strategy', () => {
       await writeConfig('strategy: container\ncontainer:\n  ports: [3000]\n');
       await upContainer('p');
       const p = await inspectLane('p');
-      expect(p.HostConfig.NetworkMode).toBe(`isolane-${repoId}`);
+      expect(p.HostConfig.NetworkMode).toBe('isolane-lanes');
       expect(p.HostConfig.PortBindings).toEqual({ '3000/tcp': [{ HostIp: '127.0.0.1', HostPort: '' }] });
       const published = p.NetworkSettings.Ports['3000/tcp'] ?? [];
       expect(published.length).toBeGreaterThan(0);
