@@ -6,7 +6,7 @@ import { runGit } from './run-git.js';
 
 /**
  * Where a lane's commits are kept in the main repository once brought home, out of sight of
- * `git branch`: `<ns>/refs/...` mirrors the lane's refs, `<ns>/HEAD` its checkout and
+ * `git branch`: `<ns>/refs/...` mirrors the lane's refs, `<ns>/head/HEAD` its checkout and
  * `<ns>/stash/<n>` its stash entries.
  */
 export function laneRefNamespace(lane: string): string {
@@ -32,7 +32,7 @@ export interface LaneTip {
 export function mirroredTips(lane: string, refs: ReadonlyMap<string, string>, head: string | undefined, stash: readonly string[]): LaneTip[] {
   const ns = laneRefNamespace(lane);
   const tips: LaneTip[] = [...refs.keys()].map((name) => ({ label: refLabel(name), rev: `${ns}/${name}`, key: name }));
-  if (head) tips.push({ label: 'HEAD', rev: `${ns}/HEAD`, key: 'HEAD' });
+  if (head) tips.push({ label: 'HEAD', rev: `${ns}/head/HEAD`, key: 'HEAD' });
   stash.forEach((_, i) => tips.push({ label: `stash@{${i}}`, rev: `${ns}/stash/${i}`, key: `stash/${i}` }));
   return tips;
 }
@@ -48,7 +48,7 @@ export function refLabel(name: string): string {
 /** Refspecs that copy a source's `<from>/*` refs, HEAD and stash entries into the lane's namespace. */
 export function mirrorRefspecs(lane: string, from: { refs: string; head: string | undefined; stash: readonly string[] }): string[] {
   const ns = laneRefNamespace(lane);
-  return [`+${from.refs}/*:${ns}/refs/*`, ...(from.head ? [`+${from.head}:${ns}/HEAD`] : []), ...from.stash.map((src, i) => `+${src}:${ns}/stash/${i}`)];
+  return [`+${from.refs}/*:${ns}/refs/*`, ...(from.head ? [`+${from.head}:${ns}/head/HEAD`] : []), ...from.stash.map((src, i) => `+${src}:${ns}/stash/${i}`)];
 }
 
 /** Deletes everything under the lane's namespace (call with the repository lock held). */

@@ -45,11 +45,9 @@ export async function openViewAccess(
     note,
     branchTip: () => Promise.resolve(refs.refs.get(headsRef(lane.branch))),
     async bringHome() {
-      // The namespace is isolane's alone: --prune leaves exactly what the lane holds now (HEAD,
-      // not a pattern, is dropped first in case the lane has none any more).
+      // The namespace is isolane's alone: patterns and --prune leave exactly what the lane holds now.
       const ns = laneRefNamespace(lane.lane);
-      await runGit(ctx, repo.root, ['update-ref', '-d', '--end-of-options', `${ns}/HEAD`]);
-      const refspecs = [`+${VIEW_LANE_REFS}/*:${ns}/refs/*`, `+${VIEW_STASH}/*:${ns}/stash/*`, ...(refs.head ? [`+${VIEW_HEAD}:${ns}/HEAD`] : [])];
+      const refspecs = [`+${VIEW_LANE_REFS}/*:${ns}/refs/*`, `+${VIEW_STASH}/*:${ns}/stash/*`, `+${path.posix.dirname(VIEW_HEAD)}/*:${ns}/head/*`];
       await runGit(ctx, repo.root, ['-c', 'fetch.fsckObjects=true', 'fetch', '--quiet', '--no-tags', '--no-write-fetch-head', '--prune', '--end-of-options', view, ...refspecs], {
         timeoutMs: HOME_TIMEOUT_MS,
       });

@@ -15,7 +15,8 @@ export const LANE_GIT_TIMEOUT_MS = 60_000;
 
 /** In the view, the lane's refs are kept apart from the few isolane adds. */
 export const VIEW_LANE_REFS = 'refs/lane';
-export const VIEW_HEAD = 'refs/meta/head';
+/** Under a pattern of its own, so that a fetch with --prune drops it when the lane has no HEAD. */
+export const VIEW_HEAD = 'refs/meta/head/HEAD';
 export const VIEW_STASH = 'refs/meta/stash';
 
 export interface ViewSource {
