@@ -19,7 +19,7 @@ export type LaneStatus = 'ready' | 'creating' | 'removing' | 'interrupted' | 'mi
 
 export interface LaneSummary {
   readonly lane: string;
-  readonly status: LaneStatus;
+  readonly state: LaneStatus;
   readonly strategy: string;
   readonly branch: string | undefined;
   readonly path: string;
@@ -70,7 +70,7 @@ export async function list(project: Project): Promise<LaneSummary[]> {
   };
   await Promise.all(Array.from({ length: Math.min(PARALLEL, queue.length) }, work));
   for (const c of corrupt) {
-    summaries.push({ lane: c.lane, status: 'corrupt', strategy: '?', branch: undefined, path: c.file, base: undefined, createdAt: undefined, ...unknownCounts, note: c.problem });
+    summaries.push({ lane: c.lane, state: 'corrupt', strategy: '?', branch: undefined, path: c.file, base: undefined, createdAt: undefined, ...unknownCounts, note: c.problem });
   }
   const recorded = new Set(records.map((r) => r.path));
   const candidates = existing.filter((f) => !recorded.has(f.path));
@@ -82,7 +82,7 @@ export async function list(project: Project): Promise<LaneSummary[]> {
     if (f.lane && !(await isSettledWithoutRecord(project, f.lane))) continue;
     summaries.push({
       lane: f.lane ?? f.path,
-      status: 'orphan',
+      state: 'orphan',
       strategy: f.strategy,
       branch: f.branch,
       path: f.path,
@@ -112,12 +112,12 @@ async function summarise(project: Project, record: LaneRecord, baseOf: (base: st
   const head = { lane: record.lane, strategy: record.strategy, branch: record.branch, path: record.path, base: record.base, createdAt: record.createdAt };
   if (record.state !== 'ready') {
     const lock = await project.tryLaneLock(record.lane, 0, true);
-    if (!lock) return { ...head, status: record.state, ...unknownCounts };
+    if (!lock) return { ...head, state: record.state, ...unknownCounts };
     await lock.release();
     const now = await reread(project, record.lane);
     if (!now) return undefined; // finished removing meanwhile
     if (now.state === 'ready') return summarise(project, now, baseOf);
-    return { ...head, status: 'interrupted', ...unknownCounts, note: `${now.state} was interrupted; \`isolane down ${record.lane}\` cleans it up` };
+    return { ...head, state: 'interrupted', ...unknownCounts, note: `${now.state} was interrupted; \`isolane down ${record.lane}\` cleans it up` };
   }
   let access: LaneAccess | undefined;
   try {
@@ -127,8 +127,8 @@ async function summarise(project: Project, record: LaneRecord, baseOf: (base: st
     if (!access.exists) {
       const now = await reread(project, record.lane);
       if (!now) return undefined;
-      if (now.state !== 'ready') return { ...head, status: now.state, ...unknownCounts };
-      return { ...head, status: 'missing', ...unknownCounts, note: 'its directory is gone; `isolane down` removes the rest' };
+      if (now.state !== 'ready') return { ...head, state: now.state, ...unknownCounts };
+      return { ...head, state: 'missing', ...unknownCounts, note: 'its directory is gone; `isolane down` removes the rest' };
     }
     const { reader } = access;
     const [dirty, tip, baseOid] = await Promise.all([reader ? dirtyFiles(reader) : undefined, access.branchTip(), baseOf(record.base)]);
@@ -136,7 +136,7 @@ async function summarise(project: Project, record: LaneRecord, baseOf: (base: st
     const notes = [access.note, ...access.unchecked].filter(Boolean);
     return {
       ...head,
-      status: 'ready',
+      state: 'ready',
       dirty: dirty?.length,
       ahead: counts?.ahead,
       behind: counts?.behind,
@@ -146,8 +146,8 @@ async function summarise(project: Project, record: LaneRecord, baseOf: (base: st
   } catch (e) {
     const now = await reread(project, record.lane);
     if (!now) return undefined; // removed while we looked
-    if (now.state !== 'ready') return { ...head, status: now.state, ...unknownCounts };
-    return { ...head, status: 'error', ...unknownCounts, note: e instanceof Error ? e.message : String(e) };
+    if (now.state !== 'ready') return { ...head, state: now.state, ...unknownCounts };
+    return { ...head, state: 'error', ...unknownCounts, note: e instanceof Error ? e.message : String(e) };
   } finally {
     await access?.close();
   }

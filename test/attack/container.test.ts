@@ -204,8 +204,8 @@ describe.runIf(engine)('container lanes under attack', () => {
       expect(forced.code, forced.stderr).toBe(0);
       expect(forced.stderr).toContain(`docker rm -f isolane-${id}-e`);
       // With the engine back, the container is an orphan isolane proves its own by its labels.
-      const ls = JSON.parse((await repo.cli(['ls', '--json'])).stdout) as Array<{ lane: string; status: string }>;
-      expect(ls).toMatchObject([{ lane: 'e', status: 'orphan' }]);
+      const ls = JSON.parse((await repo.cli(['ls', '--json'])).stdout) as Array<{ lane: string; state: string }>;
+      expect(ls).toMatchObject([{ lane: 'e', state: 'orphan' }]);
       expect((await repo.cli(['down', 'e'])).code).toBe(0);
       await expectNoLeaks(repo, docker, 'after the orphan went');
     });
@@ -213,8 +213,8 @@ describe.runIf(engine)('container lanes under attack', () => {
     it('its record lost: an orphan proven by its labels and marker, removed by down', async () => {
       await up('o');
       await fsp.rm(path.join(repo.root, '.git', 'isolane', 'lanes', 'o.json'));
-      const ls = JSON.parse((await repo.cli(['ls', '--json'])).stdout) as Array<{ lane: string; status: string; strategy: string }>;
-      expect(ls).toMatchObject([{ lane: 'o', status: 'orphan', strategy: 'container' }]);
+      const ls = JSON.parse((await repo.cli(['ls', '--json'])).stdout) as Array<{ lane: string; state: string; strategy: string }>;
+      expect(ls).toMatchObject([{ lane: 'o', state: 'orphan', strategy: 'container' }]);
       expect((await repo.cli(['down', 'o'])).code).toBe(0);
       await expectNoLeaks(repo, docker, 'after down');
     });

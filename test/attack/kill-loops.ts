@@ -71,7 +71,7 @@ async function recover(repo: TestRepo, lane: string, what: string, engine?: Dock
   if (late.length === 0) return;
   const ls = await repo.cli(['ls', '--json']);
   expect(ls.code, `${what}: ls\n${ls.stderr}`).toBe(0);
-  expect(JSON.parse(ls.stdout), `${what}: ls`).toMatchObject([{ lane, status: 'orphan' }]);
+  expect(JSON.parse(ls.stdout), `${what}: ls`).toMatchObject([{ lane, state: 'orphan' }]);
   const again = await repo.cli(['down', lane]);
   expect(again.code, `${what}: down of the orphan\n${again.stderr}`).toBe(0);
 }

@@ -137,8 +137,8 @@ describe('an orphan lane never chooses its branch', () => {
     const laneRelease = await commitFile(repo, dir, 'r.txt', 'r', 'lane release work');
     // The journal loses its record: the lane is an orphan, proven isolane's by its marker.
     await fsp.rm(path.join(repo.root, '.git', 'isolane', 'lanes', 'c.json'));
-    const ls = JSON.parse((await repo.cli(['ls', '--json'])).stdout) as Array<{ lane: string; status: string; branch: string }>;
-    expect(ls).toMatchObject([{ lane: 'c', status: 'orphan', branch: 'isolane/c' }]);
+    const ls = JSON.parse((await repo.cli(['ls', '--json'])).stdout) as Array<{ lane: string; state: string; branch: string }>;
+    expect(ls).toMatchObject([{ lane: 'c', state: 'orphan', branch: 'isolane/c' }]);
     const refused = await repo.cli(['down', 'c']);
     expect(refused.code).toBe(3);
     expect(refused.stderr).toContain('lane release work');

@@ -38,8 +38,8 @@ export function races(strategy: 'worktree' | 'clone' | 'container', enabled = tr
         expect(down.code, `race ${i}: down\n${down.stderr}`).toBe(0);
         for (const ls of seen) {
           expect(ls.code, `race ${i}: ls\n${ls.stderr}`).toBe(0);
-          for (const l of JSON.parse(ls.stdout) as Array<{ lane: string; status: string; note?: string }>) {
-            expect(['ready', 'removing'], `race ${i}: ls said ${l.status} (${l.note ?? ''})`).toContain(l.status);
+          for (const l of JSON.parse(ls.stdout) as Array<{ lane: string; state: string; note?: string }>) {
+            expect(['ready', 'removing'], `race ${i}: ls said ${l.state} (${l.note ?? ''})`).toContain(l.state);
           }
         }
         await expectNoLeaks(repo, strategy === 'container' ? docker : undefined, `race ${i}`);

@@ -27,8 +27,8 @@ async function expectRefused(lane: string, expected: readonly string[]): Promise
   expect(r.code, `${r.stdout}\n${r.stderr}`).toBe(3);
   for (const e of expected) expect(r.stderr).toContain(e);
   expect(await fsp.readdir(lanePath(lane))).toEqual(before);
-  const ls = JSON.parse((await repo.cli(['ls', '--json'])).stdout) as Array<{ lane: string; status: string }>;
-  expect(ls.find((l) => l.lane === lane)?.status).toBe('ready');
+  const ls = JSON.parse((await repo.cli(['ls', '--json'])).stdout) as Array<{ lane: string; state: string }>;
+  expect(ls.find((l) => l.lane === lane)?.state).toBe('ready');
 }
 
 /** `down --force` removes the lane and keeps every discarded commit under the namespace it names. */

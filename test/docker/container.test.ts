@@ -315,7 +315,7 @@ describe.skipIf(!engine)('container strategy', () => {
           `git config core.alternateRefsCommand 'touch ${marker}'`,
         ].join(' && '),
       );
-      expect((await ls(repo)).find((l) => l.lane === 'a')?.status).toBe('ready');
+      expect((await ls(repo)).find((l) => l.lane === 'a')?.state).toBe('ready');
       const down = await cli(['down', 'a', '--keep-branch']);
       expect(down.code, down.stderr).toBe(0);
       expect(await exists(marker)).toBe(false);
@@ -440,7 +440,7 @@ describe.skipIf(!engine)('container strategy', () => {
         expect((await labelled('crashy')).length).toBe(checkpoint === 'up:created' ? 1 : 0);
         await killCli(p);
         await waitGroupGone(p.pid);
-        expect((await ls(repo)).find((l) => l.lane === 'crashy')?.status).toBe('interrupted');
+        expect((await ls(repo)).find((l) => l.lane === 'crashy')?.state).toBe('interrupted');
         await upThenDown('crashy', checkpoint);
 
         const q = start('crashy2', checkpoint);

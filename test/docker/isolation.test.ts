@@ -64,8 +64,8 @@ describe.skipIf(!engine)('isolation between lanes of every strategy', () => {
   });
 
   it('each lane is of its strategy, and each file is in its own place (host; /workspace for the container)', async () => {
-    const ls = JSON.parse((await repo.cli(['ls', '--json'])).stdout) as Array<{ lane: string; strategy: string; status: string }>;
-    expect(ls.map((l) => [l.lane, l.strategy, l.status]).sort()).toEqual(STRATEGIES.map((s) => [LANE[s], s, 'ready']).sort());
+    const ls = JSON.parse((await repo.cli(['ls', '--json'])).stdout) as Array<{ lane: string; strategy: string; state: string }>;
+    expect(ls.map((l) => [l.lane, l.strategy, l.state]).sort()).toEqual(STRATEGIES.map((s) => [LANE[s], s, 'ready']).sort());
     for (const place of PLACES) expect(await fsp.readFile(path.join(hostDir(place), fileOf(place)), 'utf8'), place).toBe(`${place}\n`);
     expect(await existingInside([`/workspace/${fileOf('container')}`])).toEqual([`/workspace/${fileOf('container')}`]);
     // Each checkout's git sees its own new file and no other.

@@ -28,8 +28,8 @@ describe('isolane CLI', () => {
     const upJson = await repo.cli(['up', 'b', '--json']);
     expect(JSON.parse(upJson.stdout)).toMatchObject({ lane: 'b', branch: 'isolane/b', state: 'ready', path: path.join(repo.lanesRoot, 'b') });
     expect((await repo.cli(['path', 'b'])).stdout.trim()).toBe(path.join(repo.lanesRoot, 'b'));
-    const ls = JSON.parse((await repo.cli(['ls', '--json'])).stdout) as Array<{ lane: string; status: string }>;
-    expect(ls.map((l) => [l.lane, l.status])).toEqual([
+    const ls = JSON.parse((await repo.cli(['ls', '--json'])).stdout) as Array<{ lane: string; state: string }>;
+    expect(ls.map((l) => [l.lane, l.state])).toEqual([
       ['a', 'ready'],
       ['b', 'ready'],
     ]);

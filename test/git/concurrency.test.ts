@@ -43,7 +43,7 @@ describe('concurrent processes on one repository', () => {
     ups.forEach((r, i) => expect(r.stdout.trim()).toBe(path.join(repo.lanesRoot, lanes[i]!)));
 
     const listed = await ls(repo);
-    expect(listed.map((l) => [l.lane, l.status]).sort()).toEqual(lanes.map((l) => [l, 'ready']).sort());
+    expect(listed.map((l) => [l.lane, l.state]).sort()).toEqual(lanes.map((l) => [l, 'ready']).sort());
     const wts = await worktrees(repo);
     expect(wts).toHaveLength(17);
     const branches = await laneBranches(repo);
@@ -137,9 +137,9 @@ describe('concurrent processes on one repository', () => {
             failures.push(`during ${phase}: exit ${r.code}: ${r.stderr.slice(0, 400)}`);
             continue;
           }
-          for (const l of JSON.parse(r.stdout) as Array<{ lane: string; status: string }>) {
-            if (!seen.has(l.status)) seen.set(l.status, new Set());
-            seen.get(l.status)!.add(`${l.lane} (during ${phase})`);
+          for (const l of JSON.parse(r.stdout) as Array<{ lane: string; state: string }>) {
+            if (!seen.has(l.state)) seen.set(l.state, new Set());
+            seen.get(l.state)!.add(`${l.lane} (during ${phase})`);
           }
         }
       };

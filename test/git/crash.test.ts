@@ -56,7 +56,7 @@ async function killAt(args: readonly string[], checkpoint: string): Promise<void
 }
 
 async function statusOf(lane: string): Promise<string | undefined> {
-  return (await ls(repo)).find((l) => l.lane === lane)?.status;
+  return (await ls(repo)).find((l) => l.lane === lane)?.state;
 }
 
 async function upOk(lane: string): Promise<void> {

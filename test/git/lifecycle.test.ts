@@ -87,7 +87,7 @@ describe('down', () => {
     expect(isIsolaneError(error) && error.data).toMatchObject({ files: [' M README.md', '?? notes.txt'] });
     expect(await fsp.readFile(path.join(lane.path, 'notes.txt'), 'utf8')).toBe('new');
     expect(await branchOid('isolane/a')).toBeDefined();
-    expect((await iso.list())[0]).toMatchObject({ lane: 'a', status: 'ready', dirty: 2 });
+    expect((await iso.list())[0]).toMatchObject({ lane: 'a', state: 'ready', dirty: 2 });
   });
 
   it('ignored files are not work', async () => {
@@ -178,7 +178,7 @@ describe('down', () => {
     expect(isIsolaneError(error) && error.data).toMatchObject({ files: ['?? late.txt'] });
     expect(await fsp.readFile(path.join(lane.path, 'late.txt'), 'utf8')).toBe('written meanwhile');
     expect(await branchOid('isolane/a')).toBeDefined();
-    expect((await iso.list())[0]).toMatchObject({ lane: 'a', status: 'ready', dirty: 1 });
+    expect((await iso.list())[0]).toMatchObject({ lane: 'a', state: 'ready', dirty: 1 });
   });
 
   it('an unknown lane is LANE_NOT_FOUND', async () => {
@@ -194,14 +194,14 @@ describe('ls reconciles the journal with reality', () => {
     await commitFile(repo, repo.root, 'z.txt', 'z');
     await fsp.writeFile(path.join(lane.path, 'dirty.txt'), 'd');
     expect(await iso.list()).toEqual([
-      expect.objectContaining({ lane: 'a', status: 'ready', strategy: 'worktree', branch: 'isolane/a', ahead: 1, behind: 2, merged: false, dirty: 1 }),
+      expect.objectContaining({ lane: 'a', state: 'ready', strategy: 'worktree', branch: 'isolane/a', ahead: 1, behind: 2, merged: false, dirty: 1 }),
     ]);
   });
 
   it('shows a lane whose directory vanished as missing, and down cleans it up', async () => {
     const lane = await iso.up('a');
     await fsp.rm(lane.path, { recursive: true });
-    expect((await iso.list())[0]).toMatchObject({ lane: 'a', status: 'missing' });
+    expect((await iso.list())[0]).toMatchObject({ lane: 'a', state: 'missing' });
     await iso.down('a');
     expect(await iso.list()).toEqual([]);
     expect(await branchOid('isolane/a')).toBeUndefined();
@@ -211,7 +211,7 @@ describe('ls reconciles the journal with reality', () => {
   it('shows a worktree isolane made but has no record of as an orphan; down removes it safely', async () => {
     await iso.up('a');
     await fsp.rm(path.join(repo.root, '.git/isolane/lanes/a.json'));
-    expect((await iso.list())[0]).toMatchObject({ lane: 'a', status: 'orphan', branch: 'isolane/a' });
+    expect((await iso.list())[0]).toMatchObject({ lane: 'a', state: 'orphan', branch: 'isolane/a' });
     const lane = path.join(repo.lanesRoot, 'a');
     await commitFile(repo, lane, 'w.txt', 'w');
     await expect(iso.down('a')).rejects.toMatchObject({ code: 'WOULD_LOSE_WORK' });
@@ -223,7 +223,7 @@ describe('ls reconciles the journal with reality', () => {
     await iso.up('a');
     await fsp.writeFile(path.join(repo.root, '.git/isolane/lanes/a.json'), '{ not json');
     const lanes = await iso.list();
-    expect(lanes.find((l) => l.status === 'corrupt')).toMatchObject({ lane: 'a' });
+    expect(lanes.find((l) => l.state === 'corrupt')).toMatchObject({ lane: 'a' });
   });
 });
 

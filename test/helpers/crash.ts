@@ -122,7 +122,7 @@ export async function expectReadyLane(repo: TestRepo, lane: string, oid: string,
 
 export interface LsEntry {
   readonly lane: string;
-  readonly status: string;
+  readonly state: string;
   readonly branch?: string;
   readonly path: string;
 }

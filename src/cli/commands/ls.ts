@@ -17,7 +17,7 @@ export async function lsCommand(ctx: Context, opts: { json?: boolean }): Promise
   }
   const rows = lanes.map((l: LaneSummary) => [
     l.lane,
-    l.status,
+    l.state,
     l.strategy,
     l.branch ?? '-',
     show(l.dirty),
