@@ -16,7 +16,7 @@ await build({
   target: 'node20',
   chunkNames: 'chunks/[name]-[hash]',
   // Native addons and dockerode's optional native deps stay in node_modules.
-  external: ['fs-ext', 'dockerode', 'ssh2', 'cpu-features'],
+  external: ['fs-native-extensions', 'dockerode', 'ssh2', 'cpu-features'],
   banner: { js: "import { createRequire as __isolaneRequire } from 'node:module'; const require = __isolaneRequire(import.meta.url);" },
   sourcemap: 'linked',
   define: { __ISOLANE_VERSION__: JSON.stringify(version) },

@@ -1,13 +1,15 @@
 import { constants, promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { flock } from 'fs-ext';
+import { tryLock } from 'fs-native-extensions';
 import { IsolaneError } from '../errors.js';
 import { unsafePath } from '../fs/safe-read.js';
 
 /**
- * An OS-level exclusive lock (flock(2)) on a file. The kernel releases it when the holder exits,
- * however it exits, so a SIGKILLed isolane never leaves a stale lock behind.
+ * An OS-level lock on a whole file: an open file description lock (fcntl F_OFD_SETLK) on Linux,
+ * flock(2) on macOS, through a prebuilt addon (nothing compiled at install). Either kind belongs
+ * to the open file, not the process: the kernel releases it when the last descriptor closes,
+ * however the holder exits, so a SIGKILLed isolane never leaves a stale lock behind.
  */
 export interface HeldLock extends AsyncDisposable {
   readonly path: string;
@@ -22,7 +24,11 @@ export interface LockOptions {
   readonly signal?: AbortSignal;
   /** Where to register the descriptor while held (Context.heldLocks): git children inherit it. */
   readonly registry?: Set<number>;
-  /** false: only look; a missing lock file means nobody holds the lock (returns a no-op lock). */
+  /**
+   * false: only look, never create or write; a missing lock file means nobody holds the lock
+   * (returns a no-op lock). A look is always shared: it learns whether an exclusive holder is at
+   * work and keeps one from starting while it looks.
+   */
   readonly create?: boolean;
   /** Shared (many holders, none exclusive) instead of exclusive. */
   readonly shared?: boolean;
@@ -34,15 +40,6 @@ export interface LockOptions {
  */
 const OPEN_FLAGS = constants.O_NOFOLLOW | constants.O_NONBLOCK;
 
-function tryFlock(fd: number, shared: boolean): Promise<boolean> {
-  return new Promise((resolve, reject) => {
-    flock(fd, shared ? 'shnb' : 'exnb', (err) => {
-      if (!err) resolve(true);
-      else if (err.code === 'EWOULDBLOCK' || err.code === 'EAGAIN') resolve(false);
-      else reject(err);
-    });
-  });
-}
 
 async function sameInode(handle: fsp.FileHandle, file: string): Promise<boolean> {
   const [held, current] = await Promise.all([handle.stat(), fsp.stat(file).catch(() => undefined)]);
@@ -51,16 +48,17 @@ async function sameInode(handle: fsp.FileHandle, file: string): Promise<boolean>
 
 /** Returns the held lock, or undefined when it is still taken after `timeoutMs`. */
 export async function tryAcquireLock(file: string, opts: LockOptions): Promise<HeldLock | undefined> {
-  if (opts.create !== false) await fsp.mkdir(path.dirname(file), { recursive: true });
+  const look = opts.create === false;
+  if (!look) await fsp.mkdir(path.dirname(file), { recursive: true });
   const deadline = Date.now() + opts.timeoutMs;
   for (let attempt = 0; ; attempt++) {
     opts.signal?.throwIfAborted();
     let handle: fsp.FileHandle;
     try {
-      handle = await fsp.open(file, (opts.create === false ? constants.O_RDONLY : constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT) | OPEN_FLAGS, 0o644);
+      handle = await fsp.open(file, (look ? constants.O_RDONLY : constants.O_RDWR | constants.O_CREAT) | OPEN_FLAGS, 0o644);
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
-      if (opts.create === false && code === 'ENOENT') return freeLock(file);
+      if (look && code === 'ENOENT') return freeLock(file);
       if (code === 'ELOOP' || code === 'ENXIO') throw unsafePath(file, 'is a symlink or FIFO, not a lock file');
       throw e;
     }
@@ -69,7 +67,7 @@ export async function tryAcquireLock(file: string, opts: LockOptions): Promise<H
       if (!(await handle.stat()).isFile()) throw unsafePath(file, 'is not a regular file, not a lock file');
       // The file may have been removed by the previous holder after we opened it; then our
       // lock would guard a dead inode, so start again on the new file.
-      if ((await tryFlock(handle.fd, opts.shared === true)) && (await sameInode(handle, file))) {
+      if (tryLock(handle.fd, { shared: look || opts.shared === true }) && (await sameInode(handle, file))) {
         keep = true;
         return heldLock(file, handle, opts.registry);
       }
@@ -99,7 +97,7 @@ function heldLock(file: string, handle: fsp.FileHandle, registry: Set<number> | 
     if (released) return;
     released = true;
     registry?.delete(handle.fd);
-    await handle.close(); // closing the descriptor drops the flock
+    await handle.close(); // closing the last descriptor drops the lock
   };
   return {
     path: file,
