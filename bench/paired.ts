@@ -1,4 +1,5 @@
 import { Bench } from 'tinybench';
+import { withCleanupError } from './failure.js';
 import { quantile, summarize, type Summary } from './stats.js';
 
 export interface Side {
@@ -32,10 +33,32 @@ export async function paired(a: Side, b: Side, opts: { rounds: number; warmup?: 
     const order = round % 2 === 0 ? [a, b] : [b, a];
     // async: true stops tinybench from calling fn once more to find out whether it is async.
     for (const side of order) {
-      bench.add(side.name, () => side.fn(round), {
+      // tinybench runs afterEach in a `finally` and reports its error in place of the one that
+      // caused it: remember the step's error and throw that, with the clean-up's attached.
+      let failed: { error: unknown } | undefined;
+      const noting = (step: (r: number) => Promise<void>) => async (): Promise<void> => {
+        try {
+          await step(round);
+        } catch (e) {
+          failed = { error: e };
+          throw e;
+        }
+      };
+      const after = side.after;
+      bench.add(side.name, noting(side.fn), {
         async: true,
-        ...(side.before ? { beforeEach: () => side.before?.(round) } : {}),
-        ...(side.after ? { afterEach: () => side.after?.(round) } : {}),
+        ...(side.before ? { beforeEach: noting(side.before) } : {}),
+        ...(after
+          ? {
+              afterEach: async () => {
+                try {
+                  await after(round);
+                } catch (e) {
+                  throw failed ? withCleanupError(failed.error, e) : e;
+                }
+              },
+            }
+          : {}),
       });
     }
     await bench.run();
