@@ -26,12 +26,20 @@ export interface HostFacts {
 
 export interface DiskMeasure {
   readonly lanes: number;
-  /** Filesystem blocks the lanes added, per lane (statfs before/after: shared blocks once). */
+  /**
+   * Filesystem blocks the lanes added, per lane, found by walking their files (each inode once;
+   * objects shared with the main repository left out; a worktree's admin directory and a
+   * container's writable layer in). The figure the policy decides by.
+   */
   readonly fsBytesPerLane: number;
   /** What `du --apparent-size` would say for one lane's files. */
   readonly apparentBytesPerLane: number;
   /** The same measure for a lane the raw tools made (one lane), for comparison. */
   readonly rawFsBytesPerLane?: number;
+  /** Cross-check: the filesystem's used blocks before and after, per lane (every process's writes count). */
+  readonly statfsBytesPerLane?: number;
+  /** Set when the cross-check disagrees with the walk by more than 20%: a note, not a failure. */
+  readonly disagreement?: string;
 }
 
 export interface FetchMeasure {
@@ -52,6 +60,32 @@ export interface ThroughputPoint {
   readonly tasksPerMinute: number;
   /** Short descriptions of what failed (e.g. "agent-2: npm ci exited 1"). */
   readonly failureNotes: readonly string[];
+  /**
+   * Every task failed: a failed measurement, not a throughput of 0. Holds the first error. (Not
+   * set for the shared-directory baseline, whose failures are what it shows.)
+   */
+  readonly failed?: string;
+}
+
+/** A scenario that could not be measured; the run's other scenarios still are. */
+export interface ScenarioFailure {
+  /** e.g. "container: create and destroy", "worktree: 2 agents at once". */
+  readonly scenario: string;
+  readonly strategy?: StrategyName;
+  readonly error: string;
+  /** A clean-up that failed after the error, kept beside it (never in its place). */
+  readonly cleanupError?: string;
+}
+
+/** What the policy would choose for the default workload, deciding by this run's figures. */
+export interface Conclusion {
+  readonly workload: string;
+  /** How many lanes of it run at once. */
+  readonly agents: number;
+  /** Undefined when no strategy can serve the workload here. */
+  readonly strategy: StrategyName | undefined;
+  /** The policy's reasons, in its words (and, when nothing serves, what cannot be met). */
+  readonly reasons: readonly string[];
 }
 
 export interface StrategyMeasure {
@@ -91,5 +125,9 @@ export interface BenchResults {
   /** Strategies asked for but not measured, and why (e.g. no Docker engine). */
   readonly skipped: ReadonlyArray<{ readonly strategy: StrategyName; readonly reason: string }>;
   readonly sharedDir: readonly SharedDirPoint[];
+  /** Scenarios that failed (an error, or every task of a throughput point): the run is not kept for the policy. */
+  readonly failures: readonly ScenarioFailure[];
+  /** Set by `isolane bench` once the run is measured. */
+  readonly conclusion?: Conclusion;
   readonly seconds: number;
 }

@@ -1,17 +1,12 @@
 import { promises as fsp } from 'node:fs';
-import { execFile } from 'node:child_process';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import type Docker from 'dockerode';
 import { DEFAULT_IMAGE } from '../../src/config/schema.js';
 import { Isolane } from '../../src/index.js';
 import { paired, type PairedResult } from '../paired.js';
 import type { BenchEnv } from '../env.js';
+import { diskOf, type RawLane } from '../lane-disk.js';
 import { rawGit } from '../raw-git.js';
-import type { DiskMeasure } from '../results.js';
-
-
-const execFileP = promisify(execFile);
 
 /** One strategy as isolane runs it, and the same job done with the raw tools. */
 export interface Contender {
@@ -20,10 +15,8 @@ export interface Contender {
   /** clone.mode, for clone contenders. */
   readonly mode?: 'full' | 'reference' | 'blobless';
   readonly yaml: string;
-  readonly raw: {
+  readonly raw: RawLane & {
     readonly name: string;
-    create(dir: string, i: number): Promise<void>;
-    destroy(dir: string, i: number): Promise<void>;
     /** Removes what the raw side made once for all its lanes (the container's network). */
     cleanup?(): Promise<void>;
   };
@@ -33,30 +26,16 @@ export interface StrategyResult {
   readonly label: string;
   readonly create: PairedResult;
   readonly destroy: PairedResult;
-  /** Filesystem blocks used per lane (statfs before/after, shared blocks counted once) and apparent bytes. */
+  /** Filesystem blocks used per lane (walked: each inode once, shared objects left out) and apparent bytes. */
   readonly disk: { readonly fsBytes: number; readonly apparentBytes: number; readonly lanes: number };
-}
-
-export async function fsUsed(dir: string): Promise<number> {
-  // ext4 allocates blocks at writeback: flush first, or fresh files are not counted yet.
-  await execFileP('sync', []);
-  const s = await fsp.statfs(dir);
-  return (s.blocks - s.bfree) * s.bsize;
-}
-
-export async function apparentSize(dir: string): Promise<number> {
-  let total = 0;
-  for (const entry of await fsp.readdir(dir, { withFileTypes: true, recursive: true })) {
-    if (entry.isFile()) total += (await fsp.lstat(path.join(entry.parentPath, entry.name))).size;
-  }
-  return total;
 }
 
 /** Label of the raw side's containers: the bench's own work directory, unique per run. */
 export const BENCH_LABEL = 'isolane.bench';
 export const benchTag = (e: BenchEnv): string => path.basename(path.dirname(e.root));
 
-export function contenders(e: BenchEnv, docker: Docker | undefined): Contender[] {
+/** The strategies and their raw equivalents; container ones run `image` (isolane's and the raw side alike). */
+export function contenders(e: BenchEnv, docker: Docker | undefined, image = DEFAULT_IMAGE): Contender[] {
   const rawContainer = (i: number): string => `${benchTag(e)}-raw-${i}`;
   // Where isolane's clone lanes come from: the upstream when the bench has one, as raw clones do.
   const source = e.upstream ?? e.root;
@@ -137,7 +116,7 @@ export function contenders(e: BenchEnv, docker: Docker | undefined): Contender[]
     list.push({
       label: 'container',
       strategy: 'container',
-      yaml: 'strategy: container\n',
+      yaml: `strategy: container\n${image === DEFAULT_IMAGE ? '' : `container:\n  image: ${JSON.stringify(image)}\n`}`,
       raw: {
         name: 'git clone --reference + dockerode create/start on a lane network / status in the container + fetch home over upload-pack in the container + remove + rm -rf',
         create: async (dir, i) => {
@@ -148,7 +127,7 @@ export function contenders(e: BenchEnv, docker: Docker | undefined): Contender[]
             name: rawContainer(i),
             // Only so a bench that fails half-way can find what it left (see bench/cli.ts).
             Labels: { [BENCH_LABEL]: benchTag(e) },
-            Image: DEFAULT_IMAGE,
+            Image: image,
             Cmd: ['sleep', 'infinity'],
             HostConfig: { Init: true, NetworkMode: network, Binds: [`${dir}:/workspace`, `${objects}:${objects}:ro`] },
           });
@@ -169,6 +148,7 @@ export function contenders(e: BenchEnv, docker: Docker | undefined): Contender[]
           await rm(dir);
           await git(['update-ref', '-d', `refs/raw-lanes/raw/k${i}`]);
         },
+        containerFilters: (i) => ({ name: [`^/${rawContainer(i)}$`] }),
         cleanup: async () => {
           if (networkMade) await docker.getNetwork(network).remove();
           networkMade = undefined;
@@ -197,30 +177,6 @@ export async function lifecycle(e: BenchEnv, c: Contender, iso: Isolane): Promis
   return { create, destroy };
 }
 
-/**
- * Makes `lanes` (left up for the caller) and measures the disk they take: filesystem blocks
- * added per lane (statfs, so blocks shared with the main repository count once) and one lane's
- * apparent size.
- */
-export async function diskOf(e: BenchEnv, iso: Isolane, lanes: readonly string[]): Promise<DiskMeasure> {
-  const before = await fsUsed(e.root);
-  for (const lane of lanes) await iso.up(lane);
-  const after = await fsUsed(e.root);
-  const first = lanes[0];
-  const apparent = first === undefined ? 0 : await apparentSize(iso.project.lanePath(first));
-  return { lanes: lanes.length, fsBytesPerLane: Math.max(0, (after - before) / Math.max(1, lanes.length)), apparentBytesPerLane: apparent };
-}
-
-/** Filesystem blocks one lane made by the raw tools takes (made, measured, removed). */
-export async function rawDisk(e: BenchEnv, c: Contender): Promise<number> {
-  const dir = path.join(e.rawRoot, `raw-disk-${c.strategy}`);
-  const before = await fsUsed(e.root);
-  await c.raw.create(dir, 20_000);
-  const after = await fsUsed(e.root);
-  await c.raw.destroy(dir, 20_000);
-  return Math.max(0, after - before);
-}
-
 /** The table of `npm run bench`: create/destroy against the raw tools and disk, per strategy. */
 export async function strategyTable(e: BenchEnv, docker: Docker | undefined): Promise<StrategyResult[]> {
   const results: StrategyResult[] = [];
@@ -232,7 +188,7 @@ export async function strategyTable(e: BenchEnv, docker: Docker | undefined): Pr
     await c.raw.cleanup?.();
     // Disk: several lanes at once, so one-off effects (a new pack, a journal) are spread out.
     const lanes = ['disk-0', 'disk-1', 'disk-2'];
-    const disk = await diskOf(e, iso, lanes);
+    const disk = await diskOf(e, iso, lanes, docker);
     for (const lane of lanes) await iso.down(lane, { force: true });
     results.push({ label: c.label, create, destroy, disk: { fsBytes: disk.fsBytesPerLane, apparentBytes: disk.apparentBytesPerLane, lanes: disk.lanes } });
   }
