@@ -4,11 +4,13 @@ import path from 'node:path';
 import { isPresetName } from '../fixtures/generate-repo.js';
 import type { Context } from '../src/context.js';
 import { loadConfig } from '../src/config/load.js';
+import { DEFAULT_IMAGE } from '../src/config/schema.js';
 import { IsolaneError } from '../src/errors.js';
 import { locateRepo } from '../src/git/repo.js';
 import { stateDirOf } from '../src/engine/journal.js';
 import { storeBenchResults } from '../src/policy/bench-store.js';
 import { STRATEGY_NAMES } from '../strategies/index.js';
+import { conclude } from './conclusion.js';
 import { measure } from './measure.js';
 import { BENCH_LABEL } from './scenarios/strategies.js';
 import { renderHtml, renderMarkdown } from './reports/index.js';
@@ -33,7 +35,10 @@ export interface BenchOutcome {
   readonly results: BenchResults;
   /** Report files written, by kind. */
   readonly files: Readonly<Record<'json' | 'markdown' | 'html', string>>;
-  /** Where the policy will find these results; undefined for a fixture (it is not your repository). */
+  /**
+   * Where the policy will find these results; undefined for a fixture (it is not your
+   * repository) and for a run in which a scenario failed (results.failures).
+   */
   readonly stored: string | undefined;
 }
 
@@ -70,7 +75,9 @@ export async function runBench(ctx: Context, opts: BenchCliOptions, isolaneVersi
 
   const repo = opts.repo !== undefined ? await locateRepo({ ...ctx, cwd: path.resolve(ctx.cwd, opts.repo) }) : opts.fixture === undefined ? await repoHere(ctx) : undefined;
   const subject: SubjectSpec = repo ? { kind: 'repo', path: repo.root } : { kind: 'fixture', preset: opts.fixture !== undefined && isPresetName(opts.fixture) ? opts.fixture : quick ? 'small' : 'medium' };
-  const cloneMode = repo ? (await loadConfig(repo.root)).config.clone.mode : 'full';
+  const config = repo ? (await loadConfig(repo.root)).config : undefined;
+  const cloneMode = config?.clone.mode ?? 'full';
+  const image = config?.container.image ?? DEFAULT_IMAGE;
   const stateBench = repo ? path.join(stateDirOf(repo.commonDir), 'bench') : undefined;
   const outDir = path.resolve(ctx.cwd, opts.out ?? stateBench ?? 'isolane-bench');
   const files = {
@@ -81,13 +88,15 @@ export async function runBench(ctx: Context, opts: BenchCliOptions, isolaneVersi
 
   const work = await fsp.mkdtemp(path.join(os.tmpdir(), 'isolane-bench-'));
   try {
-    const results = await measure({ subject, strategies, agents, rounds, quick, cloneMode, work, isolaneVersion, onStep });
+    const measured = await measure({ subject, strategies, agents, rounds, quick, cloneMode, image, work, isolaneVersion, onStep });
     onStep('writing the reports');
+    const results: BenchResults = { ...measured, conclusion: await conclude(ctx, measured, repo?.root) };
     for (const file of Object.values(files)) await fsp.mkdir(path.dirname(file), { recursive: true });
     await fsp.writeFile(files.json, `${JSON.stringify(results, null, 2)}\n`);
     await fsp.writeFile(files.markdown, renderMarkdown(results));
     await fsp.writeFile(files.html, await renderHtml(results));
-    const stored = repo ? await storeBenchResults(stateDirOf(repo.commonDir), results) : undefined;
+    // A failed scenario's figures are not figures: the policy keeps what it had.
+    const stored = repo && results.failures.length === 0 ? await storeBenchResults(stateDirOf(repo.commonDir), results) : undefined;
     return { results, files, stored };
   } finally {
     onStep('cleaning up');

@@ -2,13 +2,14 @@ import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { DEFAULT_IMAGE } from '../src/config/schema.js';
 import { imagePresent } from '../src/docker/image.js';
-import { Isolane } from '../src/index.js';
+import { isIsolaneError } from '../src/errors.js';
 import type { BenchEnv } from './env.js';
+import { cleanupErrorOf, message, withCleanupError } from './failure.js';
 import { hostFacts } from './host.js';
-import { RESULTS_VERSION, type BenchResults, type DiskMeasure, type FetchMeasure, type SharedDirPoint, type StrategyMeasure, type StrategyName, type ThroughputPoint } from './results.js';
-import { fetchLatency } from './scenarios/fetch.js';
-import { contenders, diskOf, lifecycle, rawDisk } from './scenarios/strategies.js';
-import { addNodeProject, runAgents, sharedDirBaseline } from './scenarios/throughput.js';
+import { measureStrategy, removeLanes } from './measure-strategy.js';
+import { RESULTS_VERSION, type BenchResults, type ScenarioFailure, type SharedDirPoint, type StrategyMeasure, type StrategyName } from './results.js';
+import { contenders } from './scenarios/strategies.js';
+import { addNodeProject, sharedDirBaseline } from './scenarios/throughput.js';
 import { prepareSubject, type SubjectSpec } from './subject.js';
 
 /** Where the agents' Node project sits in the bench's copy of the repository (a name no project uses). */
@@ -24,6 +25,8 @@ export interface MeasureOptions {
   readonly quick: boolean;
   /** The clone.mode to measure clone lanes in (the repository's own setting). */
   readonly cloneMode: 'full' | 'reference' | 'blobless';
+  /** The image of container lanes (the repository's container.image). */
+  readonly image: string;
   /** A directory of the bench's own; everything it makes goes there. */
   readonly work: string;
   readonly isolaneVersion: string;
@@ -31,10 +34,23 @@ export interface MeasureOptions {
   readonly onStep: (step: string) => void;
 }
 
+/** A failed scenario for the results: its error first, a clean-up error beside it. */
+function failure(scenario: string, strategy: StrategyName | undefined, e: unknown): ScenarioFailure {
+  const cleanup = cleanupErrorOf(e);
+  return { scenario, ...(strategy ? { strategy } : {}), error: message(e), ...(cleanup === undefined ? {} : { cleanupError: message(cleanup) }) };
+}
+
+/** The user's isolane.yaml in the copy, put back after the contenders wrote theirs (a tracked file left changed would make the copy dirty). */
+async function keepFile(file: string): Promise<() => Promise<void>> {
+  const before = await fsp.readFile(file).catch(() => undefined);
+  return () => (before === undefined ? fsp.rm(file, { force: true }) : fsp.writeFile(file, before));
+}
+
 /**
  * Runs every scenario for every strategy asked for on a private copy of the subject: lane
  * create/destroy beside the raw tools, disk for 1 and N lanes, fetch latency, and N agents at once
- * in isolated lanes and in one shared checkout.
+ * in isolated lanes and in one shared checkout. A scenario that fails is recorded in `failures`
+ * (with the strategy's lanes removed) and the others are still measured.
  */
 export async function measure(opts: MeasureOptions): Promise<BenchResults> {
   const started = performance.now();
@@ -48,58 +64,43 @@ export async function measure(opts: MeasureOptions): Promise<BenchResults> {
   const e: BenchEnv = { root: s.root, upstream: s.upstream, lanesRoot: s.lanesRoot, rawRoot: path.join(path.dirname(s.lanesRoot), 'raw.lanes'), env: s.env, rounds: opts.rounds, onRound: (label, i) => onStep(`${label}: round ${i}/${opts.rounds}`) };
 
   const skipped: Array<{ strategy: StrategyName; reason: string }> = [];
-  if (opts.strategies.includes('container') && !docker) skipped.push({ strategy: 'container', reason: host.dockerReason ?? 'no Docker engine' });
+  const failures: ScenarioFailure[] = [];
+  if (opts.strategies.includes('container')) {
+    // A missing image is like a missing engine: nothing to measure, and the report says how to fix it.
+    if (!docker) skipped.push({ strategy: 'container', reason: host.dockerReason ?? 'no Docker engine' });
+    else if (!(await imagePresent(docker, opts.image))) {
+      const tag = opts.image === DEFAULT_IMAGE ? '' : ` --tag ${opts.image}`;
+      skipped.push({ strategy: 'container', reason: `no image ${opts.image} in the Docker engine: \`isolane image build${tag}\` makes it (or set container.image in isolane.yaml to an image you have)` });
+    }
+  }
+  const measurable = (strategy: StrategyName): boolean => opts.strategies.includes(strategy) && !skipped.some((k) => k.strategy === strategy);
   // One contender per strategy; clone in the mode the repository is configured for, since that
   // is the measurement the policy will read.
-  const chosen = contenders(e, docker).filter((c) => opts.strategies.includes(c.strategy) && (c.strategy !== 'clone' || c.mode === opts.cloneMode));
-  const yamlFile = path.join(s.root, 'isolane.yaml');
+  const chosen = contenders(e, docker, opts.image).filter((c) => measurable(c.strategy) && (c.strategy !== 'clone' || c.mode === opts.cloneMode));
+  const restoreYaml = await keepFile(path.join(s.root, 'isolane.yaml'));
   const measured: StrategyMeasure[] = [];
   for (const c of chosen) {
-    await fsp.writeFile(yamlFile, c.yaml);
-    const iso = await Isolane.open({ cwd: s.root, env: s.env });
-    const { create, destroy } = await lifecycle(e, c, iso);
-    onStep(`${c.label}: disk of 1 lane`);
-    const one = { ...(await diskOf(e, iso, ['disk-one'])), rawFsBytesPerLane: await rawDisk(e, c) };
-    await c.raw.cleanup?.();
-    await iso.down('disk-one', { force: true });
-    const notes: string[] = [];
-    const runsAgents = c.strategy !== 'container' || (docker !== undefined && (await imagePresent(docker, NODE_IMAGE)));
-    if (!runsAgents) notes.push(`throughput not measured: the agents' task needs Node.js in the container, and ${NODE_IMAGE} is not here (\`isolane image build --node\` makes it)`);
-    if (c.strategy === 'container' && runsAgents) await fsp.writeFile(yamlFile, `${c.yaml}container:\n  image: ${NODE_IMAGE}\n`);
-    const agentsIso = await Isolane.open({ cwd: s.root, env: s.env });
-    // The lanes of the largest agent count also give disk and fetch for N lanes, before the agents
-    // start (their installs would count as lane disk).
-    const most = Math.max(...opts.agents);
-    let many: DiskMeasure | undefined;
-    let fetch: FetchMeasure | undefined;
-    const throughput: ThroughputPoint[] = [];
-    for (const n of opts.agents) {
-      const names = Array.from({ length: n }, (_, i) => `agent-${n}-${i}`);
-      onStep(`${c.label}: making ${n} lane(s)`);
-      if (n === most) {
-        many = await diskOf(e, agentsIso, names);
-        onStep(`${c.label}: fetch latency, ${n} lane(s)`);
-        fetch = await fetchLatency(s, c.strategy, names.map((l) => agentsIso.project.lanePath(l)), { rounds: Math.max(2, Math.min(opts.rounds, 5)), commits: 5, tag: c.strategy });
-      } else {
-        for (const name of names) await agentsIso.up(name);
-      }
-      if (runsAgents) {
-        onStep(`${c.label}: ${n} agent(s) at once`);
-        const slots = names.map((name) => ({ name, run: (argv: readonly string[]) => agentsIso.run(name, argv, { stdio: 'pipe' }) }));
-        throughput.push(await runAgents(slots, { projectDir: PROJECT_DIR }));
-      }
-      onStep(`${c.label}: removing ${n} lane(s)`);
-      for (const name of names) await agentsIso.down(name, { force: true });
+    const at = { scenario: 'start' };
+    try {
+      measured.push(await measureStrategy({ e, s, c, docker, agents: opts.agents, rounds: opts.rounds, projectDir: PROJECT_DIR, nodeImage: NODE_IMAGE, onStep, failures, at }));
+    } catch (err) {
+      if (isIsolaneError(err, 'INTERRUPTED')) throw err;
+      onStep(`${c.label}: ${at.scenario} failed; removing its lanes`);
+      await removeLanes(s, c).catch((cleanup: unknown) => void withCleanupError(err, cleanup));
+      failures.push(failure(`${c.label}: ${at.scenario}`, c.strategy, err));
     }
-    if (!many) throw new Error('no agent count to measure N lanes with');
-    measured.push({ strategy: c.strategy, label: c.label, ...(c.mode ? { mode: c.mode } : {}), create, destroy, disk: { one, many }, ...(fetch ? { fetch } : {}), throughput, notes });
   }
-  await fsp.rm(yamlFile, { force: true });
+  await restoreYaml();
 
   const sharedDir: SharedDirPoint[] = [];
   for (const n of opts.agents) {
     onStep(`shared directory: ${n} agent(s) in one checkout`);
-    sharedDir.push(await sharedDirBaseline(s.root, n, { projectDir: PROJECT_DIR, env: s.env }));
+    try {
+      sharedDir.push(await sharedDirBaseline(s.root, n, { projectDir: PROJECT_DIR, env: s.env }));
+    } catch (err) {
+      if (isIsolaneError(err, 'INTERRUPTED')) throw err;
+      failures.push(failure(`shared directory: ${n} agent(s)`, undefined, err));
+    }
   }
   return {
     version: RESULTS_VERSION,
@@ -113,7 +114,7 @@ export async function measure(opts: MeasureOptions): Promise<BenchResults> {
     strategies: measured,
     skipped,
     sharedDir,
+    failures,
     seconds: (performance.now() - started) / 1000,
   };
-
 }

@@ -52,7 +52,10 @@ interface Outcome {
 
 /** Runs every slot's agent task at once and measures how many succeed per minute of wall time. */
 export async function runAgents(slots: readonly AgentSlot[], opts: ThroughputOptions): Promise<ThroughputPoint> {
-  return (await runTasks(slots, opts)).point;
+  const { point } = await runTasks(slots, opts);
+  // Nothing succeeded: the workload could not run here, which says nothing of the strategy's speed.
+  const first = point.failureNotes[0];
+  return point.tasks > 0 && point.failures === point.tasks && first !== undefined ? { ...point, failed: first } : point;
 }
 
 async function runTasks(slots: readonly AgentSlot[], opts: ThroughputOptions): Promise<{ point: ThroughputPoint; outcomes: Outcome[] }> {
@@ -244,13 +247,18 @@ export function nodeProjectFixture(): string {
   }
 }
 
-/** Copies the node project into `<repoRoot>/<dir>` and commits it, so lanes start with it. */
+/**
+ * Copies the node project into `<repoRoot>/<dir>` and commits it, so lanes start with it. Every
+ * file is added with --force: the repository's ignore rules (a .gitignore that ignores
+ * package-lock.json, say) must not take files from the workload. The project's own .gitignore and
+ * .gitattributes override the repository's inside it (see fixtures/node-project).
+ */
 export async function addNodeProject(repoRoot: string, env: Record<string, string>, dir = DEFAULT_PROJECT_DIR): Promise<void> {
   const source = nodeProjectFixture();
   const target = path.resolve(repoRoot, dir);
   if (existsSync(target)) throw new Error(`${target} exists already`);
   await fsp.cp(source, target, { recursive: true, filter: (from) => !NOT_COPIED.has(path.relative(source, from)) });
   const git = (args: readonly string[]): Promise<unknown> => execa('git', args, { cwd: repoRoot, env, extendEnv: false, stdin: 'ignore', timeout: 60_000 });
-  await git(['add', '-A', '--', dir]);
+  await git(['add', '--force', '-A', '--', dir]);
   await git(['commit', '--quiet', '-m', `Add ${dir}/: the node project of the throughput benchmark`, '--', dir]);
 }

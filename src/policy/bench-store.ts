@@ -12,6 +12,8 @@ export function benchResultsFile(stateDir: string): string {
 const storedSchema = z.looseObject({
   version: z.literal(1),
   createdAt: z.string(),
+  /** Scenarios that failed: such a run holds no figure to decide by. */
+  failures: z.array(z.unknown()).optional(),
   strategies: z.array(
     z.looseObject({
       strategy: z.string(),
@@ -29,7 +31,8 @@ export interface StoredDisk {
 /**
  * Disk per lane of each strategy from the latest bench of this repository; for clone, the
  * measurement of the configured `clone.mode`. Missing or unreadable results: undefined (the
- * policy then says disk was not checked); a file of another version is ignored, not trusted.
+ * policy then says disk was not checked); a file of another version, or of a run in which a
+ * scenario failed, is ignored, not trusted.
  */
 export async function readStoredDisk(stateDir: string, cloneMode: string): Promise<StoredDisk | undefined> {
   const text = await fsp.readFile(benchResultsFile(stateDir), 'utf8').catch(() => undefined);
@@ -40,6 +43,7 @@ export async function readStoredDisk(stateDir: string, cloneMode: string): Promi
   } catch {
     return undefined;
   }
+  if ((parsed.failures ?? []).length > 0) return undefined;
   const diskPerLane: Partial<Record<StrategyName, number>> = {};
   for (const s of parsed.strategies) {
     const bytes = s.disk.many.fsBytesPerLane;

@@ -95,6 +95,34 @@ describe('throughput workload', () => {
     }
   });
 
+  it("the workload does not depend on the repository's ignore rules or attributes", async () => {
+    // Like express, which ignores package-lock.json, and worse: the workload's every kind of file.
+    repo = await makeRepo({
+      files: {
+        'README.md': 'subject\n',
+        '.gitignore': 'package-lock.json\n*.json\n*.tgz\nfeatures/\ntools/\n*.js\n*.mjs\n',
+        '.gitattributes': '* text eol=crlf\n*.tgz filter=lfs diff=lfs merge=lfs\n',
+      },
+    });
+    await addNodeProject(repo.root, repo.env);
+    const tracked = (await repo.git(['ls-files', '--', 'app'])).split('\n');
+    expect(tracked).toEqual(
+      expect.arrayContaining(['app/.gitignore', 'app/.gitattributes', 'app/package-lock.json', 'app/package.json', 'app/tools/agent-task.mjs', 'app/vendor/ms-2.1.3.tgz', 'app/src/features/free-shipping.js']),
+    );
+    const iso = await Isolane.open({ cwd: repo.root, env: repo.env });
+    await iso.up('a');
+    const lockfile = path.join(await iso.path('a'), 'app', 'package-lock.json');
+    // Checked out byte for byte: no CRLF from the repository's attributes.
+    expect(await fsp.readFile(lockfile, 'utf8')).toBe(await fsp.readFile(path.join(nodeProjectFixture(), 'package-lock.json'), 'utf8'));
+    const point = await runAgents([{ name: 'agent-1', run: (argv) => iso.run('a', argv, { stdio: 'pipe' }) }], { projectDir: 'app', timeoutMs: 90_000 });
+    expect(point).toMatchObject({ tasks: 1, failures: 0, failureNotes: [] });
+    expect(point.failed).toBeUndefined();
+    // Its commit holds what it wrote, ignored or not.
+    const files = (await repo.git(['diff', '--name-only', 'main', 'isolane/a'])).trim().split('\n').sort();
+    expect(files).toEqual(['app/package-lock.json', 'app/package.json', 'app/src/data/products.json', 'app/src/features/agent-1.js']);
+    await iso.down('a', { force: true });
+  });
+
   it('agents sharing one directory: the baseline reports sane numbers and leaves the directory as it was', async () => {
     repo = await makeRepo();
     await addNodeProject(repo.root, repo.env);

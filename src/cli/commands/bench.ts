@@ -2,6 +2,7 @@ import { runBench, type BenchCliOptions } from '../../../bench/cli.js';
 import { renderText } from '../../../bench/reports/index.js';
 import type { Context } from '../../context.js';
 import { IsolaneError } from '../../errors.js';
+import { EXIT } from '../exit-codes.js';
 import { printJson } from '../output.js';
 
 declare const __ISOLANE_VERSION__: string; // set by the bundler from package.json
@@ -20,7 +21,8 @@ function statusLine(): { step: (s: string) => void; done: () => void } {
   };
 }
 
-export async function benchCommand(ctx: Context, opts: BenchCliOptions): Promise<void> {
+/** Exit 1 when a scenario failed: its reports are written, the rest measured, nothing kept for the policy. */
+export async function benchCommand(ctx: Context, opts: BenchCliOptions): Promise<number> {
   const status = statusLine();
   // A signal stops the run at its next step, so the lanes, containers and temp files it made are
   // removed on the way out instead of left behind.
@@ -37,13 +39,18 @@ export async function benchCommand(ctx: Context, opts: BenchCliOptions): Promise
   try {
     const { results, files, stored } = await runBench(ctx, opts, __ISOLANE_VERSION__, step);
     status.done();
-    if (opts.json === true) {
-      printJson(results);
-      return;
+    const failed = results.failures;
+    if (opts.json === true) printJson(results);
+    else {
+      const where = [`reports: ${files.markdown}`, `         ${files.html}`, `         ${files.json}`];
+      if (stored) where.push(`results kept for the policy: ${stored}`);
+      else if (failed.length > 0) where.push('not kept for the policy: a scenario failed (see above); the results it has stay');
+      else where.push('a fixture was measured: no repository keeps these results (run it in yours, or --repo, for the policy to use them)');
+      process.stdout.write(`${renderText(results)}\n\n${where.join('\n')}\n`);
     }
-    const where = [`reports: ${files.markdown}`, `         ${files.html}`, `         ${files.json}`];
-    where.push(stored ? `results kept for the policy: ${stored}` : 'a fixture was measured: no repository keeps these results (run it in yours, or --repo, for the policy to use them)');
-    process.stdout.write(`${renderText(results)}\n\n${where.join('\n')}\n`);
+    if (failed.length === 0) return EXIT.ok;
+    process.stderr.write(`isolane: bench: ${failed.length} scenario(s) failed: ${failed.map((f) => f.scenario).join(', ')}\n`);
+    return EXIT.failed;
   } finally {
     process.off('SIGINT', stop);
     process.off('SIGTERM', stop);
