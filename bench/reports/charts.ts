@@ -13,6 +13,8 @@ export interface ChartSpec {
   readonly notes: readonly string[];
   /** Undefined when there is nothing to draw. */
   readonly config: Config | undefined;
+  /** Drawn at a lower height: a secondary chart. */
+  readonly small?: boolean;
 }
 
 type Config = ChartConfiguration<'bar' | 'line', Array<number | null>, string>;
@@ -51,44 +53,84 @@ function latency(strategies: readonly StrategyMeasure[]): Config | undefined {
   };
 }
 
-function throughput(r: BenchResults): Config | undefined {
+interface Series {
+  readonly label: string;
+  readonly points: readonly ThroughputPoint[];
+  readonly colour: string;
+  readonly dashed: boolean;
+}
+
+/** Every strategy with throughput points, then the shared-directory baseline. */
+function throughputSeries(r: BenchResults): { agents: number[]; series: Series[] } {
   const agents = [...new Set([...r.strategies.flatMap((s) => s.throughput), ...r.sharedDir].map((p) => p.agents))].sort((a, b) => a - b);
-  if (agents.length === 0) return undefined;
   const series = [
     ...r.strategies.map((s, i) => ({ label: s.label, points: s.throughput, colour: colour(i), dashed: false })),
     { label: 'shared directory', points: r.sharedDir, colour: SHARED, dashed: true },
   ].filter((s) => s.points.length > 0);
-  const at = (points: readonly ThroughputPoint[], pick: (p: ThroughputPoint) => number) =>
-    agents.map((n) => {
-      const p = points.find((q) => q.agents === n);
-      return p ? pick(p) : null;
-    });
+  return { agents, series };
+}
+
+const at = (agents: readonly number[], points: readonly ThroughputPoint[], pick: (p: ThroughputPoint) => number | null): Array<number | null> =>
+  agents.map((n) => {
+    const p = points.find((q) => q.agents === n);
+    return p ? pick(p) : null;
+  });
+
+/** A failed point (every task failed) has no throughput to draw; the failures chart shows it. */
+const perMinute = (p: ThroughputPoint): number | null => (p.failed === undefined ? p.tasksPerMinute : null);
+
+/**
+ * Tasks per minute: one bar per strategy when a single agent count was measured (a quick bench),
+ * else a line per strategy against the agent count. Failures have a small chart of their own, so
+ * a handful of failed tasks never dwarfs the throughput it is read beside.
+ */
+function throughput(r: BenchResults): Config | undefined {
+  const { agents, series } = throughputSeries(r);
+  if (agents.length === 0) return undefined;
+  const y = { beginAtZero: true, title: { display: true, text: 'tasks per minute' } };
+  const base = { animation: false, responsive: true, maintainAspectRatio: false } as const;
+  if (agents.length === 1) {
+    return {
+      type: 'bar',
+      data: {
+        labels: series.map((s) => s.label),
+        datasets: [{ label: `tasks/min, ${agents[0] ?? ''} agents at once`, data: series.map((s) => (s.points[0] ? perMinute(s.points[0]) : null)), backgroundColor: series.map((s) => s.colour) }],
+      },
+      options: { ...base, plugins: { legend: { display: false } }, scales: { y } },
+    };
+  }
   const lines: Array<ChartDataset<'line', Array<number | null>>> = series.map((s) => ({
     type: 'line',
-    label: `${s.label}: tasks/min`,
-    data: at(s.points, (p) => p.tasksPerMinute),
+    label: s.label,
+    data: at(agents, s.points, perMinute),
     borderColor: s.colour,
     backgroundColor: s.colour,
     borderDash: s.dashed ? [6, 4] : [],
     spanGaps: true,
-    yAxisID: 'y',
   }));
-  // Failure bars only for series that had any, so the legend lists what matters.
-  const failures: Array<ChartDataset<'bar', Array<number | null>>> = series
-    .filter((s) => s.points.some((p) => p.failures > 0))
-    .map((s) => ({ type: 'bar', label: `${s.label}: failures`, data: at(s.points, (p) => p.failures), backgroundColor: `${s.colour}66`, yAxisID: 'failures' }));
+  return {
+    type: 'line',
+    data: { labels: agents.map(String), datasets: lines },
+    options: { ...base, scales: { x: { title: { display: true, text: 'agents working at once' } }, y } },
+  };
+}
+
+/** Failed tasks per series and agent count; undefined when nothing failed. */
+function failures(r: BenchResults): Config | undefined {
+  const { agents, series } = throughputSeries(r);
+  const failing = series.filter((s) => s.points.some((p) => p.failures > 0));
+  if (failing.length === 0) return undefined;
   return {
     type: 'bar',
-    data: { labels: agents.map(String), datasets: [...lines, ...failures] },
+    data: {
+      labels: agents.map((n) => `${n} agents`),
+      datasets: failing.map((s) => ({ label: s.label, data: at(agents, s.points, (p) => p.failures), backgroundColor: `${s.colour}99` })),
+    },
     options: {
       animation: false,
       responsive: true,
       maintainAspectRatio: false,
-      scales: {
-        x: { title: { display: true, text: 'agents working at once' } },
-        y: { beginAtZero: true, title: { display: true, text: 'tasks per minute' } },
-        failures: { position: 'right', beginAtZero: true, ticks: { precision: 0 }, grid: { drawOnChartArea: false }, title: { display: true, text: 'failures' } },
-      },
+      scales: { y: { beginAtZero: true, ticks: { precision: 0 }, title: { display: true, text: 'failed tasks' } } },
     },
   };
 }
@@ -133,19 +175,22 @@ function fetchLatency(strategies: readonly StrategyMeasure[]): Config | undefine
   };
 }
 
-/** The four charts, in the order the page shows them. */
+/** The charts, in the order the page shows them (failures only when some task failed). */
 export function chartSpecs(r: BenchResults): ChartSpec[] {
   // The reasons are at the top of the page; each chart only says who is missing from it.
   const skipped = r.skipped.map((s) => `${s.strategy}: not measured`);
   const noThroughput = r.strategies.filter((s) => s.throughput.length === 0).map((s) => `${s.label}: throughput not measured`);
+  const failedPoints = r.strategies.flatMap((s) => s.throughput.filter((p) => p.failed !== undefined).map((p) => `${s.label}, ${p.agents} agents: every task failed (not drawn)`));
+  const failureChart = failures(r);
   return [
     { id: 'chart-latency', title: 'Create and destroy latency (p50), isolane beside the raw tools', notes: skipped, config: latency(r.strategies) },
     {
       id: 'chart-throughput',
-      title: 'Throughput against the number of agents, and failures',
-      notes: [...noThroughput, ...(r.sharedDir.length === 0 ? ['shared directory baseline: not measured'] : []), ...skipped],
+      title: 'Throughput against the number of agents',
+      notes: [...noThroughput, ...failedPoints, ...(r.sharedDir.length === 0 ? ['shared directory baseline: not measured'] : []), ...skipped],
       config: throughput(r),
     },
+    ...(failureChart ? [{ id: 'chart-failures', title: 'Failed tasks', notes: [], config: failureChart, small: true }] : []),
     { id: 'chart-disk', title: 'Disk per lane: filesystem blocks and apparent size', notes: skipped, config: disk(r.strategies) },
     {
       id: 'chart-fetch',

@@ -4,7 +4,8 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { BenchResults } from '../results.js';
 import { chartSpecs, type ChartSpec } from './charts.js';
-import { headline, hostFacts, reportTables, runLine, skippedLines, type Table } from './model.js';
+import { conclusionSection } from './conclusion.js';
+import { failureLines, headline, hostFacts, reportTables, runLine, skippedLines, type Table } from './model.js';
 
 /** Text from the results, as HTML: paths and failure notes are untrusted. */
 export function esc(s: string): string {
@@ -30,6 +31,9 @@ const STYLE = `body{font:15px/1.45 system-ui,sans-serif;color:#111827;max-width:
 h1{font-size:1.5rem;margin:0 0 .25rem}h2{font-size:1.15rem;margin:2rem 0 .5rem}h3{font-size:1rem;margin:0 0 .5rem}
 .meta{color:#4b5563;margin:0 0 1rem}dl{display:grid;grid-template-columns:max-content 1fr;gap:.15rem 1rem;margin:0}dt{color:#4b5563}dd{margin:0}
 .skipped{border-left:4px solid #d97706;background:#fffbeb;padding:.5rem 1rem;margin:1rem 0}.skipped ul{margin:.25rem 0}
+.failed{border-left:4px solid #dc2626;background:#fef2f2;padding:.5rem 1rem;margin:1rem 0}.failed ul{margin:.25rem 0}
+#conclusion{border-left:4px solid #2563eb;background:#eff6ff;padding:.25rem 1rem;margin:1rem 0}#conclusion h2{margin-top:.5rem}
+.plot.small{height:160px}
 .charts{display:grid;grid-template-columns:repeat(auto-fit,minmax(480px,1fr));gap:1.5rem}
 figure{margin:0;border:1px solid #e5e7eb;border-radius:6px;padding:1rem}.plot{position:relative;height:320px}
 figcaption,.notes{color:#4b5563;font-size:.85rem}.empty{color:#6b7280;font-style:italic}
@@ -40,7 +44,7 @@ const list = (items: readonly string[], cls: string): string =>
   items.length === 0 ? '' : `<ul class="${cls}">${items.map((i) => `<li>${esc(i)}</li>`).join('')}</ul>`;
 
 function figure(c: ChartSpec): string {
-  const plot = c.config ? `<div class="plot"><canvas id="${c.id}" role="img" aria-label="${esc(c.title)}"></canvas></div>` : '<p class="empty">Nothing measured.</p>';
+  const plot = c.config ? `<div class="plot${c.small ? ' small' : ''}"><canvas id="${c.id}" role="img" aria-label="${esc(c.title)}"></canvas></div>` : '<p class="empty">Nothing measured.</p>';
   return `<figure><h3>${esc(c.title)}</h3>${plot}<figcaption>${list(c.notes, 'notes')}</figcaption></figure>`;
 }
 
@@ -63,6 +67,8 @@ export async function renderHtml(r: BenchResults): Promise<string> {
   const configs = Object.fromEntries(charts.flatMap((c) => (c.config ? [[c.id, c.config]] : [])));
   const csp = `default-src 'none'; script-src ${sha256(chartJs)} ${sha256(INIT)}; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'`;
   const skipped = skippedLines(r);
+  const failed = failureLines(r);
+  const conclusion = conclusionSection(r);
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -80,7 +86,9 @@ export async function renderHtml(r: BenchResults): Promise<string> {
     .map(([k, v]) => `<dt>${esc(k)}</dt><dd>${esc(v)}</dd>`)
     .join('')}</dl>
 </header>
+${failed.length > 0 ? `<aside class="failed"><strong>Failed</strong>${list(failed, 'failed-list')}</aside>` : ''}
 ${skipped.length > 0 ? `<aside class="skipped"><strong>Not measured</strong>${list(skipped, 'skipped-list')}</aside>` : ''}
+${conclusion ? `<section id="conclusion"><h2>${esc(conclusion.title)}</h2><p>${esc(conclusion.lead)}</p>${list(conclusion.points, 'points')}</section>` : ''}
 <noscript><p>The charts need JavaScript; the tables below hold every figure.</p></noscript>
 <h2>Charts</h2>
 <div class="charts">

@@ -1,5 +1,6 @@
 import type { BenchResults } from '../results.js';
-import { headline, hostFacts, reportTables, runLine, skippedLines, type Table } from './model.js';
+import { conclusionSection } from './conclusion.js';
+import { failureLines, headline, hostFacts, reportTables, runLine, skippedLines, type Table } from './model.js';
 
 /**
  * Untrusted text as literal Markdown: backslash-escape what GitHub would read as markup (tags,
@@ -24,11 +25,15 @@ function table(t: Table): string {
 /** GitHub Markdown for a PR or a wiki page: the same content as the terminal report. */
 export function renderMarkdown(r: BenchResults): string {
   const skipped = skippedLines(r);
+  const failed = failureLines(r);
+  const conclusion = conclusionSection(r);
   const sections = [
     `## ${mdText(headline(r))}`,
     `${mdText(runLine(r))}.\n\nHost: ${hostFacts(r)
       .map(([k, v]) => `${k} ${mdText(v)}`)
       .join(', ')}.`,
+    ...(failed.length > 0 ? [['### Failed', '', ...failed.map((s) => `- ${mdText(s)}`)].join('\n')] : []),
+    ...(conclusion ? [[`### ${conclusion.title}`, '', mdText(conclusion.lead), '', ...conclusion.points.map((p) => `- ${mdText(p)}`)].join('\n')] : []),
     ...reportTables(r).map(table),
     ...(skipped.length > 0 ? [['### Not measured', '', ...skipped.map((s) => `- ${mdText(s)}`)].join('\n')] : []),
   ];

@@ -64,6 +64,11 @@ export function skippedLines(r: BenchResults): string[] {
   return r.skipped.map((s) => `${s.strategy}: not measured: ${s.reason}`);
 }
 
+/** Each failed scenario with its first error (and a clean-up error after it, if any). */
+export function failureLines(r: BenchResults): string[] {
+  return r.failures.map((f) => `${f.scenario}: failed: ${f.error}${f.cleanupError === undefined ? '' : ` (the clean-up after it failed too: ${f.cleanupError})`}`);
+}
+
 function lifecycle(strategies: readonly StrategyMeasure[]): Table {
   const ops = (s: StrategyMeasure) =>
     (['create', 'destroy'] as const).map((op) => {
@@ -88,7 +93,7 @@ function disk(strategies: readonly StrategyMeasure[]): Table {
   return {
     id: 'disk',
     title: 'Disk per lane',
-    columns: [text('strategy'), num('lanes'), num('filesystem/lane'), num('raw tool, filesystem/lane'), num('apparent/lane')],
+    columns: [text('strategy'), num('lanes'), num('filesystem/lane'), num('raw tool, filesystem/lane'), num('apparent/lane'), num('statfs/lane (cross-check)')],
     rows: strategies.flatMap((s) =>
       [s.disk.one, s.disk.many].map((d) => [
         s.label,
@@ -96,10 +101,12 @@ function disk(strategies: readonly StrategyMeasure[]): Table {
         bytes(d.fsBytesPerLane),
         d.rawFsBytesPerLane === undefined ? '' : bytes(d.rawFsBytesPerLane),
         bytes(d.apparentBytesPerLane),
+        d.statfsBytesPerLane === undefined ? '' : bytes(d.statfsBytesPerLane),
       ]),
     ),
     notes: [
-      'filesystem: blocks the lanes added (statfs before/after, shared blocks counted once); raw tool: the same for one lane the raw tools made; apparent: the size of the files',
+      "filesystem: blocks of the lanes' own files (walked, each file once; objects shared with the main repository left out; a worktree's admin directory and a container's writable layer in); raw tool: the same for one lane the raw tools made; apparent: the size of the files; statfs: the filesystem's used blocks before and after, which other processes' writes also move",
+      ...strategies.flatMap((s) => [s.disk.one, s.disk.many].flatMap((d) => (d.disagreement ? [`${s.label}, ${d.lanes} lane(s): ${d.disagreement}`] : []))),
     ],
   };
 }
@@ -122,10 +129,11 @@ function throughput(strategies: readonly StrategyMeasure[]): Table {
     title: 'Throughput per agent count',
     columns: [text('strategy'), num('agents'), num('tasks'), num('tasks/min'), num('failures'), num('seconds')],
     rows: strategies.flatMap((s) =>
-      s.throughput.map((p) => [s.label, count(p.agents), count(p.tasks), decimal(p.tasksPerMinute), count(p.failures), decimal(p.seconds)]),
+      s.throughput.map((p) => [s.label, count(p.agents), count(p.tasks), p.failed === undefined ? decimal(p.tasksPerMinute) : 'failed', count(p.failures), decimal(p.seconds)]),
     ),
     notes: [
       ...strategies.flatMap((s) => s.notes.map((n) => `${s.label}: ${n}`)),
+      ...strategies.flatMap((s) => s.throughput.flatMap((p) => (p.failed === undefined ? [] : [`${s.label}, ${p.agents} agents: every task failed, so no throughput was measured: failed: ${p.failed}`]))),
       ...strategies.flatMap((s) => s.throughput.flatMap((p) => p.failureNotes.map((n) => `${s.label}, ${p.agents} agents: ${n}`))),
     ],
   };

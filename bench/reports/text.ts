@@ -1,5 +1,6 @@
 import type { BenchResults } from '../results.js';
-import { headline, hostLine, reportTables, runLine, skippedLines, type Table } from './model.js';
+import { conclusionSection } from './conclusion.js';
+import { failureLines, headline, hostLine, reportTables, runLine, skippedLines, type Table } from './model.js';
 
 /** Control characters in untrusted text would be interpreted by the terminal: show them escaped. */
 function plain(s: string): string {
@@ -24,13 +25,20 @@ function layout(t: Table): string {
   ].join('\n');
 }
 
-/** Terminal report: host, then one aligned table per measure, then what was not measured. */
+/**
+ * Terminal report: host, then one aligned table per measure, what was not measured or failed,
+ * and last, where a terminal leaves it in view, what it means for the reader.
+ */
 export function renderText(r: BenchResults): string {
   const skipped = skippedLines(r);
+  const failed = failureLines(r);
+  const conclusion = conclusionSection(r);
   const sections = [
     [headline(r), runLine(r), hostLine(r)].map(plain).join('\n'),
     ...reportTables(r).map(layout),
     ...(skipped.length > 0 ? [['Not measured', ...skipped.map((s) => `  ${plain(s)}`)].join('\n')] : []),
+    ...(failed.length > 0 ? [['Failed', ...failed.map((s) => `  ${plain(s)}`)].join('\n')] : []),
+    ...(conclusion ? [[conclusion.title, plain(conclusion.lead), ...conclusion.points.map((p) => `  - ${plain(p)}`)].join('\n')] : []),
   ];
   return `${sections.join('\n\n')}\n`;
 }

@@ -6,7 +6,8 @@ import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { renderHtml, renderMarkdown, renderText } from '../../bench/reports/index.js';
 import type { BenchResults } from '../../bench/results.js';
-import { DOCKER_REASON, emptyResults, INJECTED_NOTE, INJECTED_PATH, sampleResults, sparseResults } from '../helpers/bench-results.js';
+import { DOCKER_REASON, emptyResults, INJECTED_NOTE, INJECTED_PATH, quickResults, sampleResults, sparseResults } from '../helpers/bench-results.js';
+import { chartSpecs } from '../../bench/reports/charts.js';
 
 describe('text report', () => {
   const out = renderText(sampleResults);
@@ -109,9 +110,9 @@ describe.skipIf(missing !== undefined && !ci)('HTML report in headless Chromium'
     return { page, file, url, errors, requests, probes };
   }
 
-  it('draws all four charts from the inlined library and data, shows escaped text literally and runs none of it', async () => {
+  it('draws every chart from the inlined library and data, shows escaped text literally and runs none of it', async () => {
     const { page, file, url, errors, requests, probes } = await open('sample', sampleResults);
-    expect(probes.map((p) => p.id)).toEqual(['chart-latency', 'chart-throughput', 'chart-disk', 'chart-fetch']);
+    expect(probes.map((p) => p.id)).toEqual(['chart-latency', 'chart-throughput', 'chart-failures', 'chart-disk', 'chart-fetch']);
     for (const p of probes) expect(p.painted, p.id).toBeGreaterThan(1000);
 
     const body = await page.innerText('body');
@@ -131,6 +132,18 @@ describe.skipIf(missing !== undefined && !ci)('HTML report in headless Chromium'
     await page.close();
   });
 
+  it("draws a quick bench's charts, failures apart, under what it means for the reader", async () => {
+    const { page, errors, probes } = await open('quick', quickResults);
+    expect(probes.map((p) => p.id)).toEqual(['chart-latency', 'chart-throughput', 'chart-failures', 'chart-disk', 'chart-fetch']);
+    for (const p of probes) expect(p.painted, p.id).toBeGreaterThan(1000);
+    const body = await page.innerText('body');
+    expect(body).toContain('What this means for you');
+    expect(body).toContain('the policy chooses worktree here');
+    expect(body).toContain('container: create and destroy: failed: No such image');
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
   it.each([
     ['sparse', sparseResults, ['chart-latency', 'chart-disk']],
     ['empty', emptyResults, []],
@@ -142,5 +155,45 @@ describe.skipIf(missing !== undefined && !ci)('HTML report in headless Chromium'
     expect(body).toContain('Nothing measured.');
     expect(errors).toEqual([]);
     await page.close();
+  });
+});
+
+describe('a quick bench report', () => {
+  it('ends in what it means for the reader: the strategy the policy chooses here, why, and the figures behind it', () => {
+    for (const out of [renderText(quickResults), renderMarkdown(quickResults)]) {
+      expect(out).toContain('What this means for you');
+      expect(out).toContain('For the default workload (6 agents at once), the policy chooses worktree here');
+      expect(out).toContain('why: trusted local development');
+      expect(out).toMatch(/worktree: disk: 37\.6 MiB per lane here, 225\.6 MiB for 6 lane\(s\)/);
+      expect(out).toContain('worktree: 2 agent(s) at once: 42.1 tasks/min, none failed; in one shared directory 2 of 2 failed');
+    }
+    expect(renderText(sampleResults)).not.toContain('What this means for you');
+  });
+
+  it('says which scenario failed with its first error, the clean-up error beside it, and never shows a failed throughput as a figure', () => {
+    const out = renderText(quickResults);
+    expect(out).toContain('container: create and destroy: failed: No such image: isolane/base:bookworm (the clean-up after it failed too: no lane named c-container-0)');
+    expect(out).toContain('clone (blobless): 2 agent(s) at once: failed: agent-2-0: npm ci exited 1: ENOENT');
+    expect(out).toMatch(/clone \(blobless\)\s+2\s+\d+\s+failed\s+2/);
+    expect(renderMarkdown(quickResults)).toContain('### Failed');
+  });
+
+  it('draws throughput as one bar per strategy, with failures in a small chart of their own', () => {
+    const charts = chartSpecs(quickResults);
+    const tp = charts.find((c) => c.id === 'chart-throughput')?.config;
+    expect(tp?.type).toBe('bar');
+    expect(tp?.data.labels).toEqual(['worktree', 'clone (blobless)', 'shared directory']);
+    // The failed measurement is not drawn as a throughput of 0; no failure count shares this axis.
+    expect(tp?.data.datasets.map((d) => d.data)).toEqual([[42.1, null, 0]]);
+    const failures = charts.find((c) => c.id === 'chart-failures');
+    expect(failures?.small).toBe(true);
+    expect(failures?.config?.data.datasets.map((d) => [d.label, d.data])).toEqual([
+      ['clone (blobless)', [2]],
+      ['shared directory', [2]],
+    ]);
+    // Several agent counts: lines, still without failure bars.
+    const lines = chartSpecs(sampleResults).find((c) => c.id === 'chart-throughput')?.config;
+    expect(lines?.type).toBe('line');
+    expect(lines?.data.datasets.map((d) => d.label)).toEqual(['worktree', 'clone (blobless)', 'shared directory']);
   });
 });

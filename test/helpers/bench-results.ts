@@ -68,6 +68,7 @@ export const sampleResults: BenchResults = {
     { ...point(2, 7.2, ['agent-1: npm test failed: ENOENT node_modules/.bin/vitest']), collisions: 1, corruptedLockfiles: 0 },
     { ...point(4, 4.1, ['agent-0: npm ci exited 1', 'agent-2: build failed', 'agent-3: npm ci exited 1']), collisions: 3, corruptedLockfiles: 1 },
   ],
+  failures: [],
   seconds: 312.4,
 };
 
@@ -87,3 +88,28 @@ export const sparseResults: BenchResults = {
 
 /** Nothing measured at all. */
 export const emptyResults: BenchResults = { ...sparseResults, strategies: [], skipped: [{ strategy: 'worktree', reason: 'interrupted' }] };
+
+/**
+ * A quick bench: one agent count; the clone's agents all failed (a failed measurement), the
+ * shared directory's failed as they do, and the policy's conclusion.
+ */
+export const quickResults: BenchResults = {
+  ...sampleResults,
+  quick: true,
+  agents: [2],
+  strategies: [
+    { ...worktree, throughput: [point(2, 42.1)] },
+    { ...clone, throughput: [{ ...point(2, 0, ['agent-2-0: npm ci exited 1: ENOENT', 'agent-2-1: npm ci exited 1: ENOENT']), tasks: 2, failed: 'agent-2-0: npm ci exited 1: ENOENT' }] },
+  ],
+  sharedDir: [{ ...point(2, 0, ['agent-1: npm ci exited 254', 'agent-2: build failed']), tasks: 2, collisions: 4, corruptedLockfiles: 0 }],
+  failures: [
+    { scenario: 'clone (blobless): 2 agent(s) at once', strategy: 'clone', error: 'agent-2-0: npm ci exited 1: ENOENT' },
+    { scenario: 'container: create and destroy', strategy: 'container', error: 'No such image: isolane/base:bookworm', cleanupError: 'no lane named c-container-0' },
+  ],
+  conclusion: {
+    workload: 'default',
+    agents: 6,
+    strategy: 'worktree',
+    reasons: ['trusted local development: lanes share one object store (least disk) and one fetch serves every lane: worktree'],
+  },
+};
