@@ -17,6 +17,7 @@ export type ErrorCode =
   | 'STRATEGY_UNAVAILABLE'
   | 'POLICY_UNMET' // a workload's needs cannot be met on this host
   | 'DOCKER_FAILED' // the Docker engine refused or failed an operation
+  | 'COMMAND_NOT_FOUND' // the command to run in a lane does not exist there (its container's image lacks it)
   | 'UNSAFE_PATH' // something a lane controls is a symlink, FIFO, device or oversized file
   | 'BAD_RECORD' // a lane record that does not match what isolane would have made
   | 'LANE_DIVERGED' // a lane's branch moved both in the lane and in the main repository

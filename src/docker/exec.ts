@@ -35,6 +35,54 @@ export class ContainerCommandError extends IsolaneError {
   }
 }
 
+/** Commands whose absence means the image has no Node.js (`isolane image build --node` gives one). */
+const NODE_COMMANDS = new Set(['node', 'npm', 'npx', 'corepack', 'yarn', 'pnpm']);
+
+/** The command does not exist in the container: its image lacks it. `isolane run` exits 127. */
+export class CommandNotFoundError extends IsolaneError {
+  constructor(readonly command: string, image?: string) {
+    const name = command.split('/').pop() ?? command;
+    const where = image ? `the image ${image}` : "the container's image";
+    super('COMMAND_NOT_FOUND', `${command}: command not found in ${where}`, {
+      hint: NODE_COMMANDS.has(name)
+        ? `the default image has no Node.js: \`isolane image build --node\` builds isolane/base:bookworm-node (Debian's Node.js and npm); set container.image to it in isolane.yaml (lanes made after that get it), or name an image of your own that has ${name}`
+        : `use an image that has it (container.image in isolane.yaml; lanes made after that get it), or install it in the lane`,
+      data: { command, ...(image ? { image } : {}) },
+    });
+  }
+}
+
+/** The runtime's own complaint when it cannot start a command, which Docker sends as the command's output. */
+const RUNTIME_FAILURE = Buffer.from('OCI runtime exec failed');
+
+/**
+ * Passes output on, except when its first bytes are the runtime's complaint that it could not
+ * start the command: that is kept aside, so a missing command gets isolane's message instead.
+ */
+function runtimeGate(deliver: NodeJS.WritableStream): { sink: NodeJS.WritableStream; complaint: () => string; flush: () => void } {
+  let head: Buffer | undefined = Buffer.alloc(0);
+  let complaint: string | undefined;
+  const sink = {
+    write(chunk: Buffer): boolean {
+      if (complaint !== undefined) complaint += chunk.toString('utf8');
+      else if (head === undefined) deliver.write(chunk);
+      else {
+        head = Buffer.concat([head, chunk]);
+        if (head.length < RUNTIME_FAILURE.length && RUNTIME_FAILURE.subarray(0, head.length).equals(head)) return true;
+        if (head.subarray(0, RUNTIME_FAILURE.length).equals(RUNTIME_FAILURE)) complaint = head.toString('utf8');
+        else deliver.write(head);
+        head = undefined;
+      }
+      return true;
+    },
+  } as unknown as NodeJS.WritableStream;
+  const flush = (): void => {
+    if (head?.length) deliver.write(head);
+    head = undefined;
+  };
+  return { sink, complaint: () => complaint ?? '', flush };
+}
+
 /** Docker's form of an environment: `KEY=value` strings. */
 export function envList(env: Readonly<Record<string, string>>): string[] {
   return Object.entries(env).map(([k, v]) => `${k}=${v}`);
@@ -88,13 +136,6 @@ export async function execInContainer(container: Docker.Container, argv: readonl
   const timer = opts.timeoutMs ? setTimeout(() => kill(`timed out after ${opts.timeoutMs} ms`), opts.timeoutMs) : undefined;
   let captured = 0;
   const maxOutput = opts.maxOutputBytes ?? DEFAULT_MAX_OUTPUT;
-  // The runtime's own complaint (command not found) arrives in the stream: keep a short tail.
-  let tail = '';
-  const keepTail = (c: Buffer): void => {
-    tail = (tail + c.toString('utf8')).slice(-2048);
-  };
-  out.on('data', keepTail);
-  err.on('data', keepTail);
   if (opts.stdio === 'inherit') {
     out.pipe(process.stdout, { end: false });
     err.pipe(process.stderr, { end: false });
@@ -107,7 +148,8 @@ export async function execInContainer(container: Docker.Container, argv: readonl
     out.on('data', capture(chunks.out));
     err.on('data', capture(chunks.err));
   }
-  demux(container, stream, out, err);
+  const gates = [runtimeGate(out), runtimeGate(err)] as const;
+  demux(container, stream, gates[0].sink, gates[1].sink);
   const forward = (signal: NodeJS.Signals): void => {
     void exec.inspect().then((info) => {
       if (info.Pid) process.kill(info.Pid, signal);
@@ -123,12 +165,22 @@ export async function execInContainer(container: Docker.Container, argv: readonl
       stream.on('close', resolve);
       stream.on('error', reject);
     });
+    for (const gate of gates) gate.flush();
+    // Every byte written is delivered before the result is read.
+    const drained = Promise.all([out, err].map((s) => new Promise((resolve) => s.once('end', resolve))));
+    out.end();
+    err.end();
+    await drained;
     if (stopped) throw new ContainerCommandError(argv, stopped);
     const info = await exec.inspect();
-    // The runtime reports a missing command as 126; the shell convention (and isolane run) is 127.
-    const notFound = info.ExitCode === 126 && /executable file not found|no such file or directory/i.test(tail);
+    const complaint = gates.map((g) => g.complaint()).join('');
+    if (complaint && /executable file not found|no such file or directory/i.test(complaint)) throw new CommandNotFoundError(argv[0] ?? '');
+    if (complaint) {
+      if (opts.stdio === 'inherit') process.stderr.write(complaint);
+      else chunks.err.push(Buffer.from(complaint));
+    }
     return {
-      exitCode: notFound ? 127 : (info.ExitCode ?? 1),
+      exitCode: info.ExitCode ?? 1,
       signal: undefined,
       stdout: Buffer.concat(chunks.out).toString('utf8'),
       stderr: Buffer.concat(chunks.err).toString('utf8'),
