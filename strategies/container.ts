@@ -5,8 +5,12 @@ import { execa } from 'execa';
 import { parseSize } from '../src/config/size.js';
 import { dockerClient, dockerError, probeDocker } from '../src/docker/client.js';
 import { containerReader } from '../src/docker/container-reader.js';
-import { envList, execInContainer } from '../src/docker/exec.js';
+import { nameContainerUser } from '../src/docker/container-user.js';
+import { CommandNotFoundError, envList, execInContainer } from '../src/docker/exec.js';
 import { fetchFromContainer } from '../src/docker/git-bridge.js';
+import { configuredEnv, resolveHostReach, type HostReach } from '../src/docker/host-reach.js';
+import { WORKSPACE } from '../src/docker/mount-target.js';
+import { publishedPorts, type PublishedPort } from '../src/docker/ports.js';
 import { IsolaneError } from '../src/errors.js';
 import type { LaneRecord } from '../src/engine/journal.js';
 import type { Project } from '../src/engine/project.js';
@@ -20,7 +24,7 @@ import { openViewAccess } from '../src/lane/view-access.js';
 import type { ExecOptions, FoundLane, LaneAccess, LaneSpec, Strategy } from './strategy.js';
 
 /** Where the lane's checkout appears inside its container. */
-export const WORKSPACE = '/workspace';
+export { WORKSPACE };
 /** The user a container runs as when isolane itself runs as root (a container never runs as root). */
 const FALLBACK_ID = 65532;
 const HOME_TIMEOUT_MS = 30 * 60_000;
@@ -35,6 +39,9 @@ export const LANES_NETWORK = 'isolane-lanes';
 interface Found {
   readonly container: Docker.Container;
   readonly running: boolean;
+  /** The image it was made from, as its config names it. */
+  readonly image: string;
+  readonly ports: readonly PublishedPort[];
 }
 
 /**
@@ -60,6 +67,10 @@ export function containerStrategy(project: Project): Strategy {
    */
   const networkName = LANES_NETWORK;
   const objectsDir = path.join(repo.commonDir, 'objects');
+  /** Trust, proxies, variables and mounts from the host: resolved once, checked before any Docker call. */
+  let reach: Promise<HostReach> | undefined;
+  const hostReach = (): Promise<HostReach> =>
+    (reach ??= resolveHostReach(settings, { repoRoot: repo.root, cwd: ctx.cwd, commonDir: repo.commonDir, lanesRoot: project.lanesRoot, env: ctx.env }, project.where));
 
   const identity = async (): Promise<Record<string, string>> => {
     const get = async (key: string): Promise<string> => (await runGit(ctx, repo.root, ['config', '--get', key], { okExitCodes: [1] })).stdout.trim();
@@ -97,7 +108,9 @@ export function containerStrategy(project: Project): Strategy {
 
   const createContainer = async (lane: { lane: string; path: string; branch: string }): Promise<void> => {
     const ports = settings.ports.map((p) => `${p}/tcp`);
-    const env = { HOME: '/tmp', ISOLANE_LANE: lane.lane, ISOLANE_BRANCH: lane.branch, ISOLANE_PATH: WORKSPACE, ...(await identity()) };
+    const lent = await hostReach();
+    for (const warning of lent.warnings) ctx.logger.warn(warning);
+    const env = { HOME: '/tmp', ...(await identity()), ...lent.env, ISOLANE_LANE: lane.lane, ISOLANE_BRANCH: lane.branch, ISOLANE_PATH: WORKSPACE };
     const bridged = settings.network === 'bridge';
     const attempt = async (): Promise<void> => {
       if (bridged) await project.withRepoLock(ensureNetwork);
@@ -105,6 +118,8 @@ export function containerStrategy(project: Project): Strategy {
         name: containerName(lane.lane),
         Image: settings.image,
         Cmd: ['sleep', 'infinity'],
+        // The lane's name in every prompt (`isolane@<lane>:/workspace$`).
+        Hostname: lane.lane,
         User: `${uid}:${gid}`,
         WorkingDir: WORKSPACE,
         Env: envList(env),
@@ -116,6 +131,7 @@ export function containerStrategy(project: Project): Strategy {
           Mounts: [
             { Type: 'bind', Source: lane.path, Target: WORKSPACE },
             { Type: 'bind', Source: objectsDir, Target: objectsDir, ReadOnly: true },
+            ...lent.mounts.map((m) => ({ Type: 'bind' as const, Source: m.source, Target: m.target, ReadOnly: m.readOnly })),
           ],
           CapDrop: ['ALL'],
           SecurityOpt: ['no-new-privileges:true'],
@@ -127,6 +143,8 @@ export function containerStrategy(project: Project): Strategy {
         },
       });
       await container.start();
+      const named = await nameContainerUser(container, uid, gid);
+      if (!named.ok) ctx.logger.warn(`the container user of lane ${lane.lane} has no name (whoami fails there): ${named.why}`);
     };
     try {
       await attempt().catch(async (e: { statusCode?: number; message?: string }) => {
@@ -160,20 +178,21 @@ export function containerStrategy(project: Project): Strategy {
     if (info.Config.Labels?.[LABEL_REPO] !== repo.id || info.Config.Labels[LABEL_LANE] !== lane) {
       throw dockerError(`container ${containerName(lane)} exists but was not made by isolane for this lane`, new Error('labels differ'), 'remove or rename that container');
     }
-    return { container, running: info.State.Running && !info.State.Paused };
+    return { container, running: info.State.Running && !info.State.Paused, image: info.Config.Image, ports: publishedPorts(info) };
   };
 
   const labelled = async (lane?: string): Promise<Docker.ContainerInfo[]> =>
     docker.listContainers({ all: true, filters: { label: [`${LABEL_REPO}=${repo.id}`, ...(lane ? [`${LABEL_LANE}=${lane}`] : [])] } });
 
   /** Reading a running lane from inside its container; its commits come home over git's protocol. */
-  const insideAccess = (lane: LaneRecord, container: Docker.Container, exists: boolean): LaneAccess => {
+  const insideAccess = (lane: LaneRecord, { container, ports }: Found, exists: boolean): LaneAccess => {
     const reader = containerReader(container, WORKSPACE, lane.path);
     let refs: ReturnType<typeof reader.refs> | undefined;
     const laneRefs = () => (refs ??= reader.refs());
     return {
       exists,
       reader,
+      ports,
       unchecked: [],
       branchTip: async () => (await laneRefs()).refs.get(headsRef(lane.branch)),
       async bringHome() {
@@ -194,7 +213,9 @@ export function containerStrategy(project: Project): Strategy {
   return {
     name: 'container',
 
-    probe() {
+    async probe() {
+      // isolane.yaml's paths first: bad input is refused before any Docker call.
+      await hostReach();
       return probeDocker(ctx);
     },
 
@@ -223,7 +244,7 @@ export function containerStrategy(project: Project): Strategy {
         const access = await openViewAccess(ctx, repo, lane, 'Docker engine not reachable');
         return { ...access, unchecked: [...access.unchecked, why] };
       }
-      if (found?.running && exists) return insideAccess(lane, found.container, exists);
+      if (found?.running && exists) return insideAccess(lane, found, exists);
       return openViewAccess(ctx, repo, lane, found ? 'container stopped' : 'container gone');
     },
 
@@ -235,13 +256,16 @@ export function containerStrategy(project: Project): Strategy {
         });
       }
       if (!found.running) await found.container.start().catch((e: unknown) => { throw dockerError(`could not start the container of lane ${lane.lane}`, e); });
+      // container.env again, as isolane.yaml says now: an edit applies without a new lane.
       return execInContainer(found.container, argv, {
-        env: { ...opts.laneEnv, ISOLANE_PATH: WORKSPACE },
+        env: { ...configuredEnv(settings.env), ...opts.laneEnv, ISOLANE_PATH: WORKSPACE },
         stdio: opts.stdio,
         workdir: WORKSPACE,
         ...(opts.interactive ? { interactive: true } : {}),
         ...(opts.signal ? { signal: opts.signal } : {}),
         ...(opts.onStarted ? { onStarted: opts.onStarted } : {}),
+      }).catch((e: unknown) => {
+        throw e instanceof CommandNotFoundError ? new CommandNotFoundError(e.command, found.image) : e;
       });
     },
 

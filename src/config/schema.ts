@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { NEEDS, STRATEGY_NAMES } from '../../strategies/index.js';
+import { mountTargetProblem, overlaps } from '../docker/mount-target.js';
 import { BRANCH_PREFIX, LANE_NAME } from '../git/names.js';
 import { parseSize } from './size.js';
 
@@ -47,6 +48,44 @@ const ruleSchema = z
     because: z.string().max(200).optional().meta({ description: 'Why, in words: shown among the reasons of a decision.' }),
   })
   .meta({ description: 'When the conditions hold, choose this strategy.' });
+
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
+
+const envSchema = z
+  .record(
+    z.string().regex(ENV_NAME).refine((k) => !k.startsWith('ISOLANE_')),
+    // YAML reads `DEBUG: 1` as a number: any scalar will do, and is passed as the string a shell would see.
+    z.union([z.string().max(32_768).refine((v) => !v.includes('\0'), 'expected no NUL character'), z.number(), z.boolean()]),
+    { error: (issue) => (issue.code === 'invalid_key' ? 'expected a variable name (letters, digits and _, not starting with a digit; ISOLANE_* is isolane\'s own)' : undefined) },
+  )
+  .refine((env) => Object.keys(env).length <= 200, 'expected at most 200 variables')
+  .default({})
+  .meta({
+    description:
+      'Variables of every container lane (name: value), set when its container is made and again for each run and shell, so edits apply without a new lane. They win over the proxy and CA variables isolane sets.',
+  });
+
+const mountSchema = z
+  .strictObject({
+    source: z
+      .string()
+      .min(1)
+      .max(4096)
+      .refine((s) => !s.includes('\0'), 'expected a path')
+      .meta({
+        description:
+          "Host file or directory, relative to the repository root. Symlinks are resolved and the real path is checked: the main repository's .git, the lanes root, /proc, /sys, /dev, sockets and container engine sockets are refused.",
+      }),
+    target: z
+      .string()
+      .superRefine((t, ctx) => {
+        const problem = mountTargetProblem(t);
+        if (problem) ctx.addIssue({ code: 'custom', message: problem });
+      })
+      .meta({ examples: ['/data'], description: "Absolute path inside the container; not /workspace, /etc/isolane, /proc, /sys or /dev, nor a system directory whole (/, /etc, /usr, /tmp ...)." }),
+    readOnly: z.boolean().default(true).meta({ description: "false lets the lane write there, on the host (as the lane's user: your uid, 65532 when isolane runs as root)." }),
+  })
+  .meta({ description: 'A host path lent to every container lane.' });
 
 export type Workload = z.output<typeof workloadSchema>;
 /** A workload's traits when isolane.yaml says nothing of them. */
@@ -123,7 +162,7 @@ export const configSchema = z
         network: z
           .enum(['bridge', 'none'])
           .default('bridge')
-          .meta({ description: 'bridge: a network of its own with outbound access; none: no network at all.' }),
+          .meta({ description: 'bridge: the isolane-lanes network (lanes cannot reach each other; they reach the host and beyond); none: no network at all.' }),
         ports: z
           .array(z.number().int().min(1).max(65535))
           .max(32)
@@ -143,12 +182,38 @@ export const configSchema = z
           })
           .default({ memory: '2g', cpus: 2, pids: 512 })
           .meta({ description: 'Resource limits of each container lane.' }),
+        env: envSchema,
+        mounts: z
+          .array(mountSchema)
+          .max(32)
+          .superRefine((mounts, ctx) => {
+            for (const [i, m] of mounts.entries()) {
+              const other = mounts.findIndex((o, j) => j < i && overlaps(o.target, m.target));
+              if (other >= 0) ctx.addIssue({ code: 'custom', path: [i, 'target'], message: `overlaps the target of mount ${other} (${mounts[other]?.target ?? ''})` });
+            }
+          })
+          .default([])
+          .meta({ description: 'Host files and directories lent to every container lane made after the change, read-only unless readOnly: false.' }),
+        caBundle: z
+          .string()
+          .min(1)
+          .max(4096)
+          .refine((s) => !s.includes('\0'), 'expected auto, off or a path')
+          .default('auto')
+          .meta({
+            description:
+              "auto: the host's CA bundle (the file SSL_CERT_FILE names, else the system bundle, plus NODE_EXTRA_CA_CERTS's file), mounted read-only at /etc/isolane/ca/ and named by SSL_CERT_FILE, GIT_SSL_CAINFO, CURL_CA_BUNDLE, REQUESTS_CA_BUNDLE and NODE_EXTRA_CA_CERTS in the container. off: the image's own. A path (relative to the repository root): that PEM bundle.",
+          }),
+        proxy: z
+          .enum(['host', 'off'])
+          .default('host')
+          .meta({ description: "host: the host's HTTP_PROXY, HTTPS_PROXY and NO_PROXY (either case) are set in the container; off: none." }),
       })
       .refine((c) => c.network !== 'none' || c.ports.length === 0, {
         message: 'needs a network: with network: none nothing can be published',
         path: ['ports'],
       })
-      .default({ image: DEFAULT_IMAGE, network: 'bridge', ports: [], limits: { memory: '2g', cpus: 2, pids: 512 } })
+      .default({ image: DEFAULT_IMAGE, network: 'bridge', ports: [], limits: { memory: '2g', cpus: 2, pids: 512 }, env: {}, mounts: [], caBundle: 'auto', proxy: 'host' })
       .meta({ description: 'Settings of the container strategy. Containers always run hardened: all capabilities dropped, no-new-privileges, a non-root user, no Docker socket.' }),
   })
   .meta({ title: 'isolane.yaml', description: 'isolane settings for one repository: how lanes for parallel agents are named, placed and isolated.' });

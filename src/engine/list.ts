@@ -1,4 +1,5 @@
 import type { LaneAccess } from '../../strategies/strategy.js';
+import type { PublishedPort } from '../docker/ports.js';
 import { headsRef } from '../git/names.js';
 import { resolveRevisions } from '../git/resolve.js';
 import { aheadBehind, dirtyFiles } from '../lane/inspect.js';
@@ -34,6 +35,8 @@ export interface LaneSummary {
   readonly createdAt: string | undefined;
   /** Why a lane is not ready, in words. */
   readonly note?: string;
+  /** A running container lane's published ports: container port, and where the host serves it. */
+  readonly ports?: readonly PublishedPort[];
 }
 
 const PARALLEL = 8;
@@ -142,6 +145,7 @@ async function summarise(project: Project, record: LaneRecord, baseOf: (base: st
       behind: counts?.behind,
       merged: counts ? counts.ahead === 0 : undefined,
       ...(notes.length > 0 ? { note: notes.join('; ') } : {}),
+      ...(access.ports ? { ports: access.ports } : {}),
     };
   } catch (e) {
     const now = await reread(project, record.lane);

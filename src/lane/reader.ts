@@ -3,6 +3,7 @@ import { lstatOrUndefined } from '../fs/safe-read.js';
 import type { GitResult } from '../git/run-git.js';
 import type { LaneRefs } from '../git/lane-refs.js';
 import type { LaneTip } from '../git/lane-home.js';
+import type { PublishedPort } from '../docker/ports.js';
 
 /**
  * Read-only access to a lane's repository and work tree, at the trust the lane deserves:
@@ -54,6 +55,8 @@ export interface LaneAccess {
   readonly unchecked: readonly string[];
   /** Words for `ls` about how the lane stands (e.g. "container stopped"). */
   readonly note?: string;
+  /** Ports its running container publishes on the host (container lanes). */
+  readonly ports?: readonly PublishedPort[];
   /** The commit the lane's own branch points at, as the lane sees it. */
   branchTip(): Promise<string | undefined>;
   /**

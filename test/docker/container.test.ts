@@ -161,13 +161,16 @@ describe.skipIf(!engine)('container strategy', () => {
       const uid = Number(user.split(':')[0]);
       expect(uid).not.toBe(0);
 
-      // Exactly two mounts: the lane's checkout, and the main object store read-only. No Docker socket.
+      // Only these mounts: the lane's checkout, the main object store read-only and, where the host
+      // has a system CA bundle (caBundle: auto), that bundle read-only. No Docker socket.
       const objects = path.join(repo.root, '.git', 'objects');
+      const bundle = await fsp.realpath('/etc/ssl/certs/ca-certificates.crt').catch(() => undefined);
       const mounts = info.Mounts.map((m) => ({ source: m.Source, destination: m.Destination, rw: m.RW })).sort((x, y) => x.destination.localeCompare(y.destination));
       expect(mounts).toEqual(
         [
           { source: objects, destination: objects, rw: false },
           { source: lanePath, destination: '/workspace', rw: true },
+          ...(bundle ? [{ source: bundle, destination: '/etc/isolane/ca/bundle.crt', rw: false }] : []),
         ].sort((x, y) => x.destination.localeCompare(y.destination)),
       );
       expect(JSON.stringify([host.Binds, info.Mounts])).not.toContain('docker.sock');

@@ -15,6 +15,9 @@ export async function lsCommand(ctx: Context, opts: { json?: boolean }): Promise
     process.stdout.write('no lanes (create one with `isolane up <lane>`)\n');
     return;
   }
+  // A column for published ports only when some lane has any: `127.0.0.1:49153->3000`, as docker ps writes it.
+  const withPorts = lanes.some((l) => (l.ports?.length ?? 0) > 0);
+  const ports = (l: LaneSummary): string[] => (withPorts ? [l.ports?.map((p) => `${p.hostIp}:${p.host}->${p.container}`).join(', ') || '-'] : []);
   const rows = lanes.map((l: LaneSummary) => [
     l.lane,
     l.state,
@@ -24,8 +27,10 @@ export async function lsCommand(ctx: Context, opts: { json?: boolean }): Promise
     `${show(l.ahead)}/${show(l.behind)}`,
     show(l.merged),
     l.createdAt?.slice(0, 16).replace('T', ' ') ?? '-',
+    ...ports(l),
     l.path,
   ]);
-  process.stdout.write(`${table(['LANE', 'STATE', 'STRATEGY', 'BRANCH', 'DIRTY', 'AHEAD/BEHIND', 'MERGED', 'CREATED', 'PATH'], rows)}\n`);
+  const headers = ['LANE', 'STATE', 'STRATEGY', 'BRANCH', 'DIRTY', 'AHEAD/BEHIND', 'MERGED', 'CREATED', ...(withPorts ? ['PORTS'] : []), 'PATH'];
+  process.stdout.write(`${table(headers, rows)}\n`);
   for (const l of lanes) if (l.note) process.stdout.write(`  ${l.lane}: ${l.note}\n`);
 }
