@@ -50,19 +50,32 @@ const ruleSchema = z
   .meta({ description: 'When the conditions hold, choose this strategy.' });
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
+/**
+ * The git variables container.env may set: identity, transport and display. The others (GIT_DIR,
+ * GIT_INDEX_FILE, GIT_CONFIG_* ...) would change what isolane's own git sees in the lane, and so
+ * what it counts as the lane's work.
+ */
+const GIT_ENV_ALLOWED = /^GIT_(?:AUTHOR_|COMMITTER_|SSL_|SSH|HTTP_|TRACE|ASKPASS$|TERMINAL_PROMPT$|EDITOR$|PAGER$)/;
+
+const envName = z
+  .string()
+  .regex(ENV_NAME, 'expected a variable name (letters, digits and _, not starting with a digit)')
+  .refine((k) => !k.startsWith('ISOLANE_'), "ISOLANE_* variables are isolane's own")
+  .refine((k) => !k.startsWith('GIT_') || GIT_ENV_ALLOWED.test(k), 'would change what git in the lane reads, so what isolane counts as its work; of GIT_* only identity, transport and display variables (GIT_AUTHOR_*, GIT_COMMITTER_*, GIT_SSL_*, GIT_SSH*, GIT_HTTP_*, GIT_TRACE*, GIT_ASKPASS, GIT_TERMINAL_PROMPT, GIT_EDITOR, GIT_PAGER)');
 
 const envSchema = z
   .record(
-    z.string().regex(ENV_NAME).refine((k) => !k.startsWith('ISOLANE_')),
+    envName,
     // YAML reads `DEBUG: 1` as a number: any scalar will do, and is passed as the string a shell would see.
     z.union([z.string().max(32_768).refine((v) => !v.includes('\0'), 'expected no NUL character'), z.number(), z.boolean()]),
-    { error: (issue) => (issue.code === 'invalid_key' ? 'expected a variable name (letters, digits and _, not starting with a digit; ISOLANE_* is isolane\'s own)' : undefined) },
+    // A bad name's own reason, rather than zod's "Invalid key in record".
+    { error: (issue) => (issue.code === 'invalid_key' ? (issue.issues[0]?.message ?? 'expected a variable name') : undefined) },
   )
   .refine((env) => Object.keys(env).length <= 200, 'expected at most 200 variables')
   .default({})
   .meta({
     description:
-      'Variables of every container lane (name: value), set when its container is made and again for each run and shell, so edits apply without a new lane. They win over the proxy and CA variables isolane sets.',
+      'Variables of every container lane (name: value), set when its container is made and again for each run and shell, so edits apply without a new lane. They win over the proxy and CA variables isolane sets. Not ISOLANE_*, and of GIT_* only identity, transport and display variables.',
   });
 
 const mountSchema = z

@@ -69,7 +69,8 @@ describe.skipIf(!engine)('what container lanes are refused, before anything is m
     ['a caBundle that is no PEM bundle', () => 'container:\n  caBundle: ../not-pem.txt\n', 'isolane.yaml:2:3 container.caBundle: '],
     ['a caBundle that is the Docker socket', () => 'container:\n  caBundle: /var/run/docker.sock\n', /container\.caBundle: .*engine's socket/],
     ['an env name that is not one', () => 'container:\n  env:\n    bad-name: x\n', 'isolane.yaml:3:5 container.env.bad-name: expected a variable name'],
-    ["an env name of isolane's own", () => 'container:\n  env:\n    ISOLANE_LANE: x\n', 'isolane.yaml:3:5 container.env.ISOLANE_LANE: expected a variable name'],
+    ["an env name of isolane's own", () => 'container:\n  env:\n    ISOLANE_LANE: x\n', "isolane.yaml:3:5 container.env.ISOLANE_LANE: ISOLANE_* variables are isolane's own"],
+    ['an env variable that moves git elsewhere', () => 'container:\n  env:\n    GIT_INDEX_FILE: /tmp/other\n', 'isolane.yaml:3:5 container.env.GIT_INDEX_FILE: would change what git in the lane reads'],
   ];
 
   it.each(cases)('refuses %s: exit 2 with file:line:col, nothing made', async (_what, yaml, expected) => {

@@ -41,7 +41,11 @@ describe('container settings in isolane.yaml', () => {
   });
 
   it('names each problem with line, column and key', () => {
-    expect(problems('container:\n  env:\n    9LIVES: x\n')).toEqual(["3:5 container.env.9LIVES: expected a variable name (letters, digits and _, not starting with a digit; ISOLANE_* is isolane's own)"]);
+    expect(problems('container:\n  env:\n    9LIVES: x\n    ISOLANE_LANE: y\n    GIT_DIR: /elsewhere\n    GIT_AUTHOR_NAME: ok\n    GIT_SSH_COMMAND: ok\n')).toEqual([
+      '3:5 container.env.9LIVES: expected a variable name (letters, digits and _, not starting with a digit)',
+      "4:5 container.env.ISOLANE_LANE: ISOLANE_* variables are isolane's own",
+      expect.stringMatching(/^5:5 container\.env\.GIT_DIR: would change what git in the lane reads/),
+    ]);
     expect(problems('container:\n  mounts:\n    - source: a\n      target: /a\n    - source: b\n      target: /a/b\n')).toEqual(['6:7 container.mounts.1.target: overlaps the target of mount 0 (/a)']);
     expect(problems('container:\n  mounts:\n    - source: a\n      target: /etc\n      rw: true\n')).toEqual([
       "4:7 container.mounts.0.target: would hide the image's /etc; mount below it instead (such as /etc/<name>)",
