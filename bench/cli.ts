@@ -11,6 +11,7 @@ import { stateDirOf } from '../src/engine/journal.js';
 import { storeBenchResults } from '../src/policy/bench-store.js';
 import { STRATEGY_NAMES } from '../strategies/index.js';
 import { conclude } from './conclusion.js';
+import { message } from './failure.js';
 import { measure } from './measure.js';
 import { BENCH_LABEL } from './scenarios/strategies.js';
 import { renderHtml, renderMarkdown } from './reports/index.js';
@@ -90,7 +91,11 @@ export async function runBench(ctx: Context, opts: BenchCliOptions, isolaneVersi
   try {
     const measured = await measure({ subject, strategies, agents, rounds, quick, cloneMode, image, work, isolaneVersion, onStep });
     onStep('writing the reports');
-    const results: BenchResults = { ...measured, conclusion: await conclude(ctx, measured, repo?.root) };
+    // The reports are written whatever the policy makes of the figures (an isolane.yaml it refuses, say).
+    const results: BenchResults = await conclude(ctx, measured, repo?.root).then(
+      (conclusion) => ({ ...measured, conclusion }),
+      (e: unknown) => ({ ...measured, failures: [...measured.failures, { scenario: 'what this means for you (the policy on these figures)', error: message(e) }] }),
+    );
     for (const file of Object.values(files)) await fsp.mkdir(path.dirname(file), { recursive: true });
     await fsp.writeFile(files.json, `${JSON.stringify(results, null, 2)}\n`);
     await fsp.writeFile(files.markdown, renderMarkdown(results));

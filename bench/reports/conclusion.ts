@@ -16,7 +16,7 @@ function figures(r: BenchResults, s: StrategyMeasure, agents: number): string[] 
   const perLane = s.disk.many.fsBytesPerLane;
   const out = [
     `disk: ${bytes(perLane)} per lane here, ${bytes(perLane * agents)} for ${agents} lane(s)`,
-    `create ${ms(s.create.a.p50)}, destroy ${ms(s.destroy.a.p50)} (p50; ${ratio(s.create.ratio.p50)} and ${ratio(s.destroy.ratio.p50)} of the raw tools)`,
+    `create ${ms(s.create.a.p50)}, destroy ${ms(s.destroy.a.p50)} (p50; ${ratio(s.create.ratio.p50)} and ${ratio(s.destroy.ratio.p50)} the raw tools' time)`,
   ];
   if (s.fetch) out.push(`fetch: ${ms(s.fetch.untilAllSee.p50)} until all ${s.fetch.lanes} lanes see new commits (${s.fetch.fetches} fetch${s.fetch.fetches === 1 ? '' : 'es'})`);
   const most = s.throughput.at(-1);
