@@ -52,7 +52,7 @@ describe('README, run as written', () => {
     dir = await fsp.realpath(await fsp.mkdtemp(path.join(os.tmpdir(), 'isolane-readme-')));
     // `npm test` built the package; pack what it built, running no script.
     const packed = await execa('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', dir], { cwd: ROOT });
-    const [{ filename }] = JSON.parse(packed.stdout) as Array<{ filename: string }>;
+    const filename = (JSON.parse(packed.stdout) as Array<{ filename: string }>)[0]!.filename;
     const home = path.join(dir, 'home');
     await fsp.mkdir(home);
     await fsp.writeFile(path.join(home, '.gitconfig'), '[user]\n\tname = readme\n\temail = readme@isolane.invalid\n[init]\n\tdefaultBranch = main\n');
