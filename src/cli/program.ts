@@ -42,7 +42,7 @@ export async function runCli(argv: readonly string[], version: string): Promise<
   const state = { code: 0 };
   const json = new Option('--json', 'print machine-readable JSON (errors go to stderr as JSON)');
   const program = new Command('isolane')
-    .description('One isolated lane (branch, checkout, ports, database, container) per coding agent.')
+    .description('One isolated lane (a branch, its own checkout and, when needed, a container) per coding agent.')
     .version(version, '-V, --version')
     .enablePositionalOptions()
     .showHelpAfterError('(run `isolane --help` for usage)')
@@ -118,7 +118,7 @@ export async function runCli(argv: readonly string[], version: string): Promise<
   program
     .command('bench')
     .description('measure every strategy on this host (latency, disk, fetch, agents at once) and keep the results for the policy')
-    .option('--quick', 'a short run: small fixture outside a repository, 3 rounds, 2 agents (under a minute)')
+    .option('--quick', 'a short run: small fixture outside a repository, 3 rounds, 2 agents')
     .option('--repo <path>', 'measure this repository (a private copy of it; default: the one around you)')
     .option('--fixture <preset>', 'measure a generated repository: tiny, small, medium or large')
     .option('--strategies <list>', 'comma-separated: worktree,clone,container (default: all)')

@@ -148,7 +148,14 @@ async function removeLane(project: Project, strategy: Strategy, record: LaneReco
     const all = branchOid && !tips.some((t) => t.rev === branch.rev) ? [branch, ...tips] : tips;
     const commits = await unsavedCommits(ctx, repo.root, record.lane, all, { branch: record.branch, keepBranch });
     loss = { files: files ?? [], commits, submoduleCommits: submoduleCommits ?? [], unchecked, ...(move?.kind === 'diverged' ? { diverged: true } : {}) };
-    if (!force && hasLoss(loss)) throw wouldLose(record.lane, record.branch, loss);
+    if (!force && hasLoss(loss)) {
+      // Refused anyway: list the files too (left to the removal above), so the hint is complete.
+      if (leaveToRemoval && reader) {
+        const [more, subs] = await Promise.all([dirtyFiles(reader).catch(noteFailure('its files could not be checked')), unsavedSubmoduleCommits(reader).catch(noteFailure('its submodules could not be checked'))]);
+        loss = { ...loss, files: more ?? [], submoduleCommits: subs ?? [], unchecked };
+      }
+      throw wouldLose(record.lane, record.branch, loss);
+    }
     const keptUnder = force && commits.length > 0 ? await keepDiscarded(project, record.lane, all, commits) : undefined;
     const removing: LaneRecord = { ...record, state: 'removing', removal: keepBranch || !branchOid ? {} : { deleteBranchAt: branchOid.oid } };
     // What the namespace holds, when the fetch home said so (a failed one may have left part of it).

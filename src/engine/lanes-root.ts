@@ -2,13 +2,14 @@ import { promises as fsp, type Stats } from 'node:fs';
 import path from 'node:path';
 import { IsolaneError } from '../errors.js';
 import { readTextSafely } from '../fs/safe-read.js';
+import { parseRootMarker, ROOT_MARKER, rootMarkerText } from '../lane/root-marker.js';
 
-/**
- * isolane's mark on a lanes root it made for one repository. A lanes root holds nothing but that
- * repository's lanes: shared with another checkout, or with the user's own directories, isolane
+/*
+ * A lanes root holds nothing but one repository's lanes, and says so with its marker
+ * (root-marker.ts): shared with another checkout, or with the user's own directories, isolane
  * could not tell its lanes from what it must never touch.
  */
-export const ROOT_MARKER = '.isolane-lanes.json';
+export { ROOT_MARKER } from '../lane/root-marker.js';
 
 export interface LanesRootFacts {
   readonly root: string;
@@ -85,7 +86,7 @@ export async function checkLanesRoot(f: LanesRootFacts, isOurs: ((name: string) 
 
   const markerText = await readTextSafely(path.join(f.root, ROOT_MARKER), { maxBytes: 4096 }).catch(() => undefined);
   if (markerText !== undefined) {
-    const owner = parseMarker(markerText);
+    const owner = parseRootMarker(markerText);
     if (owner?.repo === f.repoId) return { foreign: [], marked: true };
     const ownedBy = owner?.commonDir ?? 'an unreadable marker';
     if (claim) throw configError(f, `holds the lanes of another repository (${ownedBy})`);
@@ -98,7 +99,7 @@ export async function checkLanesRoot(f: LanesRootFacts, isOurs: ((name: string) 
     if (foreign.length > 0) {
       throw configError(f, `holds ${foreign.length} thing(s) isolane did not make for this repository: ${foreign.slice(0, 5).join(', ')}${foreign.length > 5 ? ', ...' : ''}`);
     }
-    await fsp.writeFile(path.join(f.root, ROOT_MARKER), `${JSON.stringify({ repo: f.repoId, commonDir: f.commonDir })}\n`, { flag: 'wx' }).catch((e: NodeJS.ErrnoException) => {
+    await fsp.writeFile(path.join(f.root, ROOT_MARKER), rootMarkerText(f.repoId, f.commonDir), { flag: 'wx' }).catch((e: NodeJS.ErrnoException) => {
       if (e.code !== 'EEXIST') throw e; // a concurrent `up` marked it first: checked again below
     });
     return checkLanesRoot(f, isOurs, true);
@@ -106,14 +107,6 @@ export async function checkLanesRoot(f: LanesRootFacts, isOurs: ((name: string) 
   return { foreign, marked: false };
 }
 
-function parseMarker(text: string): { repo?: string; commonDir?: string } | undefined {
-  try {
-    const v = JSON.parse(text) as { repo?: unknown; commonDir?: unknown };
-    return { ...(typeof v.repo === 'string' ? { repo: v.repo } : {}), ...(typeof v.commonDir === 'string' ? { commonDir: v.commonDir } : {}) };
-  } catch {
-    return undefined; // a marker isolane wrote always parses: this one is not ours
-  }
-}
 
 /** Makes the lanes root (only this user may write it) and claims it. */
 export async function ensureLanesRoot(f: LanesRootFacts, isOurs: (name: string) => Promise<boolean>): Promise<void> {

@@ -49,11 +49,21 @@ export class Project {
     const { config, file, where } = await loadConfig(repo.root);
     const project = new Project(ctx, repo, config, file, where);
     project.lanesRootState = await checkLanesRoot(project.lanesRootFacts(), undefined, false);
+    if (repo.from) await project.checkEntryRoot(repo.from.lanesRoot);
     const rel = path.relative(repo.root, project.lanesRoot);
     if (!rel.startsWith('..') && !path.isAbsolute(rel)) {
       ctx.logger.warn(`lanes.root ${project.lanesRoot} is inside the repository: watchers and git status there will see lane files`);
     }
     return project;
+  }
+
+  /** Run from inside a lanes root: it must still be the one isolane.yaml names, or the command would act on lanes elsewhere. */
+  private async checkEntryRoot(entered: string): Promise<void> {
+    const [a, b] = await Promise.all([fsp.realpath(entered).catch(() => entered), fsp.realpath(this.lanesRoot).catch(() => this.lanesRoot)]);
+    if (a === b) return;
+    throw new IsolaneError('CONFIG', `${this.where(['lanes', 'root'])}: this directory is in the lanes root ${entered}, but ${this.repo.root}'s lanes are now in ${this.lanesRoot}`, {
+      hint: `run isolane from ${this.repo.root}, or set lanes.root back to ${entered}`,
+    });
   }
 
   /** What the lanes root held when the project was opened (see checkLanesRoot). */

@@ -27,7 +27,7 @@ export async function up(project: Project, lane: string, opts: UpOptions = {}): 
   if (opts.from !== undefined) assertUserRevision(opts.from);
   const { ctx, journal } = project;
   const choice = await chooseStrategy(project, { ...(opts.strategy ? { strategy: opts.strategy } : {}), ...(opts.workload ? { workload: opts.workload } : {}) });
-  if (choice.decision) ctx.logger.progress(`workload ${choice.decision.workload.name}: ${choice.strategy} (${choice.decision.reasons.at(-1)?.text ?? ''})`);
+  if (choice.decision) ctx.logger.debug(`workload ${choice.decision.workload.name}: ${choice.strategy} (${choice.decision.reasons.at(-1)?.text ?? ''})`);
   const strategy = await project.strategy(choice.strategy);
   const probe = await strategy.probe();
   if (!probe.available) {

@@ -4,6 +4,7 @@ import type { Context } from '../context.js';
 import { GitError, IsolaneError } from '../errors.js';
 import { gitCommands } from './commands.js';
 import { runGit } from './run-git.js';
+import { enclosingLanesRoot, ROOT_MARKER, type EnclosingLanesRoot } from '../lane/root-marker.js';
 
 /** `--path-format=absolute` and `rev-parse --end-of-options` need 2.31. */
 export const MIN_GIT_VERSION = [2, 31, 0] as const;
@@ -16,6 +17,8 @@ export interface RepoLocation {
   /** A stable short id for labels and names, derived from the common dir. */
   readonly id: string;
   readonly gitVersion: string;
+  /** Set when the command was run from inside a lane (or the lanes root) rather than a checkout of the repository. */
+  readonly from?: { readonly lanesRoot: string; readonly lane?: string };
 }
 
 export function parseGitVersion(output: string): [number, number, number] | undefined {
@@ -32,13 +35,20 @@ export function versionAtLeast(v: readonly number[], min: readonly number[]): bo
   return true;
 }
 
-/** Finds the repository that contains ctx.cwd, from the main checkout or from any lane of it. */
+/**
+ * Finds the repository that contains ctx.cwd, from the main checkout, from inside any lane of it
+ * whatever its strategy, or from its lanes root: there the lanes root's marker names the
+ * repository, and git runs in the main checkout, never in the lane.
+ */
 export async function locateRepo(ctx: Context): Promise<RepoLocation> {
+  const home = process.env.GIT_DIR === undefined ? await enclosingLanesRoot(ctx.cwd) : undefined;
+  const where = home ? path.dirname(home.commonDir) : ctx.cwd;
   const [versionOut, discovered] = await Promise.all([
-    runGit(ctx, ctx.cwd, gitCommands.version()).catch((cause: unknown) => {
+    runGit(ctx, where, gitCommands.version()).catch((cause: unknown) => {
       throw new IsolaneError('GIT_VERSION', 'could not run git', { cause, hint: 'install git 2.31 or newer and put it on PATH' });
     }),
-    runGit(ctx, ctx.cwd, gitCommands.discover()).catch((cause: unknown) => {
+    runGit(ctx, where, gitCommands.discover()).catch((cause: unknown) => {
+      if (home) throw laneWithoutHome(home, ctx.cwd, cause);
       if (cause instanceof GitError && /not a git repository/i.test(cause.stderr)) {
         throw new IsolaneError('NOT_A_REPO', `${ctx.cwd} is not inside a git repository`, {
           hint: 'run isolane from a checkout of the repository, or create one with git init',
@@ -60,10 +70,21 @@ export async function locateRepo(ctx: Context): Promise<RepoLocation> {
       hint: 'clone it without --bare and run isolane from there',
     });
   }
+  const id = createHash('sha256').update(commonDir).digest('hex').slice(0, 12);
+  // The marker must name this very repository: a moved or re-made repository is not taken on trust.
+  if (home && (home.repo !== id || home.commonDir !== commonDir)) throw laneWithoutHome(home, ctx.cwd, undefined);
   return {
     root: path.dirname(commonDir),
     commonDir,
-    id: createHash('sha256').update(commonDir).digest('hex').slice(0, 12),
+    id,
     gitVersion: version.join('.'),
+    ...(home ? { from: { lanesRoot: home.root, ...(home.lane ? { lane: home.lane } : {}) } } : {}),
   };
+}
+
+function laneWithoutHome(home: EnclosingLanesRoot, cwd: string, cause: unknown): IsolaneError {
+  return new IsolaneError('NOT_A_REPO', `${cwd} is in the lanes root ${home.root}, made for the repository ${home.commonDir}, which is not there any more (or is another one now)`, {
+    hint: `run isolane from the repository's main checkout; if the repository moved, move ${home.root} beside it or remove its ${ROOT_MARKER}`,
+    ...(cause ? { cause } : {}),
+  });
 }

@@ -125,6 +125,21 @@ describe('down', () => {
     expect(await branchOid('isolane/a')).toBe(oid);
   });
 
+  it('a refusal suggests --keep-branch only where it would succeed', async () => {
+    const lane = await iso.up('a');
+    await commitFile(repo, lane.path, 'feature.txt', 'f');
+    await fsp.writeFile(path.join(lane.path, 'draft.txt'), 'not committed');
+    const dirty = await repo.cli(['down', 'a']);
+    expect(dirty.code).toBe(3);
+    expect(dirty.stderr).not.toContain('--keep-branch');
+    expect((await repo.cli(['down', 'a', '--keep-branch'])).code, 'uncommitted files: --keep-branch is refused too').toBe(3);
+    await fsp.rm(path.join(lane.path, 'draft.txt'));
+    const committed = await repo.cli(['down', 'a']);
+    expect(committed.code).toBe(3);
+    expect(committed.stderr).toContain('--keep-branch');
+    expect((await repo.cli(['down', 'a', '--keep-branch'])).code, 'as suggested').toBe(0);
+  });
+
   it('a commit only reachable from a detached checkout also counts as work', async () => {
     const lane = await iso.up('a');
     await repo.git(['checkout', '-q', '--detach'], lane.path);

@@ -46,6 +46,11 @@ describe('hybrid policy', () => {
     expect(record.reasons.at(-1)).toMatch(/^built-in: needs a remote of its own/);
     // A clone lane really is a repository of its own.
     expect(await exists(path.join(repo.lanesRoot, 'f', '.git', 'config'))).toBe(true);
+    // Without --json: the path alone on stdout, the choice and its reason on stderr.
+    const g = await repo.cli(['up', 'g', '--workload', 'forks'], { env: NO_DOCKER });
+    expect(g.code).toBe(0);
+    expect(g.stdout).toBe(`${path.join(repo.lanesRoot, 'g')}\n`);
+    expect(g.stderr).toMatch(/^workload forks: clone \(built-in: needs a remote of its own/m);
   });
 
   it('an impossible demand fails before anything is made, naming the need and the engine tried', async () => {
