@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { promises as fsp, type Stats } from 'node:fs';
 import path from 'node:path';
 import { IsolaneError } from '../errors.js';
@@ -94,19 +95,36 @@ export async function checkLanesRoot(f: LanesRootFacts, isOurs: ((name: string) 
   }
   if (!isOurs) return { foreign: [], marked: false };
   const foreign: string[] = [];
-  for (const name of await fsp.readdir(f.root)) if (!(await isOurs(name))) foreign.push(name);
+  for (const name of await fsp.readdir(f.root)) if (!isMarkerDraft(name) && !(await isOurs(name))) foreign.push(name);
   if (claim) {
     if (foreign.length > 0) {
       throw configError(f, `holds ${foreign.length} thing(s) isolane did not make for this repository: ${foreign.slice(0, 5).join(', ')}${foreign.length > 5 ? ', ...' : ''}`);
     }
-    await fsp.writeFile(path.join(f.root, ROOT_MARKER), rootMarkerText(f.repoId, f.commonDir), { flag: 'wx' }).catch((e: NodeJS.ErrnoException) => {
-      if (e.code !== 'EEXIST') throw e; // a concurrent `up` marked it first: checked again below
-    });
+    await writeMarkerOnce(f);
     return checkLanesRoot(f, isOurs, true);
   }
   return { foreign, marked: false };
 }
 
+
+const DRAFT = /^\.isolane-lanes\.json\.\d+\.[0-9a-f]{8}\.tmp$/;
+const isMarkerDraft = (name: string): boolean => DRAFT.test(name);
+
+/**
+ * Writes the marker whole or not at all: a draft linked into place (link(2) fails when the name
+ * exists), so a concurrent `up` never reads it half-written and two never both write it.
+ */
+async function writeMarkerOnce(f: LanesRootFacts): Promise<void> {
+  const draft = path.join(f.root, `${ROOT_MARKER}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  await fsp.writeFile(draft, rootMarkerText(f.repoId, f.commonDir), { flag: 'wx' });
+  try {
+    await fsp.link(draft, path.join(f.root, ROOT_MARKER)).catch((e: NodeJS.ErrnoException) => {
+      if (e.code !== 'EEXIST') throw e; // a concurrent `up` marked it first: checked again by the caller
+    });
+  } finally {
+    await fsp.rm(draft, { force: true });
+  }
+}
 
 /** Makes the lanes root (only this user may write it) and claims it. */
 export async function ensureLanesRoot(f: LanesRootFacts, isOurs: (name: string) => Promise<boolean>): Promise<void> {

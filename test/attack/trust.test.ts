@@ -208,7 +208,7 @@ describe('worktree lanes', () => {
     await fifo(path.join(dir, 'sub', '.gitignore'));
     const ls = await repo.cli(['ls', '--json']);
     expect(ls.code).toBe(0);
-    expect((JSON.parse(ls.stdout) as Array<{ status: string; note?: string }>)[0]?.note).toMatch(/FIFO/);
+    expect((JSON.parse(ls.stdout) as Array<{ state: string; note?: string }>)[0]?.note).toMatch(/FIFO/);
     await fsp.rm(path.join(dir, 'sub'), { recursive: true });
     // The lane's .git file now names another repository: isolane reads the lane's own git dir.
     const { dir: secret } = await secretRepo();
@@ -248,8 +248,8 @@ describe('a forged lane record', () => {
       const r = await repo.cli(['down', lane]);
       expect(r.code, r.stderr).toBe(1);
       expect(r.stderr).toMatch(/does not match this repository/);
-      const ls = JSON.parse((await repo.cli(['ls', '--json'])).stdout) as Array<{ lane: string; status: string }>;
-      expect(ls.find((l) => l.lane === lane)?.status).toBe('error');
+      const ls = JSON.parse((await repo.cli(['ls', '--json'])).stdout) as Array<{ lane: string; state: string }>;
+      expect(ls.find((l) => l.lane === lane)?.state).toBe('error');
       const run = await repo.cli(['run', lane, '--', 'touch', 'ran']);
       expect(run.code).toBe(125);
       const forced = await repo.cli(['down', lane, '--force']);
@@ -271,7 +271,7 @@ describe('a forged lane record', () => {
     await fsp.writeFile(path.join(dir, 'bad.json'), '{ not json');
     const ls = await repo.cli(['ls', '--json']);
     expect(ls.code, ls.stderr).toBe(0);
-    expect((JSON.parse(ls.stdout) as Array<{ lane: string; status: string }>).map((l) => [l.lane, l.status])).toEqual([
+    expect((JSON.parse(ls.stdout) as Array<{ lane: string; state: string }>).map((l) => [l.lane, l.state])).toEqual([
       ['bad', 'corrupt'],
       ['pipe', 'corrupt'],
       ['sym', 'corrupt'],
