@@ -3,13 +3,14 @@ import { NEEDS, STRATEGY_NAMES } from '../../strategies/index.js';
 import { mountTargetProblem, overlaps } from '../docker/mount-target.js';
 import { BRANCH_PREFIX, LANE_NAME } from '../git/names.js';
 import { parseSize } from './size.js';
+import { RESOURCE_SECTIONS } from '../resources/schema.js';
 
 export const DEFAULT_IMAGE = 'isolane/base:bookworm';
 const MIN_MEMORY = 6 * 2 ** 20;
 
 
 /** Top-level sections planned for later versions: named here so that using one gives a clear error. */
-export const RESERVED_SECTIONS = ['ports', 'database', 'setup', 'services'] as const;
+export const RESERVED_SECTIONS = ['services'] as const;
 
 const strategyName = z.enum(STRATEGY_NAMES);
 const needs = z.array(z.enum(NEEDS)).max(NEEDS.length);
@@ -165,6 +166,7 @@ export const configSchema = z
       })
       .default({ mode: 'full' })
       .meta({ description: 'Settings of the clone strategy.' }),
+    ...RESOURCE_SECTIONS,
     container: z
       .strictObject({
         image: z

@@ -25,13 +25,17 @@ function wrap(text: string, indent: string, width = 96): string[] {
 
 const scalar = (v: unknown): string => (typeof v === 'object' && v !== null ? JSON.stringify(v) : String(v as string | number | boolean | undefined ?? ''));
 
+/** A section that is off unless written (no default) is shown commented out, as an example. */
+const commentOut = (lines: string[]): string[] => lines.map((l) => (l.trimStart().startsWith('#') ? l : l.replace(/^(\s*)/, '$1# ')));
+
 function emit(props: Record<string, SchemaNode>, indent: string): string[] {
   const out: string[] = [];
   for (const [key, node] of Object.entries(props)) {
     if (out.length > 0 && indent === '') out.push('');
     if (node.description) out.push(...wrap(node.description, indent));
     if (node.type === 'object' && node.properties) {
-      out.push(`${indent}${key}:`, ...emit(node.properties, `${indent}  `));
+      const body = [`${indent}${key}:`, ...emit(node.properties, `${indent}  `)];
+      out.push(...(node.default === undefined && indent === '' ? commentOut(body) : body));
     } else if (node.default === undefined) {
       out.push(`${indent}# ${key}: ${scalar(node.examples?.[0])}`);
     } else {

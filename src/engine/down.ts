@@ -9,6 +9,7 @@ import { unsavedCommits, type UnsavedCommit } from '../git/unsaved.js';
 import { dirtyFiles, unsavedSubmoduleCommits, type SubmoduleCommits } from '../lane/inspect.js';
 import { sweepStaleViews } from '../lane/view-reader.js';
 import { checkpoint } from './checkpoint.js';
+import { beforeRemoval, release } from '../resources/lifecycle.js';
 import type { LaneRecord } from './journal.js';
 import type { Project } from './project.js';
 import { findOrphan } from './reconcile.js';
@@ -37,6 +38,8 @@ export interface DownReport {
   readonly finishedInterrupted: boolean;
   /** Only the record went: it did not match this repository (--force), so nothing else was touched. */
   readonly recordOnly: boolean;
+  /** Teardown steps that failed and resources that could not be released (removal went on). */
+  readonly notes?: readonly string[];
 }
 
 const nothingLost: Loss = { files: [], commits: [], submoduleCommits: [], unchecked: [] };
@@ -82,6 +85,9 @@ export async function down(project: Project, lane: string, opts: DownOptions = {
     } else {
       report = await removeLane(project, strategy, record, opts);
     }
+    // The checkout is gone: what the lane held beside it goes too (the record still names it until here).
+    const unreleased = await release(project, record);
+    if (unreleased.length > 0) report = { ...report, notes: [...(report.notes ?? []), ...unreleased] };
     await journal.remove(lane);
     await laneLock.releaseAndRemove();
     return report;
@@ -162,6 +168,7 @@ async function removeLane(project: Project, strategy: Strategy, record: LaneReco
     const mirrored = homeFailed ? undefined : tips.map((t) => t.rev).filter((rev) => rev.startsWith(`${laneRefNamespace(record.lane)}/`));
     await project.journal.write(removing);
     await checkpoint(ctx, 'down:removing');
+    const teardownNotes = await beforeRemoval(project, removing, strategy);
     ctx.logger.progress(`removing lane ${record.lane} at ${record.path}`);
     try {
       await strategy.destroy(record, { force, halfMade: false });
@@ -174,7 +181,8 @@ async function removeLane(project: Project, strategy: Strategy, record: LaneReco
       }
       throw e;
     }
-    return finishRemoval(project, removing, force ? loss : nothingLost, keptUnder, keepBranch, mirrored);
+    const report = await finishRemoval(project, removing, force ? loss : nothingLost, keptUnder, keepBranch, mirrored);
+    return teardownNotes.length > 0 ? { ...report, notes: teardownNotes } : report;
   } finally {
     await access.close();
   }

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { IsolaneError, isIsolaneError } from '../errors.js';
 import { readTextSafely } from '../fs/safe-read.js';
 import { LANE_NAME } from '../git/names.js';
+import type { LaneResources } from '../resources/record.js';
 
 /** `creating` and `removing` are intents: if no process holds the lane lock, they were interrupted. */
 export type LaneRecordState = 'creating' | 'ready' | 'removing';
@@ -24,6 +25,8 @@ export interface LaneRecord {
   /** The workload whose policy decision chose the strategy, and the decisive reasons. */
   readonly workload?: string;
   readonly reasons?: readonly string[];
+  /** Ports, database branch and set-up the lane holds (src/resources/). */
+  readonly resources?: LaneResources;
   /** Strategy-owned details (e.g. a container id). */
   readonly data?: Readonly<Record<string, unknown>>;
   /**
@@ -63,6 +66,7 @@ function parseRecord(text: string, lane: string): LaneRecord | string {
   if (r.lane !== lane) return `record names lane ${String(r.lane)}`;
   if (!STATES.includes(r.state as LaneRecordState)) return `unknown state ${String(r.state)}`;
   if (r.removal !== undefined && (typeof r.removal !== 'object' || r.removal === null)) return 'field removal is not an object';
+  if (r.resources !== undefined && (typeof r.resources !== 'object' || r.resources === null)) return 'field resources is not an object';
   return value as LaneRecord;
 }
 

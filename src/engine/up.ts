@@ -7,6 +7,7 @@ import { chooseStrategy } from '../policy/choose.js';
 import { checkpoint } from './checkpoint.js';
 import { pathExists } from './fs-util.js';
 import { ensureLanesRoot } from './lanes-root.js';
+import { prepare, release, reserve } from '../resources/lifecycle.js';
 
 export interface UpOptions {
   /** Start point; default: the base branch. */
@@ -51,6 +52,7 @@ export async function up(project: Project, lane: string, opts: UpOptions = {}): 
       ctx.logger.progress(`cleaning up an interrupted creation of lane ${lane}`);
       const old = await project.strategy(existing.strategy);
       await old.destroy(existing, { force: true, halfMade: true });
+      await release(project, existing);
       await journal.remove(lane);
       recorded = false;
     } else if (existing) {
@@ -70,7 +72,7 @@ export async function up(project: Project, lane: string, opts: UpOptions = {}): 
       });
     }
 
-    const record: LaneRecord = {
+    const intent: LaneRecord = {
       version: 1,
       lane,
       strategy: strategy.name,
@@ -82,23 +84,29 @@ export async function up(project: Project, lane: string, opts: UpOptions = {}): 
       state: 'creating',
       ...(choice.decision ? { workload: choice.decision.workload.name, reasons: choice.decision.reasons.map((r) => `${r.source}: ${r.text}`) } : {}),
     };
-    await journal.write(record);
+    await journal.write(intent);
     recorded = true;
     await project.markUsed(strategy.name);
     await checkpoint(ctx, 'up:journaled');
+    let record = intent;
     try {
+      // What the lane will hold is recorded before any of it is made.
+      record = await reserve(project, intent);
+      if (record !== intent) await journal.write(record);
       ctx.logger.progress(`creating lane ${lane} (${strategy.name}) at ${lanePath}`);
       await strategy.create({ lane, branch, startOid, path: lanePath });
+      await checkpoint(ctx, 'up:created');
+      record = await prepare(project, record, strategy);
     } catch (e) {
       await strategy.destroy(record, { force: true, halfMade: true }).catch((undoError: unknown) => {
         ctx.logger.warn(`could not undo the partial lane ${lane}: ${String(undoError)}; \`isolane down ${lane}\` finishes the job`);
         throw e;
       });
+      await release(project, record);
       await journal.remove(lane);
       recorded = false;
       throw e;
     }
-    await checkpoint(ctx, 'up:created');
     const ready: LaneRecord = { ...record, state: 'ready' };
     await journal.write(ready);
     return ready;

@@ -24,7 +24,7 @@ describe('isolane.yaml', () => {
   });
 
   it('names sections reserved for later versions', () => {
-    expect(problems('ports:\n  range: 3000-3999\n')[0]).toMatch(/^isolane\.yaml:1:1 ports: this section is reserved/);
+    expect(problems('services:\n  web: {}\n')[0]).toMatch(/^isolane\.yaml:1:1 services: this section is reserved/);
   });
 
   it('rejects unknown strategies and unsafe prefixes', () => {
