@@ -23,6 +23,7 @@ export type ErrorCode =
   | 'LANE_DIVERGED' // a lane's branch moved both in the lane and in the main repository
   | 'EXISTS' // a file the command would create is already there
   | 'INTERRUPTED' // stopped by SIGINT or SIGTERM, after cleaning up
+  | 'PORTS_EXHAUSTED' // no port of the range is free for a lane's lease
   | 'INTERNAL';
 
 export interface ErrorDetails {

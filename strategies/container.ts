@@ -106,12 +106,15 @@ export function containerStrategy(project: Project): Strategy {
       });
   };
 
-  const createContainer = async (lane: { lane: string; path: string; branch: string }): Promise<void> => {
-    const ports = settings.ports.map((p) => `${p}/tcp`);
+  const createContainer = async (lane: LaneSpec): Promise<void> => {
+    const bridged = settings.network === 'bridge';
+    // Leased ports at the same number on 127.0.0.1 (the URL is the same inside and out); container.ports on any free one.
+    const same = new Set(bridged ? (lane.publish ?? []) : []);
+    const ports = [...new Set([...settings.ports, ...same])].map((p) => `${p}/tcp`);
+    const hostPort = (spec: string): string => (same.has(Number(spec.split('/')[0])) ? spec.split('/')[0] ?? '' : '');
     const lent = await hostReach();
     for (const warning of lent.warnings) ctx.logger.warn(warning);
-    const env = { HOME: '/tmp', ...(await identity()), ...lent.env, ISOLANE_LANE: lane.lane, ISOLANE_BRANCH: lane.branch, ISOLANE_PATH: WORKSPACE };
-    const bridged = settings.network === 'bridge';
+    const env = { HOME: '/tmp', ...(await identity()), ...lent.env, ...lane.env, ISOLANE_LANE: lane.lane, ISOLANE_BRANCH: lane.branch, ISOLANE_PATH: WORKSPACE };
     const attempt = async (): Promise<void> => {
       if (bridged) await project.withRepoLock(ensureNetwork);
       const container = await docker.createContainer({
@@ -139,7 +142,7 @@ export function containerStrategy(project: Project): Strategy {
           NanoCpus: Math.round(settings.limits.cpus * 1e9),
           PidsLimit: settings.limits.pids,
           NetworkMode: bridged ? networkName : 'none',
-          PortBindings: Object.fromEntries(ports.map((p) => [p, [{ HostIp: '127.0.0.1', HostPort: '' }]])),
+          PortBindings: Object.fromEntries(ports.map((p) => [p, [{ HostIp: '127.0.0.1', HostPort: hostPort(p) }]])),
         },
       });
       await container.start();
@@ -212,6 +215,7 @@ export function containerStrategy(project: Project): Strategy {
 
   return {
     name: 'container',
+    workdir: WORKSPACE,
 
     async probe() {
       // isolane.yaml's paths first: bad input is refused before any Docker call.

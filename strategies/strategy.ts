@@ -18,6 +18,10 @@ export interface LaneSpec {
   readonly startOid: string;
   /** The lane's checkout on the host. */
   readonly path: string;
+  /** The lane's environment (src/resources/env), for what the strategy starts (a container). */
+  readonly env?: Readonly<Record<string, string>>;
+  /** Leased ports a container lane publishes on 127.0.0.1 at the same number, so URLs match inside and out. */
+  readonly publish?: readonly number[];
 }
 
 /** A lane as it really exists, found without the journal (for reconciliation). */
@@ -66,6 +70,8 @@ export interface Strategy {
   readonly name: string;
   /** Its `destroy` without force itself refuses uncommitted files (WouldLoseWorkError), atomically with removing. */
   readonly removalRefusesDirty?: boolean;
+  /** Where commands run in the lane see its checkout, when not at its host path (a container's mount). */
+  readonly workdir?: string;
   probe(): Promise<ProbeResult>;
   create(spec: LaneSpec): Promise<void>;
   /** Read access to the lane; see LaneAccess. */

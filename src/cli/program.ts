@@ -110,6 +110,20 @@ export async function runCli(argv: readonly string[], version: string): Promise<
     .action(lazy(async () => (await import('./commands/fetch.js')).fetchCommand, state));
 
   program
+    .command('env')
+    .description("print a lane's environment (ISOLANE_*, ports, DATABASE_URL, env.vars) as export lines: eval \"$(isolane env <lane>)\"")
+    .argument('<lane>')
+    .option('--dotenv', 'print NAME=value lines (as the env files hold them)')
+    .addOption(json)
+    .action(lazy(async () => (await import('./commands/env.js')).envCommand, state));
+
+  program
+    .command('ports')
+    .description("list every port lease: lane, name, port, and whether something listens on it now")
+    .addOption(json)
+    .action(lazy(async () => (await import('./commands/ports.js')).portsCommand, state));
+
+  program
     .command('shell')
     .description('open an interactive shell in a lane (inside its container for container lanes)')
     .argument('<lane>')

@@ -3,7 +3,7 @@ import { NEEDS, STRATEGY_NAMES } from '../../strategies/index.js';
 import { mountTargetProblem, overlaps } from '../docker/mount-target.js';
 import { BRANCH_PREFIX, LANE_NAME } from '../git/names.js';
 import { parseSize } from './size.js';
-import { RESOURCE_SECTIONS } from '../resources/schema.js';
+import { checkResourceReferences, RESOURCE_SECTIONS } from '../resources/schema.js';
 
 export const DEFAULT_IMAGE = 'isolane/base:bookworm';
 const MIN_MEMORY = 6 * 2 ** 20;
@@ -231,6 +231,7 @@ export const configSchema = z
       .default({ image: DEFAULT_IMAGE, network: 'bridge', ports: [], limits: { memory: '2g', cpus: 2, pids: 512 }, env: {}, mounts: [], caBundle: 'auto', proxy: 'host' })
       .meta({ description: 'Settings of the container strategy. Containers always run hardened: all capabilities dropped, no-new-privileges, a non-root user, no Docker socket.' }),
   })
+  .superRefine(checkResourceReferences)
   .meta({ title: 'isolane.yaml', description: 'isolane settings for one repository: how lanes for parallel agents are named, placed and isolated.' });
 
 export type IsolaneConfig = z.output<typeof configSchema>;

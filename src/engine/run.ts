@@ -1,6 +1,7 @@
 import type { ExecResult } from '../../strategies/strategy.js';
 import { IsolaneError } from '../errors.js';
 import { assertLaneName } from '../git/names.js';
+import { laneEnvironment } from '../resources/env/lane-env.js';
 import type { Journal, LaneRecord } from './journal.js';
 import type { Project } from './project.js';
 
@@ -10,11 +11,6 @@ export interface RunOptions {
   readonly interactive?: boolean;
   /** Extra variables for the command (on top of the caller's environment). */
   readonly env?: Readonly<Record<string, string>>;
-}
-
-/** The variables every command run in a lane sees. */
-export function laneEnv(record: LaneRecord): Record<string, string> {
-  return { ISOLANE_LANE: record.lane, ISOLANE_BRANCH: record.branch, ISOLANE_PATH: record.path };
 }
 
 export async function readyLane(where: { readonly journal: Journal; readonly repo: { readonly root: string } }, lane: string): Promise<LaneRecord> {
@@ -44,7 +40,8 @@ export async function run(project: Project, lane: string, argv: readonly string[
     const strategy = await project.strategy(record.strategy);
     const env: Record<string, string> = {};
     for (const [k, v] of Object.entries(ctx.env)) if (v !== undefined) env[k] = v;
-    const own = { ...opts.env, ...laneEnv(record) };
+    // The lane's own environment (src/resources/env), its path as the command sees it.
+    const own = { ...opts.env, ...laneEnvironment(record, project.config, strategy.workdir ?? record.path) };
     return await strategy.exec(record, argv, {
       env: { ...env, ...own },
       laneEnv: own,

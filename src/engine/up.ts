@@ -8,6 +8,7 @@ import { checkpoint } from './checkpoint.js';
 import { pathExists } from './fs-util.js';
 import { ensureLanesRoot } from './lanes-root.js';
 import { prepare, release, reserve } from '../resources/lifecycle.js';
+import { laneEnvironment } from '../resources/env/lane-env.js';
 
 export interface UpOptions {
   /** Start point; default: the base branch. */
@@ -94,7 +95,7 @@ export async function up(project: Project, lane: string, opts: UpOptions = {}): 
       record = await reserve(project, intent);
       if (record !== intent) await journal.write(record);
       ctx.logger.progress(`creating lane ${lane} (${strategy.name}) at ${lanePath}`);
-      await strategy.create({ lane, branch, startOid, path: lanePath });
+      await strategy.create({ lane, branch, startOid, path: lanePath, env: laneEnvironment(record, project.config, strategy.workdir ?? lanePath), publish: Object.values(record.resources?.ports ?? {}) });
       await checkpoint(ctx, 'up:created');
       record = await prepare(project, record, strategy);
     } catch (e) {

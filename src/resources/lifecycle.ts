@@ -1,6 +1,8 @@
 import type { Strategy } from '../../strategies/strategy.js';
 import type { LaneRecord } from '../engine/journal.js';
 import type { Project } from '../engine/project.js';
+import { writeEnvFiles } from './env/env-files.js';
+import { releaseLanePorts, reservePorts } from './ports/reserve-ports.js';
 
 /**
  * The resources of a lane, in the order a lane needs them. Each phase calls every resource's
@@ -13,15 +15,16 @@ import type { Project } from '../engine/project.js';
  * - beforeRemoval: teardown steps, while the lane still exists (failures are reported, not blocking).
  * - release: after the lane is gone, or for a half-made lane: every part, idempotently.
  */
-export function reserve(project: Project, record: LaneRecord): Promise<LaneRecord> {
-  void project;
-  return Promise.resolve(record);
+export async function reserve(project: Project, record: LaneRecord): Promise<LaneRecord> {
+  let r = record;
+  r = await reservePorts(project, r);
+  return r;
 }
 
-export function prepare(project: Project, record: LaneRecord, strategy: Strategy): Promise<LaneRecord> {
-  void project;
-  void strategy;
-  return Promise.resolve(record);
+export async function prepare(project: Project, record: LaneRecord, strategy: Strategy): Promise<LaneRecord> {
+  let r = record;
+  r = await writeEnvFiles(project, r, strategy); // after the database (DATABASE_URL), before set-up steps
+  return r;
 }
 
 /** Returns notes on what failed (for the down report). */
@@ -33,8 +36,8 @@ export function beforeRemoval(project: Project, record: LaneRecord, strategy: St
 }
 
 /** Returns notes on what could not be released (for the down report). */
-export function release(project: Project, record: LaneRecord): Promise<string[]> {
-  void project;
-  void record;
-  return Promise.resolve([]);
+export async function release(project: Project, record: LaneRecord): Promise<string[]> {
+  const notes: string[] = [];
+  notes.push(...(await releaseLanePorts(project, record)));
+  return notes;
 }

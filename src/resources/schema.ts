@@ -1,4 +1,7 @@
 import * as z from 'zod';
+import { envFileProblem } from './env/file-path.js';
+import { referenceProblem } from './env/references.js';
+import { parseRange, portVariable } from './ports/range.js';
 
 /**
  * The isolane.yaml sections of a lane's resources (ports, environment and ignored files, set-up,
@@ -14,13 +17,12 @@ export const portsSchema = z
   .strictObject({
     range: z
       .string()
-      .regex(/^\d{1,5}-\d{1,5}$/, 'expected a range such as 20000-29999')
-      .refine((r) => {
-        const [lo, hi] = r.split('-').map(Number) as [number, number];
-        return lo >= 1024 && hi <= 65535 && lo <= hi;
-      }, 'expected low-high with 1024 <= low <= high <= 65535')
+      .superRefine((r, ctx) => {
+        const parsed = parseRange(r);
+        if (typeof parsed === 'string') ctx.addIssue({ code: 'custom', message: parsed });
+      })
       .default('20000-29999')
-      .meta({ description: 'Ports leased to lanes come from this range (inclusive).' }),
+      .meta({ description: 'Ports leased to lanes come from this range (inclusive, within 1024-65535).' }),
     names: z
       .array(z.string().regex(PORT_NAME, 'expected a port name such as web or api (a-z, 0-9, _)'))
       .min(1)
@@ -33,16 +35,46 @@ export const portsSchema = z
 export const envSchema = z
   .strictObject({
     vars: z
-      .record(z.string().regex(VAR_NAME, 'expected a variable name'), z.string().max(8192))
+      .record(
+        z.string().regex(VAR_NAME, 'expected a variable name').refine((k) => !k.startsWith('ISOLANE_'), "ISOLANE_* variables are isolane's own"),
+        z.string().max(8192).refine((v) => !v.includes('\0'), 'expected no NUL character'),
+      )
+      .refine((v) => Object.keys(v).length <= 200, 'expected at most 200 variables')
       .default({})
-      .meta({ description: 'Variables of every lane. References: ${lane}, ${branch}, ${path}, ${port.<name>}, ${db.url}, ${db.name}.' }),
+      .meta({ description: 'Variables of every lane. References: ${lane}, ${branch}, ${path}, ${port.<name>}, ${db.url}, ${db.name}; $$ is a literal $.' }),
     files: z
-      .array(z.string().min(1).max(1024))
+      .array(
+        z
+          .string()
+          .min(1)
+          .max(1024)
+          .superRefine((f, ctx) => {
+            const problem = envFileProblem(f);
+            if (problem) ctx.addIssue({ code: 'custom', message: problem });
+          }),
+      )
       .max(16)
       .default(['.env.isolane'])
-      .meta({ description: "Files in the lane (relative to its root) that get the lane's environment as NAME=value lines; excluded from git in the lane." }),
+      .meta({ description: "Files in the lane (relative to its root, not in .git) that get the lane's environment as NAME=value lines; git in the lane ignores them." }),
   })
   .meta({ description: "The lane's environment, given to run, shell, set-up steps and containers, and written to env files." });
+
+/**
+ * Cross-section rules of the resources (the config schema's superRefine): every reference in
+ * env.vars names something declared, and no variable takes a leased port's name.
+ */
+export function checkResourceReferences(
+  config: { readonly ports?: { readonly names: readonly string[] } | undefined; readonly env?: { readonly vars: Readonly<Record<string, string>> } | undefined; readonly database?: unknown },
+  ctx: z.RefinementCtx,
+): void {
+  const portNames = config.ports?.names ?? [];
+  const own = new Set(portNames.length > 0 ? ['PORT', ...portNames.map(portVariable)] : []);
+  for (const [name, value] of Object.entries(config.env?.vars ?? {})) {
+    if (own.has(name)) ctx.addIssue({ code: 'custom', path: ['env', 'vars', name], message: `${name} is a leased port's variable; isolane sets it` });
+    const problem = referenceProblem(value, { portNames, database: config.database !== undefined });
+    if (problem) ctx.addIssue({ code: 'custom', path: ['env', 'vars', name], message: problem });
+  }
+}
 
 export const copySchema = z
   .array(z.string().min(1).max(1024))
@@ -71,7 +103,8 @@ export const databaseSchema = z
 
 export const RESOURCE_SECTIONS = {
   ports: portsSchema.optional(),
-  env: envSchema.default({ vars: {}, files: ['.env.isolane'] }),
+  // Optional: a project that declares no env (nor ports, nor database) gets no env files.
+  env: envSchema.optional(),
   copy: copySchema.default([]),
   setup: setupSchema.default([]),
   teardown: teardownSchema.default([]),
