@@ -159,14 +159,14 @@ describe('bad ports config changes nothing', () => {
 });
 
 /** The server's answer, once it listens (started by another process: wait for it, bounded). */
-async function answer(port: number): Promise<string> {
+async function answer(port: number, why?: () => string): Promise<string> {
   const deadline = Date.now() + 30_000;
   for (;;) {
     try {
-      const res = await fetch(`http://127.0.0.1:${port}/`);
+      const res = await fetch(`http://127.0.0.1:${port}/`, { signal: AbortSignal.timeout(5000) });
       return await res.text();
     } catch (e) {
-      if (Date.now() > deadline) throw e;
+      if (Date.now() > deadline) throw new Error(`nothing answered on 127.0.0.1:${port}: ${String(e)}${why ? `; ${why()}` : ''}`, { cause: e });
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
   }
