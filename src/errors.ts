@@ -23,7 +23,9 @@ export type ErrorCode =
   | 'LANE_DIVERGED' // a lane's branch moved both in the lane and in the main repository
   | 'EXISTS' // a file the command would create is already there
   | 'INTERRUPTED' // stopped by SIGINT or SIGTERM, after cleaning up
+  | 'SETUP_FAILED' // a lane's set-up step failed: the lane exists, listed as setup-failed
   | 'PORTS_EXHAUSTED' // no port of the range is free for a lane's lease
+  | 'DATABASE_FAILED' // a lane's database branch could not be made, reached or dropped
   | 'INTERNAL';
 
 export interface ErrorDetails {

@@ -8,6 +8,8 @@ export const EXIT = {
   wouldLoseWork: 3,
   /** The policy found no strategy that gives a workload what it needs on this host. */
   policyUnmet: 4,
+  /** The lane was made but a set-up step failed: it is kept, listed as setup-failed. */
+  setupFailed: 5,
   /** Stopped by a signal, after cleaning up (128 + SIGINT, as shells report it). */
   interrupted: 130,
   /** `isolane run`: isolane itself failed before the command ran (as `docker run` does). */
@@ -25,6 +27,8 @@ export function exitCodeFor(code: ErrorCode): number {
       return EXIT.wouldLoseWork;
     case 'POLICY_UNMET':
       return EXIT.policyUnmet;
+    case 'SETUP_FAILED':
+      return EXIT.setupFailed;
     case 'INTERRUPTED':
       return EXIT.interrupted;
     default:

@@ -103,6 +103,13 @@ export async function runCli(argv: readonly string[], version: string): Promise<
     .action(lazy(async () => (await import('./commands/down.js')).downCommand, state));
 
   program
+    .command('setup')
+    .description("run isolane.yaml's set-up steps again in a lane (seeding shared directories it lacks); ready when they pass")
+    .argument('<lane>')
+    .addOption(json)
+    .action(lazy(async () => (await import('./commands/setup.js')).setupCommand, state));
+
+  program
     .command('fetch')
     .description("bring a clone or container lane's commits into the main repository: its branch moves forward only")
     .argument('<lane>')

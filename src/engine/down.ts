@@ -133,8 +133,12 @@ async function removeLane(project: Project, strategy: Strategy, record: LaneReco
       return undefined;
     };
     // A worktree's own removal refuses uncommitted files at the moment it removes (one tree
-    // scan, not two); every other lane is checked here.
-    const leaveToRemoval = !force && strategy.removalRefusesDirty === true;
+    // scan, not two); every other lane is checked here. Teardown steps run only once every
+    // check has passed (never for a down that then refuses), and may write files (logs, dumps):
+    // with teardown steps, a worktree is checked here too, before them, and its removal after
+    // them is forced, so the teardown's own files cannot make it refuse after the teardown ran.
+    const tearsDown = project.config.teardown.length > 0;
+    const leaveToRemoval = !force && strategy.removalRefusesDirty === true && !tearsDown;
     const [files, submoduleCommits] = reader && !leaveToRemoval
       ? await Promise.all([dirtyFiles(reader).catch(noteFailure('its files could not be checked')), unsavedSubmoduleCommits(reader).catch(noteFailure('its submodules could not be checked'))])
       : [undefined, undefined];
@@ -171,7 +175,7 @@ async function removeLane(project: Project, strategy: Strategy, record: LaneReco
     const teardownNotes = await beforeRemoval(project, removing, strategy);
     ctx.logger.progress(`removing lane ${record.lane} at ${record.path}`);
     try {
-      await strategy.destroy(record, { force, halfMade: false });
+      await strategy.destroy(record, { force: force || tearsDown, halfMade: false });
     } catch (e) {
       // The removal itself found uncommitted work (unlisted above, or made since): nothing was removed.
       if (e instanceof WouldLoseWorkError) {

@@ -6,8 +6,11 @@ import { readTextSafely } from '../fs/safe-read.js';
 import { LANE_NAME } from '../git/names.js';
 import type { LaneResources } from '../resources/record.js';
 
-/** `creating` and `removing` are intents: if no process holds the lane lock, they were interrupted. */
-export type LaneRecordState = 'creating' | 'ready' | 'removing';
+/**
+ * `creating` and `removing` are intents: if no process holds the lane lock, they were interrupted.
+ * `setup-failed`: made whole, but a set-up step failed (`isolane setup` retries, `down` removes it).
+ */
+export type LaneRecordState = 'creating' | 'ready' | 'removing' | 'setup-failed';
 
 /** isolane's record of one lane, one JSON file per lane under `<common-dir>/isolane/lanes/`. */
 export interface LaneRecord {
@@ -46,7 +49,7 @@ export interface CorruptRecord {
   readonly problem: string;
 }
 
-const STATES: readonly LaneRecordState[] = ['creating', 'ready', 'removing'];
+const STATES: readonly LaneRecordState[] = ['creating', 'ready', 'removing', 'setup-failed'];
 const MAX_RECORD = 64 * 1024;
 
 function parseRecord(text: string, lane: string): LaneRecord | string {

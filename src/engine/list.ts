@@ -6,9 +6,11 @@ import { aheadBehind, dirtyFiles } from '../lane/inspect.js';
 import type { LaneRecord } from './journal.js';
 import type { Project } from './project.js';
 import { findExisting } from './reconcile.js';
+import { setupStatus } from '../resources/setup/needs-setup.js';
 
 /**
  * - ready: recorded and present
+ * - setup-failed: present, but a set-up step failed (`isolane setup` runs the steps again)
  * - creating / removing: another isolane process is at work on it now
  * - interrupted: a process died while creating or removing it (`up` or `down` finishes the job)
  * - missing: recorded, but its checkout is gone
@@ -16,7 +18,7 @@ import { findExisting } from './reconcile.js';
  * - corrupt: its record cannot be read
  * - error: it could not be inspected (the note says why)
  */
-export type LaneStatus = 'ready' | 'creating' | 'removing' | 'interrupted' | 'missing' | 'orphan' | 'corrupt' | 'error';
+export type LaneStatus = 'ready' | 'setup-failed' | 'creating' | 'removing' | 'interrupted' | 'missing' | 'orphan' | 'corrupt' | 'error';
 
 export interface LaneSummary {
   readonly lane: string;
@@ -37,7 +39,12 @@ export interface LaneSummary {
   readonly note?: string;
   /** A running container lane's published ports: container port, and where the host serves it. */
   readonly ports?: readonly PublishedPort[];
+  /** Its set-up should run again (failed, or its lockfile changed since); absent when the project has no set-up. */
+  readonly needsSetup?: boolean;
 }
+
+/** Made whole and at rest: a lane to inspect, not one in flight. */
+const settled = (state: string): boolean => state === 'ready' || state === 'setup-failed';
 
 const PARALLEL = 8;
 
@@ -113,13 +120,13 @@ function reread(project: Project, lane: string): Promise<LaneRecord | undefined>
 
 async function summarise(project: Project, record: LaneRecord, baseOf: (base: string) => Promise<string | undefined>): Promise<LaneSummary | undefined> {
   const head = { lane: record.lane, strategy: record.strategy, branch: record.branch, path: record.path, base: record.base, createdAt: record.createdAt };
-  if (record.state !== 'ready') {
+  if (!settled(record.state)) {
     const lock = await project.tryLaneLock(record.lane, 0, true);
     if (!lock) return { ...head, state: record.state, ...unknownCounts };
     await lock.release();
     const now = await reread(project, record.lane);
     if (!now) return undefined; // finished removing meanwhile
-    if (now.state === 'ready') return summarise(project, now, baseOf);
+    if (settled(now.state)) return summarise(project, now, baseOf);
     return { ...head, state: 'interrupted', ...unknownCounts, note: `${now.state} was interrupted; \`isolane down ${record.lane}\` cleans it up` };
   }
   let access: LaneAccess | undefined;
@@ -130,27 +137,28 @@ async function summarise(project: Project, record: LaneRecord, baseOf: (base: st
     if (!access.exists) {
       const now = await reread(project, record.lane);
       if (!now) return undefined;
-      if (now.state !== 'ready') return { ...head, state: now.state, ...unknownCounts };
+      if (!settled(now.state)) return { ...head, state: now.state as LaneStatus, ...unknownCounts };
       return { ...head, state: 'missing', ...unknownCounts, note: 'its directory is gone; `isolane down` removes the rest' };
     }
     const { reader } = access;
-    const [dirty, tip, baseOid] = await Promise.all([reader ? dirtyFiles(reader) : undefined, access.branchTip(), baseOf(record.base)]);
+    const [dirty, tip, baseOid, setup] = await Promise.all([reader ? dirtyFiles(reader) : undefined, access.branchTip(), baseOf(record.base), setupStatus(project, record)]);
     const counts = reader && tip && baseOid ? await aheadBehind(reader, baseOid, tip) : undefined;
-    const notes = [access.note, ...access.unchecked].filter(Boolean);
+    const notes = [access.note, ...access.unchecked, setup.note].filter(Boolean);
     return {
       ...head,
-      state: 'ready',
+      state: record.state === 'setup-failed' ? 'setup-failed' : 'ready',
       dirty: dirty?.length,
       ahead: counts?.ahead,
       behind: counts?.behind,
       merged: counts ? counts.ahead === 0 : undefined,
       ...(notes.length > 0 ? { note: notes.join('; ') } : {}),
       ...(access.ports ? { ports: access.ports } : {}),
+      ...(setup.needsSetup === undefined ? {} : { needsSetup: setup.needsSetup }),
     };
   } catch (e) {
     const now = await reread(project, record.lane);
     if (!now) return undefined; // removed while we looked
-    if (now.state !== 'ready') return { ...head, state: now.state, ...unknownCounts };
+    if (!settled(now.state)) return { ...head, state: now.state as LaneStatus, ...unknownCounts };
     return { ...head, state: 'error', ...unknownCounts, note: e instanceof Error ? e.message : String(e) };
   } finally {
     await access?.close();

@@ -1,6 +1,6 @@
 import type { LaneRecord } from './journal.js';
 import type { Project } from './project.js';
-import { IsolaneError } from '../errors.js';
+import { IsolaneError, isIsolaneError } from '../errors.js';
 import { assertLaneName, assertUserRevision, headsRef, laneBranch } from '../git/names.js';
 import { resolveRevisions } from '../git/resolve.js';
 import { chooseStrategy } from '../policy/choose.js';
@@ -99,6 +99,8 @@ export async function up(project: Project, lane: string, opts: UpOptions = {}): 
       await checkpoint(ctx, 'up:created');
       record = await prepare(project, record, strategy);
     } catch (e) {
+      // Made whole, its set-up failed: it stays, recorded as setup-failed, for a look and `isolane setup`.
+      if (isIsolaneError(e, 'SETUP_FAILED')) throw e;
       await strategy.destroy(record, { force: true, halfMade: true }).catch((undoError: unknown) => {
         ctx.logger.warn(`could not undo the partial lane ${lane}: ${String(undoError)}; \`isolane down ${lane}\` finishes the job`);
         throw e;

@@ -2,6 +2,10 @@ import type { Strategy } from '../../strategies/strategy.js';
 import type { LaneRecord } from '../engine/journal.js';
 import type { Project } from '../engine/project.js';
 import { writeEnvFiles } from './env/env-files.js';
+import { copyIgnoredFiles } from './files/copy-ignored.js';
+import { releaseSetup } from './setup/release-setup.js';
+import { runTeardown } from './setup/run-teardown.js';
+import { shareAndSetUp } from './setup/share-and-setup.js';
 import { releaseLanePorts, reservePorts } from './ports/reserve-ports.js';
 
 /**
@@ -23,21 +27,23 @@ export async function reserve(project: Project, record: LaneRecord): Promise<Lan
 
 export async function prepare(project: Project, record: LaneRecord, strategy: Strategy): Promise<LaneRecord> {
   let r = record;
+  await copyIgnoredFiles(project, r); // before env files and set-up, which may rely on them
   r = await writeEnvFiles(project, r, strategy); // after the database (DATABASE_URL), before set-up steps
+  r = await shareAndSetUp(project, r, strategy); // last: seeds, then set-up steps with everything in place
   return r;
 }
 
 /** Returns notes on what failed (for the down report). */
-export function beforeRemoval(project: Project, record: LaneRecord, strategy: Strategy): Promise<string[]> {
-  void project;
-  void record;
-  void strategy;
-  return Promise.resolve([]);
+export async function beforeRemoval(project: Project, record: LaneRecord, strategy: Strategy): Promise<string[]> {
+  const notes: string[] = [];
+  notes.push(...(await runTeardown(project, record, strategy)));
+  return notes;
 }
 
 /** Returns notes on what could not be released (for the down report). */
 export async function release(project: Project, record: LaneRecord): Promise<string[]> {
   const notes: string[] = [];
   notes.push(...(await releaseLanePorts(project, record)));
+  notes.push(...(await releaseSetup(project, record)));
   return notes;
 }

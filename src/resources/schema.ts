@@ -2,6 +2,7 @@ import * as z from 'zod';
 import { envFileProblem } from './env/file-path.js';
 import { referenceProblem } from './env/references.js';
 import { parseRange, portVariable } from './ports/range.js';
+import { normaliseSharePath, sharePathProblem } from './share/share-path.js';
 
 /**
  * The isolane.yaml sections of a lane's resources (ports, environment and ignored files, set-up,
@@ -81,17 +82,29 @@ export const copySchema = z
   .max(256)
   .meta({ description: 'Ignored files copied from the main checkout into each new lane (gitignore-style patterns), beside those a .worktreeinclude file names.' });
 
-export const setupSchema = z.array(argvSchema).max(64).meta({ description: 'Commands (argv arrays) run in each new lane, in order, with its environment.' });
-export const teardownSchema = z.array(argvSchema).max(64).meta({ description: 'Commands (argv arrays) run in a lane before `down` removes it; a failure is reported, not blocking.' });
+export const setupSchema = z.array(argvSchema).max(64).meta({ description: 'Commands (argv arrays) run in each new lane after its shared directories are seeded, in order, with its environment; a failing one leaves the lane setup-failed (`isolane setup <lane>` retries).' });
+export const teardownSchema = z.array(argvSchema).max(64).meta({ description: 'Commands (argv arrays) run in a lane before `down` removes it; all together within 120 s; a failure is reported, not blocking.' });
 
 export const shareSchema = z
   .array(
     z.strictObject({
-      path: z.string().min(1).max(1024),
-      mode: z.enum(['auto', 'reflink', 'hardlink', 'copy', 'symlink', 'none']).default('auto'),
+      path: z
+        .string()
+        .min(1)
+        .max(1024)
+        .superRefine((p, ctx) => {
+          const problem = sharePathProblem(p);
+          if (problem) ctx.addIssue({ code: 'custom', message: problem });
+        })
+        .meta({ description: 'Directory relative to the repository root, such as node_modules or web/node_modules; git must ignore it.' }),
+      mode: z
+        .enum(['auto', 'reflink', 'hardlink', 'copy', 'symlink', 'none'])
+        .default('auto')
+        .meta({ description: "auto: reflink where the filesystem clones files, else copy. hardlink and symlink share the main checkout's files: an install in any lane changes them for all (see README)." }),
     }),
   )
   .max(16)
+  .refine((s) => new Set(s.map((e) => normaliseSharePath(e.path))).size === s.length, 'expected each path once')
   .meta({ description: 'Directories (such as node_modules) seeded from the main checkout before set-up, when the lockfile matches.' });
 
 export const databaseSchema = z

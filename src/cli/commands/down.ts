@@ -32,5 +32,6 @@ export async function downCommand(ctx: Context, lane: string, opts: { force?: bo
     out.push(`discarded ${sub.commits.length} commit(s) of submodule ${sub.path} its remotes lacked:`, ...sub.commits.map((c) => `  ${c.oid.slice(0, 12)} ${c.subject}`));
   }
   if (unchecked.length > 0) out.push('could not check, so removed unchecked:', ...unchecked.map((u) => `  ${u}`));
+  for (const note of report.notes ?? []) out.push(`note: ${note}`);
   process.stdout.write(`${out.join('\n')}\n`);
 }
