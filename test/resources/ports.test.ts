@@ -69,6 +69,9 @@ describe('port leases', () => {
       expect(Object.fromEntries(mine.map((l) => [l.name, l.port]))).toEqual(await recordPorts(lane));
       expect((JSON.parse(results[i]?.stdout ?? '{}') as { resources?: { ports?: unknown } }).resources?.ports).toEqual(await recordPorts(lane));
     }
+    const table = await repo.cli(['ports']);
+    expect(table.stdout).toMatch(/^LANE\s+NAME\s+PORT\s+LISTENING\n/);
+    expect(table.stdout.trim().split('\n')).toHaveLength(41);
     const freed = await recordPorts('lane-7');
     expect((await repo.cli(['down', 'lane-7'])).code).toBe(0);
     expect((await leases()).some((l) => l.lane === 'lane-7')).toBe(false);

@@ -1,6 +1,7 @@
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { IsolaneError } from '../../errors.js';
+import { lstatOrUndefined } from '../../fs/safe-read.js';
 import type { Project } from '../../engine/project.js';
 import { bindable } from './bindable.js';
 import { leaseFile, readLeases, writeLeases, type PortLease } from './lease-file.js';
@@ -49,8 +50,10 @@ export async function leasePorts(project: Project, lane: string, names: readonly
 
 /** Drops every lease of the lane; idempotent (a lane that held none, or a file that is gone). */
 export async function releasePorts(project: Project, lane: string): Promise<void> {
+  const file = leaseFile(project.stateDir);
+  // No lease was ever made in this repository: nothing to lock for (lanes of projects without ports).
+  if (!(await lstatOrUndefined(file))) return;
   await project.withRepoLock(async () => {
-    const file = leaseFile(project.stateDir);
     const leases = await readLeases(file);
     if (!leases.some((l) => l.lane === lane)) return;
     await writeLeases(file, leases.filter((l) => l.lane !== lane));
