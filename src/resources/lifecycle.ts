@@ -3,6 +3,7 @@ import type { LaneRecord } from '../engine/journal.js';
 import type { Project } from '../engine/project.js';
 import { writeEnvFiles } from './env/env-files.js';
 import { copyIgnoredFiles } from './files/copy-ignored.js';
+import { prepareDatabase, releaseDatabase, reserveDatabase } from './database/lane-database.js';
 import { releaseSetup } from './setup/release-setup.js';
 import { runTeardown } from './setup/run-teardown.js';
 import { shareAndSetUp } from './setup/share-and-setup.js';
@@ -22,11 +23,13 @@ import { releaseLanePorts, reservePorts } from './ports/reserve-ports.js';
 export async function reserve(project: Project, record: LaneRecord): Promise<LaneRecord> {
   let r = record;
   r = await reservePorts(project, r);
+  r = await reserveDatabase(project, r);
   return r;
 }
 
 export async function prepare(project: Project, record: LaneRecord, strategy: Strategy): Promise<LaneRecord> {
   let r = record;
+  r = await prepareDatabase(project, r, strategy); // first: the branch (and its migration) before anything in the lane uses it
   await copyIgnoredFiles(project, r); // before env files and set-up, which may rely on them
   r = await writeEnvFiles(project, r, strategy); // after the database (DATABASE_URL), before set-up steps
   r = await shareAndSetUp(project, r, strategy); // last: seeds, then set-up steps with everything in place
@@ -45,5 +48,6 @@ export async function release(project: Project, record: LaneRecord): Promise<str
   const notes: string[] = [];
   notes.push(...(await releaseLanePorts(project, record)));
   notes.push(...(await releaseSetup(project, record)));
+  notes.push(...(await releaseDatabase(project, record)));
   return notes;
 }

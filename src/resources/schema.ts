@@ -3,6 +3,9 @@ import { envFileProblem } from './env/file-path.js';
 import { referenceProblem } from './env/references.js';
 import { parseRange, portVariable } from './ports/range.js';
 import { normaliseSharePath, sharePathProblem } from './share/share-path.js';
+import { sqlitePathProblem } from './database/file-path.js';
+import { DB_PREFIX, SOURCE_DB_NAME } from './database/names.js';
+import { parseServerUrl } from './database/url.js';
 
 /**
  * The isolane.yaml sections of a lane's resources (ports, environment and ignored files, set-up,
@@ -107,12 +110,53 @@ export const shareSchema = z
   .refine((s) => new Set(s.map((e) => normaliseSharePath(e.path))).size === s.length, 'expected each path once')
   .meta({ description: 'Directories (such as node_modules) seeded from the main checkout before set-up, when the lockfile matches.' });
 
+const databaseCommon = {
+  prefix: z
+    .string()
+    .regex(DB_PREFIX, 'expected 1-20 of a-z, 0-9 and _, starting with a letter')
+    .optional()
+    .meta({ description: "Start of each lane database's name (<prefix>_<lane>_<hash>, at most 63 bytes); default: the repository's directory name." }),
+  migrate: argvSchema.optional().meta({ description: "A command (argv) run in the lane once its database exists, with the lane's environment (DATABASE_URL included)." }),
+};
+
 export const databaseSchema = z
-  .strictObject({
-    provider: z.enum(['postgres', 'sqlite', 'command']),
-  })
-  .passthrough()
-  .meta({ description: 'A database branch per lane.' });
+  .discriminatedUnion('provider', [
+    z.strictObject({
+      provider: z.literal('postgres').meta({ description: 'postgres: CREATE DATABASE <lane database> TEMPLATE <source> per lane, dropped at down.' }),
+      url: z
+        .string()
+        .superRefine((u, ctx) => {
+          const parsed = parseServerUrl(u);
+          if (typeof parsed === 'string') ctx.addIssue({ code: 'custom', message: parsed });
+        })
+        .optional()
+        .meta({ description: "The server and source database (postgres://user:password@host:5432/app); default: DATABASE_URL of isolane's environment." }),
+      template: z
+        .string()
+        .regex(SOURCE_DB_NAME, 'expected a database name of letters, digits, _ . $ and - (at most 63)')
+        .optional()
+        .meta({ description: "The database each lane's is copied from; default: the URL's database. Nobody may be connected to it while a lane is made." }),
+      ...databaseCommon,
+    }),
+    z.strictObject({
+      provider: z.literal('sqlite').meta({ description: 'sqlite: the file copied into each lane (copy-on-write where the filesystem can).' }),
+      path: z
+        .string()
+        .superRefine((p, ctx) => {
+          const problem = sqlitePathProblem(p);
+          if (problem) ctx.addIssue({ code: 'custom', message: problem });
+        })
+        .meta({ description: 'The SQLite file, relative to the repository root; each lane gets its own copy at the same place, excluded from git.' }),
+      ...databaseCommon,
+    }),
+    z.strictObject({
+      provider: z.literal('command').meta({ description: 'command: your own commands make and drop the branch (a hosted branching service, DBLab).' }),
+      create: argvSchema.meta({ description: "Makes the lane's database (argv, run in the main checkout with the lane's environment and ISOLANE_DB_NAME); prints its URL as the first line." }),
+      drop: argvSchema.meta({ description: "Drops it (argv, same environment); must succeed when it is already gone." }),
+      ...databaseCommon,
+    }),
+  ])
+  .meta({ description: 'A database branch per lane: its own copy of a database, DATABASE_URL in its environment, dropped at down.' });
 
 export const RESOURCE_SECTIONS = {
   ports: portsSchema.optional(),
