@@ -8,6 +8,9 @@ interface SchemaNode {
   readonly additionalProperties?: SchemaNode | boolean;
   /** A list's items (`policy[]`). */
   readonly items?: SchemaNode;
+  /** Alternatives told apart by a constant (`database.provider`). */
+  readonly oneOf?: readonly SchemaNode[];
+  readonly const?: unknown;
 }
 
 const cell = (v: unknown): string => (v === undefined ? '(none)' : `\`${typeof v === 'string' ? v : JSON.stringify(v)}\``);
@@ -22,8 +25,36 @@ export function configReference(): string {
       const entry = typeof node.additionalProperties === 'object' ? node.additionalProperties : undefined;
       if (entry?.properties) walk(entry.properties, `${prefix}${key}.<name>.`);
       if (node.items?.properties) walk(node.items.properties, `${prefix}${key}[].`);
+      if (node.oneOf) walk(mergeAlternatives(node.oneOf), `${prefix}${key}.`);
     }
   };
   walk((configJsonSchema() as SchemaNode).properties ?? {}, '');
   return rows.join('\n');
+}
+
+/**
+ * One row per key of a union of objects told apart by a constant (`provider: postgres`): the
+ * constant's row joins each alternative's description; a key only some alternatives have says
+ * which.
+ */
+function mergeAlternatives(alternatives: readonly SchemaNode[]): Record<string, SchemaNode> {
+  const merged: Record<string, SchemaNode> = {};
+  const holders: Record<string, string[]> = {};
+  for (const alt of alternatives) {
+    const props = Object.entries(alt.properties ?? {});
+    const tag = props.map(([, p]) => p.const).find((c) => c !== undefined);
+    for (const [key, p] of props) {
+      if (p.const !== undefined) {
+        merged[key] = { description: [merged[key]?.description, p.description].filter(Boolean).join(' ') };
+        continue;
+      }
+      merged[key] ??= p;
+      (holders[key] ??= []).push(String(tag));
+    }
+  }
+  for (const [key, tags] of Object.entries(holders)) {
+    const node = merged[key];
+    if (node && tags.length < alternatives.length) merged[key] = { ...node, description: `(${tags.join(', ')}) ${node.description ?? ''}`.trim() };
+  }
+  return merged;
 }
