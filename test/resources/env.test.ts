@@ -97,6 +97,19 @@ describe('the lane environment', () => {
     expect(mainBefore).toContain('untracked.txt');
   });
 
+  it('keeps the lines of an env file already in the lane, isolane\'s block last (its values win)', async () => {
+    await fsp.writeFile(path.join(repo.root, 'app.env'), 'KEEP=1\nPORT_WEB=1\n');
+    await repo.git(['add', 'app.env']);
+    await repo.git(['commit', '-q', '-m', 'an env file']);
+    await config(`${yaml()}  files: [app.env]\n`);
+    expect((await repo.cli(['up', 'k'])).code).toBe(0);
+    const text = await fsp.readFile(path.join(repo.lanesRoot, 'k', 'app.env'), 'utf8');
+    expect(text.startsWith('KEEP=1\nPORT_WEB=1\n# isolane:begin')).toBe(true);
+    expect(text.endsWith('# isolane:end\n')).toBe(true);
+    const node = await execFileP(process.execPath, [`--env-file=${path.join(repo.lanesRoot, 'k', 'app.env')}`, '-e', 'process.stdout.write(process.env.KEEP + " " + process.env.PORT_WEB)'], { env: {} });
+    expect(node.stdout).toBe(`1 ${(await envOf('k')).PORT_WEB}`);
+  });
+
   it('writes no env file for a project that declares no ports, database or env', async () => {
     expect((await repo.cli(['up', 'plain'])).code).toBe(0);
     expect(await exists(path.join(repo.lanesRoot, 'plain', '.env.isolane'))).toBe(false);
