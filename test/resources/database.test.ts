@@ -243,6 +243,23 @@ describe('postgres', () => {
     expect(await laneDatabases()).toEqual([]);
   });
 
+  it('a server gone at down: the lane is still removed, and down names the database left to drop', async () => {
+    await writeConfig(`database:\n  provider: postgres\n  url: ${server.url('app')}\n`);
+    await up('gone');
+    const name = await dbName('gone');
+    // The record names the server the lane was made on: point it at a port nothing listens on.
+    const file = path.join(repo.root, '.git', 'isolane', 'lanes', 'gone.json');
+    const record = JSON.parse(await fsp.readFile(file, 'utf8')) as { resources: { database: { url: string } } };
+    const port = await getPort({ host: '127.0.0.1' });
+    record.resources.database.url = record.resources.database.url.replace(/:\d+\//, `:${port}/`);
+    await fsp.writeFile(file, JSON.stringify(record));
+    const r = await repo.cli(['down', 'gone']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(`${r.stdout}${r.stderr}`).toMatch(new RegExp(`database ${name} \\(postgres\\) was not dropped: .*does not answer: connection refused`));
+    await expectNoLane(repo, 'gone');
+    expect(await laneDatabases()).toEqual([name]); // dropped by afterEach, as by hand
+  });
+
   it('never adopts nor drops a database of the lane name that it did not record', async () => {
     await writeConfig(`database:\n  provider: postgres\n  url: ${server.url('app')}\n`);
     await up('taken');

@@ -102,7 +102,8 @@ export async function releaseDatabase(project: Project, record: LaneRecord): Pro
         return [`database ${db.name}: unknown provider ${JSON.stringify(db.provider)}: left alone`];
     }
   } catch (e) {
-    return [`database ${db.name} (${db.provider}) was not dropped: ${e instanceof Error ? e.message : String(e)}`];
+    const how = db.provider === 'postgres' ? `DROP DATABASE "${db.name}" WITH (FORCE);` : 'database.drop';
+    return [`database ${db.name} (${db.provider}) was not dropped: ${e instanceof Error ? e.message : String(e)}; drop it by hand (${how})`];
   }
 }
 
