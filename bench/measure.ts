@@ -7,13 +7,16 @@ import type { BenchEnv } from './env.js';
 import { cleanupErrorOf, message, withCleanupError } from './failure.js';
 import { hostFacts } from './host.js';
 import { measureStrategy, removeLanes } from './measure-strategy.js';
-import { RESULTS_VERSION, type BenchResults, type ScenarioFailure, type SharedDirPoint, type StrategyMeasure, type StrategyName } from './results.js';
+import { RESULTS_VERSION, type BenchResults, type DependencyPoint, type ScenarioFailure, type SharedDirPoint, type StrategyMeasure, type StrategyName } from './results.js';
 import { contenders } from './scenarios/strategies.js';
+import { dependencyScenario } from './scenarios/dependencies.js';
 import { addNodeProject, sharedDirBaseline } from './scenarios/throughput.js';
 import { prepareSubject, type SubjectSpec } from './subject.js';
 
 /** Where the agents' Node project sits in the bench's copy of the repository (a name no project uses). */
 const PROJECT_DIR = 'isolane-bench-app';
+/** Rounds of the dependencies scenario at most (each makes six lanes with an install, a build and the tests). */
+const DEPENDENCY_ROUNDS = 5;
 /** Container lanes run the agents' Node project in this image (`isolane image build --node`). */
 export const NODE_IMAGE = `${DEFAULT_IMAGE}-node`;
 
@@ -102,6 +105,17 @@ export async function measure(opts: MeasureOptions): Promise<BenchResults> {
       failures.push(failure(`shared directory: ${n} agent(s)`, undefined, err));
     }
   }
+  // Lane creation with dependencies per share mode: a minute or two, so not in a quick run.
+  let dependencies: DependencyPoint[] | undefined;
+  if (!opts.quick) {
+    try {
+      dependencies = await dependencyScenario(opts.work, s.env, Math.min(opts.rounds, DEPENDENCY_ROUNDS), onStep);
+      for (const d of dependencies) if (d.failed !== undefined) failures.push(failure(`dependencies: ${d.mode}`, undefined, new Error(`the lane's build or tests failed, so its time is no result: ${d.failed}`)));
+    } catch (err) {
+      if (isIsolaneError(err, 'INTERRUPTED')) throw err;
+      failures.push(failure('dependencies (share modes)', undefined, err));
+    }
+  }
   return {
     version: RESULTS_VERSION,
     createdAt: new Date().toISOString(),
@@ -114,6 +128,7 @@ export async function measure(opts: MeasureOptions): Promise<BenchResults> {
     strategies: measured,
     skipped,
     sharedDir,
+    ...(dependencies ? { dependencies } : {}),
     failures,
     seconds: (performance.now() - started) / 1000,
   };

@@ -111,6 +111,21 @@ export interface SharedDirPoint extends ThroughputPoint {
   readonly corruptedLockfiles: number;
 }
 
+/** Lane creation with dependencies (bench/scenarios/dependencies.ts): one share mode, or a fresh npm ci. */
+export interface DependencyPoint {
+  readonly mode: 'fresh' | 'copy' | 'hardlink' | 'symlink' | 'reflink' | 'auto';
+  /** The whole `isolane up`: checkout, seed, set-up steps. */
+  readonly up: Summary;
+  /** Blocks the lane added (checkout and node_modules), inodes shared with the main checkout left out. */
+  readonly fsBytesPerLane: number;
+  /** The seed was there when set-up began, in every round. */
+  readonly seeded: boolean;
+  /** The lane's build or tests failed: no result. */
+  readonly failed?: string;
+  /** Why a seed was skipped, and the like, as isolane said it. */
+  readonly notes: readonly string[];
+}
+
 export interface BenchResults {
   readonly version: typeof RESULTS_VERSION;
   readonly createdAt: string;
@@ -125,6 +140,8 @@ export interface BenchResults {
   /** Strategies asked for but not measured, and why (e.g. no Docker engine). */
   readonly skipped: ReadonlyArray<{ readonly strategy: StrategyName; readonly reason: string }>;
   readonly sharedDir: readonly SharedDirPoint[];
+  /** Lane creation with dependencies per share mode; absent in a --quick run. */
+  readonly dependencies?: readonly DependencyPoint[];
   /** Scenarios that failed (an error, or every task of a throughput point): the run is not kept for the policy. */
   readonly failures: readonly ScenarioFailure[];
   /** Set by `isolane bench` once the run is measured. */

@@ -157,9 +157,26 @@ function sharedDir(r: BenchResults): Table {
   };
 }
 
+const MODE_LABELS: Readonly<Record<string, string>> = { fresh: 'fresh npm ci (no share)' };
+
+function dependencies(r: BenchResults): Table {
+  const points = r.dependencies ?? [];
+  return {
+    id: 'dependencies',
+    title: 'Lane creation with dependencies: fresh npm ci beside each share mode (worktree lanes, the fixture Node project)',
+    columns: [text('mode'), text('seed used'), num('up p50'), num('up p95'), num('disk per lane'), text('build and tests'), num('runs')],
+    rows: points.map((p) => [MODE_LABELS[p.mode] ?? p.mode, p.mode === 'fresh' ? '-' : p.seeded ? 'yes' : 'no', ms(p.up.p50), ms(p.up.p95), bytes(p.fsBytesPerLane), p.failed === undefined ? 'pass' : 'FAILED', count(p.up.runs)]),
+    notes: [
+      'up: the whole `isolane up` (checkout, seed, set-up steps); disk: blocks the lane added, files shared with the main checkout (hard links) left out',
+      ...points.flatMap((p) => p.notes.map((n) => `${p.mode}: ${n}`)),
+      ...points.flatMap((p) => (p.failed === undefined ? [] : [`${p.mode}: no result, the lane did not work: ${p.failed}`])),
+    ],
+  };
+}
+
 /** The report's tables in order; those with no rows are left out (nothing was measured). */
 export function reportTables(r: BenchResults): Table[] {
-  return [lifecycle(r.strategies), disk(r.strategies), fetchLatency(r.strategies), throughput(r.strategies), sharedDir(r)].filter(
+  return [lifecycle(r.strategies), disk(r.strategies), fetchLatency(r.strategies), throughput(r.strategies), sharedDir(r), dependencies(r)].filter(
     (t) => t.rows.length > 0,
   );
 }
