@@ -55,7 +55,7 @@ describe.skipIf(!engine)('ports in container lanes', () => {
       }
       expect(ports.size).toBe(2);
       const listed = JSON.parse((await repo.cli(['ports', '--json'])).stdout) as { leases: { lane: string; listening: boolean }[] };
-      expect(listed.leases.map((l) => [l.lane, l.listening])).toEqual(lanes.map((l) => [l, true]).sort());
+      expect(listed.leases.map((l) => `${l.lane} ${String(l.listening)}`).sort()).toEqual(lanes.map((l) => `${l} true`));
       // git in the lane (inside its container) ignores the env file.
       const status = await repo.cli(['run', 'ca', '--', 'git', 'status', '--porcelain']);
       expect(status.stdout).toBe('');
