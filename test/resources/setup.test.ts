@@ -98,6 +98,23 @@ describe('setup', () => {
   });
 });
 
+describe('bad input', () => {
+  it.each([
+    ['setup:\n  - "npm ci"\n', /isolane\.yaml:2:5 setup\.0: expected an array/],
+    ['share:\n  - path: ../elsewhere\n', /isolane\.yaml:2:5 share\.0\.path: expected a plain relative path/],
+    ['share:\n  - path: /abs/node_modules\n', /isolane\.yaml:2:5 share\.0\.path: expected a path relative to the repository root/],
+    ['share:\n  - path: node_modules\n    mode: sideways\n', /isolane\.yaml:3:5 share\.0\.mode: expected one of: auto, reflink/],
+    ['share:\n  - path: node_modules\n  - path: node_modules/\n', /share: expected each path once/],
+  ])('%j is refused with file:line:col (exit 2) and nothing is made', async (text, message) => {
+    await yaml(text);
+    const up = await repo.cli(['up', 'a']);
+    expect(up.code).toBe(2);
+    expect(up.stderr).toMatch(message);
+    expect(await exists(repo.lanesRoot)).toBe(false);
+    expect((await repo.git(['for-each-ref', 'refs/heads/isolane/'])).trim()).toBe('');
+  });
+});
+
 describe('teardown', () => {
   it('runs before removal with the lane environment; its failure is reported and the lane removed', async () => {
     const out = path.join(repo.dir, 'teardown-saw');
