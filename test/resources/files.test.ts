@@ -84,6 +84,20 @@ describe('ignored files', () => {
     expect((await repo.cli(['down', 'b'])).code).toBe(0);
   });
 
+  it('a copy the main checkout ignores only in its own info/exclude stays ignored in a clone lane, so down removes it', async () => {
+    await fsp.writeFile(path.join(repo.root, '.git', 'info', 'exclude'), 'only-here.env\n');
+    await fsp.appendFile(path.join(repo.root, '.worktreeinclude'), 'only-here.env\n');
+    await write('only-here.env', 'X=1\n', 0o600);
+    const up = await repo.cli(['up', 'k', '--strategy', 'clone']);
+    expect(up.code, up.stderr).toBe(0);
+    const lane = path.join(repo.lanesRoot, 'k');
+    expect(await fsp.readFile(path.join(lane, 'only-here.env'), 'utf8')).toBe('X=1\n');
+    expect((await repo.git(['status', '--porcelain'], lane)).trim()).toBe('');
+    const down = await repo.cli(['down', 'k']);
+    expect(down.code, down.stderr).toBe(0);
+    expect(await exists(lane)).toBe(false);
+  });
+
   it('never writes through a symlink the lane\'s checkout holds where a copy needs a directory', async () => {
     const outside = path.join(repo.dir, 'outside');
     await fsp.mkdir(outside);

@@ -2,6 +2,8 @@ import path from 'node:path';
 import { promises as fsp } from 'node:fs';
 import type { LaneRecord } from '../../engine/journal.js';
 import type { Project } from '../../engine/project.js';
+import { runGit } from '../../git/run-git.js';
+import { excludeInLane } from '../env/exclude.js';
 import { ensureDirs, placeEntry } from './copy-entry.js';
 import { ignoredFiles } from './ignored-files.js';
 import { includePatterns } from './include-patterns.js';
@@ -58,7 +60,24 @@ export async function copyIgnoredFiles(project: Project, record: LaneRecord): Pr
       total += done.bytes;
     } else skipped.push(`${rel}: ${done.why}`);
   }
+  await keepIgnored(project, record, copied);
   if (copied.length > 0) ctx.logger.progress(`copied ${copied.length} ignored file${copied.length === 1 ? '' : 's'} into lane ${record.lane}`);
   for (const s of skipped) ctx.logger.warn(`lane ${record.lane}: not copied: ${s}`);
   return { copied, skipped };
+}
+
+/**
+ * A copy must stay ignored in the lane, or `down` would count it as uncommitted work: the main
+ * checkout may ignore it through its own info/exclude or the user's global excludes, which a
+ * clone lane, or git inside a container, does not read. Those the lane's git does not ignore go
+ * into its exclude file (anchored). The lane is fresh: its git config is isolane's own.
+ */
+async function keepIgnored(project: Project, record: LaneRecord, copied: readonly string[]): Promise<void> {
+  if (copied.length === 0) return;
+  // git inside a container reads no global excludes of the host user's: neither does this check.
+  const global = record.strategy === 'container' ? ['-c', 'core.excludesFile=/dev/null'] : [];
+  const { stdout } = await runGit(project.ctx, record.path, ['-c', `safe.directory=${record.path}`, ...global, 'check-ignore', '-z', '--stdin'], { input: `${copied.join('\0')}\0`, okExitCodes: [1] });
+  const ignored = new Set(stdout.split('\0').filter(Boolean));
+  const not = copied.filter((f) => !ignored.has(f));
+  if (not.length > 0) await excludeInLane(project, record.path, not);
 }
