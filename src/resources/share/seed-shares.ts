@@ -70,7 +70,9 @@ async function whyNot(project: Project, record: LaneRecord, strategy: Strategy, 
   // A seed git does not ignore would count as the lane's work (and block a worktree's removal).
   // A symlink is a file to git: `node_modules/` ignores only a directory of that name.
   const asked = mode === 'symlink' ? rel : `${rel}/`;
-  const ignored = await runGit(project.ctx, record.path, ['-c', `safe.directory=${record.path}`, 'check-ignore', '-q', '--', asked], { okExitCodes: [1] });
+  // git inside a container reads none of the host user's global excludes: neither does this check.
+  const global = strategy.name === 'container' ? ['-c', 'core.excludesFile=/dev/null'] : [];
+  const ignored = await runGit(project.ctx, record.path, ['-c', `safe.directory=${record.path}`, ...global, 'check-ignore', '-q', '--', asked], { okExitCodes: [1] });
   if (ignored.exitCode !== 0) {
     return {
       why: mode === 'symlink'
