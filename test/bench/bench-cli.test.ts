@@ -133,6 +133,9 @@ describe('isolane bench', () => {
       [1, 1],
       [2, 2],
     ]);
+    // Lane creation with dependencies: a fresh npm ci and every share mode, each lane built and tested.
+    expect(results.dependencies?.map((d) => [d.mode, d.up.runs, d.failed])).toEqual(['fresh', 'copy', 'hardlink', 'symlink', 'reflink', 'auto'].map((m) => [m, 1, undefined]));
+    expect(r.stdout).toMatch(/Lane creation with dependencies/);
     expect(r.stdout).toMatch(/Create and destroy/);
     expect(r.stdout).toMatch(/a fixture was measured: no repository keeps these results/);
     expect(await fsp.readFile(path.join(out, 'report.md'), 'utf8')).toMatch(/^## isolane bench/m);
