@@ -8,6 +8,7 @@ import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { seedTree } from '../../src/resources/share/seed-tree.js';
 import { dockerAvailable } from '../helpers/docker.js';
 import { exists, makeRepo, type TestRepo } from '../helpers/repo.js';
 
@@ -116,6 +117,27 @@ describe('ignored files', () => {
     expect(up.stderr).toMatch(/config is not a directory/);
     expect(await fsp.readdir(outside)).toEqual([]);
     expect(await exists(path.join(repo.lanesRoot, 'x'))).toBe(false);
+  });
+
+  it('a seeded tree keeps modes and inner symlinks, and leaves out FIFOs and symlinks leading outside', async () => {
+    const src = path.join(repo.dir, 'tree');
+    await fsp.mkdir(path.join(src, 'pkg', 'bin'), { recursive: true });
+    await fsp.writeFile(path.join(src, 'pkg', 'bin', 'tool'), '#!/bin/sh\n');
+    await fsp.chmod(path.join(src, 'pkg', 'bin', 'tool'), 0o755);
+    await fsp.chmod(path.join(src, 'pkg'), 0o750);
+    await fsp.mkdir(path.join(src, '.bin'));
+    await fsp.symlink('../pkg/bin/tool', path.join(src, '.bin', 'tool'));
+    await fsp.symlink('/etc', path.join(src, 'out'));
+    await run('mkfifo', [path.join(src, 'pipe')]);
+    const dest = path.join(repo.dir, 'seeded');
+    const count = await seedTree(src, dest, 'copy', undefined);
+    expect(count.files).toBe(2);
+    expect(await mode(path.join(dest, 'pkg', 'bin', 'tool'))).toBe(0o755);
+    expect(await mode(path.join(dest, 'pkg'))).toBe(0o750);
+    expect(await fsp.readlink(path.join(dest, '.bin', 'tool'))).toBe('../pkg/bin/tool');
+    expect(await exists(path.join(dest, 'out'))).toBe(false);
+    expect(await fsp.lstat(path.join(dest, 'pipe')).catch(() => undefined)).toBeUndefined();
+    expect([...count.skipped].sort()).toEqual([expect.stringMatching(/^out: a symlink to \/etc/) as unknown, expect.stringMatching(/^pipe: not a regular file/) as unknown]);
   });
 
   it.runIf(engine)('a container lane\'s copies belong to its user', async () => {
