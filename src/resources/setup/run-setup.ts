@@ -29,5 +29,5 @@ export async function runSetup(project: Project, record: LaneRecord, strategy: S
   const done: LaneRecord = { ...record, resources: { ...record.resources, setup } };
   if (!failure) return done;
   await project.journal.write({ ...done, state: 'setup-failed' });
-  throw new SetupFailedError(record.lane, failure, steps.length, output, log);
+  throw new SetupFailedError(record.lane, failure, steps.length, log);
 }

@@ -11,6 +11,8 @@ export interface StepFailure {
   /** undefined: it never ran (not found, could not start) or was stopped. */
   readonly exitCode: number | undefined;
   readonly why: string;
+  /** That step's own output (stdout, then stderr). */
+  readonly output: string;
 }
 
 export interface StepsResult {
@@ -32,7 +34,8 @@ export async function runSteps(project: Project, record: LaneRecord, strategy: S
     const line = argv.map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : JSON.stringify(a))).join(' ');
     ctx.logger.progress(`${what} ${i + 1}/${steps.length} in lane ${record.lane}: ${line}`);
     output += `$ ${line}\n`;
-    const fail = (exitCode: number | undefined, why: string): StepsResult => ({ failure: { step: i + 1, argv, exitCode, why }, output: `${output}[${why}]\n` });
+    let own = '';
+    const fail = (exitCode: number | undefined, why: string): StepsResult => ({ failure: { step: i + 1, argv, exitCode, why, output: own }, output: `${output}[${why}]\n` });
     let result;
     try {
       result = await strategy.exec(record, argv, { ...env, stdio: 'pipe', ...(signal ? { signal } : {}) });
@@ -42,8 +45,8 @@ export async function runSteps(project: Project, record: LaneRecord, strategy: S
       if (signal?.aborted) return fail(undefined, `stopped: ${String(signal.reason instanceof Error ? signal.reason.message : signal.reason)}`);
       return fail(undefined, `could not run: ${e instanceof Error ? e.message : String(e)}`);
     }
-    output += result.stdout + (result.stdout.endsWith('\n') || result.stdout === '' ? '' : '\n');
-    output += result.stderr + (result.stderr.endsWith('\n') || result.stderr === '' ? '' : '\n');
+    for (const text of [result.stdout, result.stderr]) own += text + (text.endsWith('\n') || text === '' ? '' : '\n');
+    output += own;
     if (signal?.aborted) return fail(undefined, `stopped: ${String(signal.reason instanceof Error ? signal.reason.message : signal.reason)}`);
     if (result.exitCode !== 0) return fail(result.exitCode, `exited ${result.exitCode}${result.signal ? ` (${result.signal})` : ''}`);
   }

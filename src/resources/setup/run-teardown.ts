@@ -27,6 +27,6 @@ export async function runTeardown(project: Project, record: LaneRecord, strategy
   }
   await writeLog(log, output);
   const why = limit.aborted ? `did not finish within ${limitMs / 1000} s, stopped` : failure.why;
-  const last = output.trimEnd().split('\n').slice(-3).join(' | ');
-  return [`teardown step ${failure.step} of ${steps.length} (\`${failure.argv.join(' ')}\`) ${why}; the lane was removed anyway (output: ${log}): ${last}`];
+  const last = failure.output.trimEnd().split('\n').slice(-3).join(' | ');
+  return [`teardown step ${failure.step} of ${steps.length} (\`${failure.argv.join(' ')}\`) ${why}; the lane was removed anyway (output: ${log})${last ? `: ${last}` : ''}`];
 }
