@@ -39,7 +39,10 @@ describe('setup', () => {
     const lane = path.join(repo.lanesRoot, 'a');
     expect(await exists(path.join(lane, 'README.md'))).toBe(true);
     expect(await lsLane('a')).toMatchObject({ state: 'setup-failed', needsSetup: true });
-    expect((await repo.cli(['run', 'a', '--', 'true'])).code).not.toBe(0); // not ready: nothing runs in it yet
+    const refused = await repo.cli(['run', 'a', '--', 'true']); // not ready: nothing runs in it yet
+    expect(refused.code).toBe(125);
+    expect(refused.stderr).toContain('isolane setup a');
+    expect((await repo.cli(['path', 'a'])).stdout).toBe(`${lane}\n`); // but it is there to be looked at
 
     await yaml('setup:\n  - [sh, -c, \'echo "$ISOLANE_LANE" > setup.log\']\n');
     const again = await repo.cli(['setup', 'a', '--json']);

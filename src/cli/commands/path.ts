@@ -9,7 +9,8 @@ export async function pathCommand(ctx: Context, lane: string, opts: { json?: boo
   assertLaneName(lane);
   // The hot path of `cd "$(isolane path x)"`: the journal alone, no config or strategy loaded.
   const repo = await locateRepo(ctx);
-  const record = await readyLane({ journal: Journal.of(repo.commonDir), repo }, lane);
+  // A lane whose set-up failed is there to be looked at.
+  const record = await readyLane({ journal: Journal.of(repo.commonDir), repo }, lane, true);
   if (opts.json) printJson({ lane, path: record.path });
   else process.stdout.write(`${record.path}\n`);
 }
