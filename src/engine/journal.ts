@@ -123,7 +123,8 @@ export class Journal {
     const target = this.file(record.lane);
     const temp = `${target}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
     try {
-      await fsp.writeFile(temp, `${JSON.stringify(record, null, 2)}\n`, { flag: 'wx' });
+      // Only this user may read it: a record can hold a database URL with its password.
+      await fsp.writeFile(temp, `${JSON.stringify(record, null, 2)}\n`, { flag: 'wx', mode: 0o600 });
       await fsp.rename(temp, target);
     } catch (e) {
       await fsp.rm(temp, { force: true });

@@ -3,7 +3,7 @@ import type { LaneRecord } from '../engine/journal.js';
 import type { Project } from '../engine/project.js';
 import { writeEnvFiles } from './env/env-files.js';
 import { copyIgnoredFiles } from './files/copy-ignored.js';
-import { prepareDatabase, releaseDatabase, reserveDatabase } from './database/lane-database.js';
+import { migrateDatabase, prepareDatabase, releaseDatabase, reserveDatabase } from './database/lane-database.js';
 import { releaseSetup } from './setup/release-setup.js';
 import { runTeardown } from './setup/run-teardown.js';
 import { shareAndSetUp } from './setup/share-and-setup.js';
@@ -15,8 +15,8 @@ import { releaseLanePorts, reservePorts } from './ports/reserve-ports.js';
  *
  * - reserve: decide and record what the lane will hold (port leases, database name), before
  *   anything is made; returns the record to write.
- * - prepare: after the checkout exists: ignored files, database branch, env files, shared
- *   directories, set-up steps.
+ * - prepare: after the checkout exists: database branch, ignored files, env files, migration,
+ *   shared directories, set-up steps.
  * - beforeRemoval: teardown steps, while the lane still exists (failures are reported, not blocking).
  * - release: after the lane is gone, or for a half-made lane: every part, idempotently.
  */
@@ -29,9 +29,10 @@ export async function reserve(project: Project, record: LaneRecord): Promise<Lan
 
 export async function prepare(project: Project, record: LaneRecord, strategy: Strategy): Promise<LaneRecord> {
   let r = record;
-  r = await prepareDatabase(project, r, strategy); // first: the branch (and its migration) before anything in the lane uses it
-  await copyIgnoredFiles(project, r); // before env files and set-up, which may rely on them
+  r = await prepareDatabase(project, r); // first: the branch, so DATABASE_URL is known
+  await copyIgnoredFiles(project, r); // before env files, migration and set-up, which may rely on them
   r = await writeEnvFiles(project, r, strategy); // after the database (DATABASE_URL), before set-up steps
+  await migrateDatabase(project, r, strategy); // with the lane's files and env files in place
   r = await shareAndSetUp(project, r, strategy); // last: seeds, then set-up steps with everything in place
   return r;
 }

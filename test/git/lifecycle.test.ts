@@ -30,6 +30,8 @@ describe('up', () => {
     expect((await repo.git(['status', '--porcelain'], lane.path)).trim()).toBe('');
     const record = JSON.parse(await fsp.readFile(path.join(repo.root, '.git/isolane/lanes/fix-login.json'), 'utf8')) as { state: string; startOid: string };
     expect(record).toMatchObject({ state: 'ready', startOid: main, base: 'main', strategy: 'worktree' });
+    // only this user reads records: one can hold a database URL with its password
+    expect((await fsp.stat(path.join(repo.root, '.git/isolane/lanes/fix-login.json'))).mode & 0o777).toBe(0o600);
     // --no-track: no upstream config was written for the lane branch
     expect(await repo.git(['config', '--get-regexp', '^branch\\.isolane/'], repo.root).catch(() => '')).toBe('');
   });

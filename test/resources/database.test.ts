@@ -191,16 +191,17 @@ describe('postgres', () => {
     const migrate = path.join(repo.dir, 'migrate.sh');
     await fsp.writeFile(
       migrate,
-      '#!/bin/sh\nset -e\npsql "$DATABASE_URL" -v ON_ERROR_STOP=1 -q -v cwd="$PWD" <<\'SQL\'\nCREATE TABLE migrated (cwd text);\nINSERT INTO migrated VALUES (:\'cwd\');\nSQL\n',
+      // It also says whether the lane's env file was already there (it is written before migrating).
+      '#!/bin/sh\nset -e\nenvfile=$(test -f .env.isolane && echo yes || echo no)\npsql "$DATABASE_URL" -v ON_ERROR_STOP=1 -q -v cwd="$PWD" -v envfile="$envfile" <<\'SQL\'\nCREATE TABLE migrated (cwd text, envfile text);\nINSERT INTO migrated VALUES (:\'cwd\', :\'envfile\');\nSQL\n',
       { mode: 0o755 },
     );
     await writeConfig(`database:\n  provider: postgres\n  url: ${server.url('app')}\n  migrate: [${migrate}]\n`);
     await up('mig');
     const name = await dbName('mig');
     const c = await server.client(name);
-    const migrated = (await c.query<{ cwd: string }>('SELECT cwd FROM migrated')).rows;
+    const migrated = (await c.query<{ cwd: string; envfile: string }>('SELECT cwd, envfile FROM migrated')).rows;
     await c.end();
-    expect(migrated).toEqual([{ cwd: path.join(repo.lanesRoot, 'mig') }]);
+    expect(migrated).toEqual([{ cwd: path.join(repo.lanesRoot, 'mig'), envfile: 'yes' }]);
     const src = await server.client('app');
     expect((await src.query("SELECT to_regclass('migrated') AS t")).rows).toEqual([{ t: null }]);
     await src.end();

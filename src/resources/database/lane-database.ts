@@ -45,8 +45,8 @@ export async function reserveDatabase(project: Project, record: LaneRecord): Pro
   }
 }
 
-/** Phase prepare: makes the lane database, then runs `database.migrate` in the lane. */
-export async function prepareDatabase(project: Project, record: LaneRecord, strategy: Strategy): Promise<LaneRecord> {
+/** Phase prepare: makes the lane database (its migration runs later: migrateDatabase). */
+export async function prepareDatabase(project: Project, record: LaneRecord): Promise<LaneRecord> {
   const config = project.config.database;
   const db = record.resources?.database;
   if (!config || !db) return record;
@@ -66,8 +66,13 @@ export async function prepareDatabase(project: Project, record: LaneRecord, stra
       break;
     }
   }
-  if (config.migrate) await migrateLane(project, made, strategy, config.migrate);
   return made;
+}
+
+/** Phase prepare, once ignored files and env files are in the lane: `database.migrate` in the lane. */
+export async function migrateDatabase(project: Project, record: LaneRecord, strategy: Strategy): Promise<void> {
+  const migrate = project.config.database?.migrate;
+  if (migrate && record.resources?.database) await migrateLane(project, record, strategy, migrate);
 }
 
 /**
