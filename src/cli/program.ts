@@ -42,7 +42,7 @@ export async function runCli(argv: readonly string[], version: string): Promise<
   const state = { code: 0 };
   const json = new Option('--json', 'print machine-readable JSON (errors go to stderr as JSON)');
   const program = new Command('isolane')
-    .description('One isolated lane (a branch, its own checkout and, when needed, a container) per coding agent.')
+    .description('One isolated lane per coding agent: a branch, its own checkout, leased ports, a database branch and, when needed, a container.')
     .version(version, '-V, --version')
     .enablePositionalOptions()
     .showHelpAfterError('(run `isolane --help` for usage)')

@@ -105,17 +105,43 @@ export async function execInContainer(container: Docker.Container, argv: readonl
   // (that is `isolane shell`), so a command never waits on a keyboard nobody watches.
   const feedStdin = opts.stdio === 'inherit' && !process.stdin.isTTY;
   const attachStdin = feedStdin || opts.input !== undefined;
-  const exec = await container.exec({
-    Cmd: [...argv],
-    AttachStdin: attachStdin,
-    AttachStdout: true,
-    AttachStderr: true,
-    Tty: false,
-    WorkingDir: opts.workdir,
-    Env: envList(opts.env),
-    ...(opts.user ? { User: opts.user } : {}),
-  });
-  const stream = (await exec.start({ hijack: true, stdin: attachStdin })) as NodeJS.ReadWriteStream & { destroy?: () => void };
+  // Listen before starting: a signal that comes while the command starts is passed on once it
+  // runs, never left to kill isolane with the command running on.
+  let exec: Docker.Exec | undefined;
+  const pending: NodeJS.Signals[] = [];
+  const forward = (signal: NodeJS.Signals): void => {
+    if (!exec) {
+      pending.push(signal);
+      return;
+    }
+    void exec.inspect().then((info) => {
+      if (info.Pid) process.kill(info.Pid, signal);
+    }, () => undefined);
+  };
+  const handlers = opts.stdio === 'inherit' ? FORWARDED_SIGNALS.map((s) => [s, () => forward(s)] as const) : [];
+  for (const [signal, handler] of handlers) process.on(signal, handler);
+  const unlisten = (): void => {
+    for (const [signal, handler] of handlers) process.off(signal, handler);
+  };
+  let stream: NodeJS.ReadWriteStream & { destroy?: () => void };
+  try {
+    const made = await container.exec({
+      Cmd: [...argv],
+      AttachStdin: attachStdin,
+      AttachStdout: true,
+      AttachStderr: true,
+      Tty: false,
+      WorkingDir: opts.workdir,
+      Env: envList(opts.env),
+      ...(opts.user ? { User: opts.user } : {}),
+    });
+    stream = (await made.start({ hijack: true, stdin: attachStdin })) as NodeJS.ReadWriteStream & { destroy?: () => void };
+    exec = made;
+  } catch (e) {
+    unlisten();
+    throw e;
+  }
+  for (const signal of pending.splice(0)) forward(signal);
   opts.onStarted?.();
   if (feedStdin) process.stdin.pipe(stream);
   else if (opts.input !== undefined) stream.end(opts.input);
@@ -150,13 +176,6 @@ export async function execInContainer(container: Docker.Container, argv: readonl
   }
   const gates = [runtimeGate(out), runtimeGate(err)] as const;
   demux(container, stream, gates[0].sink, gates[1].sink);
-  const forward = (signal: NodeJS.Signals): void => {
-    void exec.inspect().then((info) => {
-      if (info.Pid) process.kill(info.Pid, signal);
-    });
-  };
-  const handlers = opts.stdio === 'inherit' ? FORWARDED_SIGNALS.map((s) => [s, () => forward(s)] as const) : [];
-  for (const [signal, handler] of handlers) process.on(signal, handler);
   const onAbort = (): void => forward('SIGTERM');
   opts.signal?.addEventListener('abort', onAbort);
   try {

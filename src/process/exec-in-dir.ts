@@ -10,21 +10,32 @@ const FORWARDED_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT'] as const;
 export async function execInDir(cwd: string, argv: readonly string[], opts: ExecOptions): Promise<ExecResult> {
   const [file, ...args] = argv;
   if (file === undefined) throw new TypeError('execInDir needs a command');
-  const child = execa(file, args, {
-    cwd,
-    env: opts.env,
-    extendEnv: false,
-    stdio: opts.stdio === 'inherit' ? 'inherit' : ['ignore', 'pipe', 'pipe'],
-    reject: false,
-    cleanup: true,
-    ...(opts.signal ? { cancelSignal: opts.signal } : {}),
-  });
-  child.once('spawn', () => opts.onStarted?.());
+  // Listen before spawning: a signal that comes the moment the command starts is passed on
+  // once it exists, never left to kill isolane and orphan the command.
+  let child: ReturnType<typeof execa> | undefined;
+  const pending: NodeJS.Signals[] = [];
   const forward = (signal: NodeJS.Signals): void => {
-    child.kill(signal);
+    if (child) child.kill(signal);
+    else pending.push(signal);
   };
   const handlers = opts.stdio === 'inherit' ? FORWARDED_SIGNALS.map((s) => [s, () => forward(s)] as const) : [];
   for (const [signal, handler] of handlers) process.on(signal, handler);
+  try {
+    child = execa(file, args, {
+      cwd,
+      env: opts.env,
+      extendEnv: false,
+      stdio: opts.stdio === 'inherit' ? 'inherit' : ['ignore', 'pipe', 'pipe'],
+      reject: false,
+      cleanup: true,
+      ...(opts.signal ? { cancelSignal: opts.signal } : {}),
+    });
+  } catch (e) {
+    for (const [signal, handler] of handlers) process.off(signal, handler);
+    throw e;
+  }
+  child.once('spawn', () => opts.onStarted?.());
+  for (const signal of pending.splice(0)) child.kill(signal);
   try {
     const result = await child;
     if (result instanceof Error && result.exitCode === undefined && result.signal === undefined) {

@@ -102,18 +102,21 @@ describe('isolane CLI', () => {
   });
 
   it('run: a signal sent to isolane reaches the command', async () => {
-    await repo.cli(['up', 'a']);
+    expect((await repo.cli(['up', 'a'])).code).toBe(0);
     const child = spawn(process.execPath, [CLI, 'run', 'a', '--', 'sh', '-c', 'trap "echo got-term; exit 42" TERM; echo ready; while :; do sleep 0.05; done'], {
       cwd: repo.root,
       env: repo.env,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';
-    await new Promise<void>((resolve) => {
+    let err = '';
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    await new Promise<void>((resolve, reject) => {
       child.stdout.on('data', (d: Buffer) => {
         out += d.toString();
         if (out.includes('ready')) resolve();
       });
+      child.on('close', (code) => reject(new Error(`run ended (${String(code)}) before the command was ready: ${out}\n${err}`)));
     });
     child.kill('SIGTERM');
     const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
