@@ -33,10 +33,11 @@ export interface CliResult {
 
 /**
  * A real repository in a temp dir: branch main, fixed identity, background maintenance off,
- * one commit with a few files. Every git and CLI call made through it uses `env`.
+ * one commit with a few files. Every git and CLI call made through it uses `env`. The temp dir
+ * is made under `base` when given (a filesystem of the test's own), else under the OS's.
  */
-export async function makeRepo(opts: { files?: Record<string, string>; withOrigin?: boolean } = {}): Promise<TestRepo> {
-  const dir = await fsp.realpath(await fsp.mkdtemp(path.join(os.tmpdir(), 'isolane-test-')));
+export async function makeRepo(opts: { files?: Record<string, string>; withOrigin?: boolean; base?: string } = {}): Promise<TestRepo> {
+  const dir = await fsp.realpath(await fsp.mkdtemp(path.join(opts.base ?? os.tmpdir(), 'isolane-test-')));
   const root = path.join(dir, 'repo');
   const home = path.join(dir, 'home');
   await fsp.mkdir(home);
