@@ -120,7 +120,12 @@ describe.runIf(engine)('container lanes under attack', () => {
     const info = await container('a').inspect();
     const ip = info.NetworkSettings.Networks['isolane-lanes']?.IPAddress;
     expect(ip).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
-    const fromHost = await repo.git(['ls-remote', `git://${ip!}/`]).catch((e: unknown) => String(e));
+    // --detach returns before the daemon listens: ask until it answers (or 10 s have passed).
+    let fromHost = '';
+    for (let i = 0; i < 50 && !fromHost.includes('refs/heads/isolane/a'); i++) {
+      if (i > 0) await new Promise((r) => setTimeout(r, 200));
+      fromHost = await repo.git(['ls-remote', `git://${ip!}/`]).catch((e: unknown) => String(e));
+    }
     expect(fromHost).toContain('refs/heads/isolane/a');
     const fromB = await sh('b', `timeout 5 git ls-remote git://${ip!}/ 2>&1; echo "exit $?"`);
     expect(fromB.stdout).not.toContain('refs/heads/isolane/a');
