@@ -10,6 +10,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DEFAULT_IMAGE } from '../../src/config/schema.js';
 import { spawnCli, type Spawned } from '../helpers/crash.js';
 import { dockerAvailable } from '../helpers/docker.js';
+import { answerOn } from '../helpers/http.js';
 import { makeRepo, type TestRepo } from '../helpers/repo.js';
 
 const FIXTURE = fileURLToPath(new URL('../../fixtures/node-project', import.meta.url));
@@ -47,22 +48,6 @@ async function portOf(lane: string): Promise<number> {
   return Number((JSON.parse(r.stdout) as { env: Record<string, string> }).env.PORT_WEB);
 }
 
-/** GET / until it answers (the server needs a moment to start), or the run ends. */
-async function answers(port: number, server: Spawned): Promise<{ status: number; body: string }> {
-  let ended = false;
-  void server.closed.then(() => (ended = true));
-  for (let i = 0; i < 300 && !ended; i++) {
-    try {
-      const res = await fetch(`http://127.0.0.1:${port}/`);
-      return { status: res.status, body: await res.text() };
-    } catch {
-      await new Promise((r) => setTimeout(r, 200));
-    }
-  }
-  const { stdout, stderr } = await server.closed;
-  throw new Error(`nothing answered on ${port}: ${stdout}\n${stderr}`);
-}
-
 async function twoServers(): Promise<void> {
   await Promise.all(['a', 'b'].map(async (l) => {
     const r = await repo.cli(['up', l]);
@@ -72,7 +57,7 @@ async function twoServers(): Promise<void> {
   expect(ports[0]).not.toBe(ports[1]);
   for (const lane of ['a', 'b']) servers.push(spawnCli(repo, ['run', lane, '--', 'npm', 'run', 'dev']));
   for (const [i, lane] of ['a', 'b'].entries()) {
-    const reply = await answers(ports[i]!, servers[i]!);
+    const reply = await answerOn(ports[i]!, { why: () => `the run of lane ${lane} has ended: ${String(servers[i]!.child.exitCode)}` });
     expect(reply.status, reply.body).toBe(200);
     // each server says where it listens: its own lane's port
     expect((await fsp.readFile(path.join(repo.lanesRoot, lane, '.dev-server-port'), 'utf8')).trim()).toBe(String(ports[i]));

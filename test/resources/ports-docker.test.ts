@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_IMAGE } from '../../src/config/schema.js';
 import { dockerAvailable } from '../helpers/docker.js';
 import { CLI, makeRepo, type TestRepo } from '../helpers/repo.js';
+import { answerOn } from '../helpers/http.js';
 
 const engine = await dockerAvailable('ports-docker.test.ts');
 const base = 25_000 + (process.pid % 80) * 50;
@@ -43,7 +44,7 @@ describe.skipIf(!engine)('ports in container lanes', () => {
       for (const l of lanes) {
         const env = await envOf(l);
         ports.add(env.PORT_WEB ?? '');
-        expect(await answer(Number(env.PORT_WEB), () => stderr)).toBe(`${l} ${env.PORT_WEB}`);
+        expect((await answerOn(Number(env.PORT_WEB), { why: () => stderr })).body).toBe(`${l} ${env.PORT_WEB}`);
         // Inside, the same URL (its SELF variable) answers too, and the env file says where the lane is.
         const inside = await repo.cli(['run', l, '--', 'node', '-e', 'fetch(process.env.SELF).then(r => r.text()).then(t => process.stdout.write(t + "|" + process.env.ISOLANE_PATH + "|" + require("fs").readFileSync(".env.isolane", "utf8")))']);
         expect(inside.code, inside.stderr).toBe(0);
@@ -65,17 +66,3 @@ describe.skipIf(!engine)('ports in container lanes', () => {
     }
   });
 });
-
-/** The server's answer, once it listens (started by another process: wait for it, bounded). */
-async function answer(port: number, why?: () => string): Promise<string> {
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    try {
-      const res = await fetch(`http://127.0.0.1:${port}/`, { signal: AbortSignal.timeout(5000) });
-      return await res.text();
-    } catch (e) {
-      if (Date.now() > deadline) throw new Error(`nothing answered on 127.0.0.1:${port}: ${String(e)}${why ? `; ${why()}` : ''}`, { cause: e });
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
-  }
-}

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { killCli, spawnCli } from '../helpers/crash.js';
 import { CLI, exists, makeRepo, type TestRepo } from '../helpers/repo.js';
+import { answerOn } from '../helpers/http.js';
 
 /**
  * Port leases against real listeners and concurrent CLI processes. Each test takes a band of
@@ -134,7 +135,7 @@ describe('port leases', () => {
     try {
       for (const l of ['a', 'b']) {
         const port = (await recordPorts(l)).web ?? 0;
-        expect(await answer(port)).toBe(`${l} ${port}`);
+        expect((await answerOn(port, { timeoutMs: 30_000 })).body).toBe(`${l} ${port}`);
       }
     } finally {
       for (const c of children) c.kill('SIGTERM');
@@ -160,17 +161,3 @@ describe('bad ports config changes nothing', () => {
     });
   }
 });
-
-/** The server's answer, once it listens (started by another process: wait for it, bounded). */
-async function answer(port: number, why?: () => string): Promise<string> {
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    try {
-      const res = await fetch(`http://127.0.0.1:${port}/`, { signal: AbortSignal.timeout(5000) });
-      return await res.text();
-    } catch (e) {
-      if (Date.now() > deadline) throw new Error(`nothing answered on 127.0.0.1:${port}: ${String(e)}${why ? `; ${why()}` : ''}`, { cause: e });
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-  }
-}
