@@ -505,6 +505,9 @@ describe.skipIf(!engine)('container strategy', () => {
     const cases = [
       { name: 'a unix socket that does not exist', host: () => `unix:///tmp/isolane-no-engine-${randomBytes(4).toString('hex')}.sock`, shows: (h: string) => h.slice('unix://'.length) },
       { name: 'a tcp address nobody listens on', host: () => 'tcp://127.0.0.1:1', shows: (h: string) => h },
+      // TEST-NET-1: never this machine. Refused before any connection is tried.
+      { name: 'an engine on another machine', host: () => 'tcp://192.0.2.1:2375', shows: (h: string) => h },
+      { name: 'an engine reached over ssh', host: () => 'ssh://builder@192.0.2.1', shows: (h: string) => h },
     ];
     for (const c of cases) {
       it(`DOCKER_HOST at ${c.name}: up fails before making anything, naming what it tried and how to fix it`, async () => {
@@ -525,6 +528,7 @@ describe.skipIf(!engine)('container strategy', () => {
           expect(r.stderr, how).toContain(c.shows(host));
           expect(r.stderr, how).toContain('DOCKER_HOST');
           expect(r.stderr, how).toMatch(/start dockerd|set DOCKER_HOST/i);
+          if (c.name.startsWith('an engine')) expect(r.stderr, how).toContain('is not on this machine');
           expect(await repoSnapshot(repo), how).toEqual(before);
           expect(await exists(path.join(repo.lanesRoot, 'x')), how).toBe(false);
           expect(await journalFiles(repo), how).toEqual([]);
@@ -532,5 +536,17 @@ describe.skipIf(!engine)('container strategy', () => {
         expect(await labelled()).toEqual([]);
       });
     }
+
+    it('DOCKER_HOST naming another machine: an existing lane is never taken for gone; down refuses, its container stays', async () => {
+      await upContainer('a');
+      const elsewhere = { DOCKER_HOST: 'tcp://192.0.2.1:2375' };
+      const ls = await cli(['ls', '--json'], elsewhere);
+      expect(ls.code, ls.stderr).toBe(0);
+      expect(JSON.parse(ls.stdout)).toMatchObject([{ lane: 'a', state: 'ready' }]);
+      const down = await cli(['down', 'a'], elsewhere);
+      expect(down.code, down.stderr).toBe(3);
+      expect((await labelled()).map((c) => c.Labels['isolane.lane'])).toEqual(['a']);
+      expect(await exists(path.join(repo.lanesRoot, 'a'))).toBe(true);
+    });
   });
 });
