@@ -210,7 +210,7 @@ export async function execInContainer(container: Docker.Container, argv: readonl
       process.stdin.unpipe(stream);
       process.stdin.pause();
     }
-    for (const [signal, handler] of handlers) process.off(signal, handler);
+    unlisten();
     opts.signal?.removeEventListener('abort', onAbort);
     out.unpipe();
     err.unpipe();

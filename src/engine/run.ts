@@ -40,13 +40,11 @@ export async function run(project: Project, lane: string, argv: readonly string[
     const record = await readyLane(project, lane);
     project.checkRecord(record);
     const strategy = await project.strategy(record.strategy);
-    const env: Record<string, string> = {};
-    for (const [k, v] of Object.entries(ctx.env)) if (v !== undefined) env[k] = v;
     // The lane's own environment (src/resources/env), its path as the command sees it.
-    const own = { ...opts.env, ...laneEnvironment(record, project.config, strategy.workdir ?? record.path) };
+    const { env, laneEnv } = execEnv(project, record, strategy, opts.env);
     return await strategy.exec(record, argv, {
-      env: { ...env, ...own },
-      laneEnv: own,
+      env,
+      laneEnv,
       stdio: opts.stdio ?? 'pipe',
       onStarted: () => void hold.release(),
       ...(opts.interactive ? { interactive: true } : {}),

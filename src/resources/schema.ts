@@ -1,9 +1,8 @@
 import * as z from 'zod';
-import { envFileProblem } from './env/file-path.js';
 import { referenceProblem } from './env/references.js';
 import { parseRange, portVariable } from './ports/range.js';
 import { normaliseSharePath, sharePathProblem } from './share/share-path.js';
-import { sqlitePathProblem } from './database/file-path.js';
+import { relativeFileProblem } from './relative-path.js';
 import { DB_PREFIX, SOURCE_DB_NAME } from './database/names.js';
 import { parseServerUrl } from './database/url.js';
 
@@ -53,7 +52,7 @@ export const envSchema = z
           .min(1)
           .max(1024)
           .superRefine((f, ctx) => {
-            const problem = envFileProblem(f);
+            const problem = relativeFileProblem(f, 'lane');
             if (problem) ctx.addIssue({ code: 'custom', message: problem });
           }),
       )
@@ -143,7 +142,7 @@ export const databaseSchema = z
       path: z
         .string()
         .superRefine((p, ctx) => {
-          const problem = sqlitePathProblem(p);
+          const problem = relativeFileProblem(p, 'repository');
           if (problem) ctx.addIssue({ code: 'custom', message: problem });
         })
         .meta({ description: 'The SQLite file, relative to the repository root; each lane gets its own copy at the same place, excluded from git.' }),

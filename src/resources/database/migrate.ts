@@ -2,7 +2,7 @@ import type { Strategy } from '../../../strategies/strategy.js';
 import type { LaneRecord } from '../../engine/journal.js';
 import type { Project } from '../../engine/project.js';
 import { IsolaneError, isIsolaneError } from '../../errors.js';
-import { laneEnvironment } from '../env/lane-env.js';
+import { execEnv } from '../env/exec-env.js';
 import { COMMAND_TIMEOUT_MS } from './command.js';
 
 /**
@@ -12,14 +12,11 @@ import { COMMAND_TIMEOUT_MS } from './command.js';
  */
 export async function migrateLane(project: Project, record: LaneRecord, strategy: Strategy, argv: readonly string[]): Promise<void> {
   const { ctx } = project;
-  const own = laneEnvironment(record, project.config, strategy.workdir ?? record.path);
-  const host: Record<string, string> = {};
-  for (const [k, v] of Object.entries(ctx.env)) if (v !== undefined) host[k] = v;
   const signal = ctx.signal ? AbortSignal.any([ctx.signal, AbortSignal.timeout(COMMAND_TIMEOUT_MS)]) : AbortSignal.timeout(COMMAND_TIMEOUT_MS);
   ctx.logger.progress(`migrating the database of lane ${record.lane}: ${argv.join(' ')}`);
   let result;
   try {
-    result = await strategy.exec(record, argv, { env: { ...host, ...own }, laneEnv: own, stdio: 'pipe', signal });
+    result = await strategy.exec(record, argv, { ...execEnv(project, record, strategy), stdio: 'pipe', signal });
   } catch (e) {
     if (isIsolaneError(e) && e.code !== 'COMMAND_NOT_FOUND') throw e;
     throw new IsolaneError('DATABASE_FAILED', `database.migrate (${JSON.stringify(argv)}) could not start in lane ${record.lane}: ${e instanceof Error ? e.message : String(e)}`, {

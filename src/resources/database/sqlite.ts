@@ -5,7 +5,7 @@ import { lstatOrUndefined, unsafePath } from '../../fs/safe-read.js';
 import { excludeInLane } from '../env/exclude.js';
 import { ensureDirs, placeEntry } from '../files/copy-entry.js';
 import { laneOwner } from '../files/lane-owner.js';
-import { normaliseSqlitePath } from './file-path.js';
+import { normaliseRelativeFile } from '../relative-path.js';
 
 /** SQLite's companions of a database file: a write-ahead log holds committed pages not yet in the file. */
 const COMPANIONS = ['-wal'] as const;
@@ -15,7 +15,7 @@ const COMPANIONS = ['-wal'] as const;
  * directories only, so no symlink takes the copy out of the main checkout.
  */
 export async function sqliteSource(project: Project, configured: string): Promise<{ rel: string; file: string }> {
-  const rel = normaliseSqlitePath(configured);
+  const rel = normaliseRelativeFile(configured);
   let at = project.repo.root;
   for (const part of rel.split('/')) {
     at = path.join(at, part);

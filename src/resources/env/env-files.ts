@@ -5,7 +5,7 @@ import type { LaneRecord } from '../../engine/journal.js';
 import type { Project } from '../../engine/project.js';
 import type { Strategy } from '../../../strategies/strategy.js';
 import { excludeInLane } from './exclude.js';
-import { normaliseEnvFile } from './file-path.js';
+import { normaliseRelativeFile } from '../relative-path.js';
 import { dotenvLines } from './format.js';
 import { declaresEnvironment, laneEnvironment } from './lane-env.js';
 import { writeInside } from './safe-write.js';
@@ -18,7 +18,7 @@ import { writeInside } from './safe-write.js';
 export async function writeEnvFiles(project: Project, record: LaneRecord, strategy: Strategy): Promise<LaneRecord> {
   const { config } = project;
   if (!declaresEnvironment(config)) return record;
-  const files = [...new Set((config.env?.files ?? ['.env.isolane']).map(normaliseEnvFile))];
+  const files = [...new Set((config.env?.files ?? ['.env.isolane']).map(normaliseRelativeFile))];
   if (files.length === 0) return record;
   // Ignored first: a file is never visible to git in the lane, even for a moment.
   await excludeInLane(project, record.path, files);

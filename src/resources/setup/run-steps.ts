@@ -2,7 +2,7 @@ import type { Strategy } from '../../../strategies/strategy.js';
 import type { LaneRecord } from '../../engine/journal.js';
 import type { Project } from '../../engine/project.js';
 import { isIsolaneError } from '../../errors.js';
-import { stepEnv } from './step-env.js';
+import { execEnv } from '../env/exec-env.js';
 
 export interface StepFailure {
   /** 1-based. */
@@ -28,7 +28,7 @@ export interface StepsResult {
  */
 export async function runSteps(project: Project, record: LaneRecord, strategy: Strategy, steps: readonly (readonly string[])[], what: string, signal?: AbortSignal): Promise<StepsResult> {
   const { ctx } = project;
-  const env = stepEnv(project, record, strategy);
+  const env = execEnv(project, record, strategy);
   let output = '';
   for (const [i, argv] of steps.entries()) {
     const line = argv.map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : JSON.stringify(a))).join(' ');
