@@ -1,7 +1,7 @@
 import type { ExecResult } from '../../strategies/strategy.js';
 import { IsolaneError } from '../errors.js';
 import { assertLaneName } from '../git/names.js';
-import { laneEnvironment } from '../resources/env/lane-env.js';
+import { execEnv } from '../resources/env/exec-env.js';
 import type { Journal, LaneRecord } from './journal.js';
 import type { Project } from './project.js';
 
