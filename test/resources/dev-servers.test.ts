@@ -15,7 +15,7 @@ import { makeRepo, type TestRepo } from '../helpers/repo.js';
 
 const FIXTURE = fileURLToPath(new URL('../../fixtures/node-project', import.meta.url));
 const engine = await dockerAvailable('dev-servers.test.ts');
-const base = 27_000 + (process.pid % 80) * 20;
+const base = 27_000 + (process.pid % 80) * 20; // its own band: see ports.test.ts
 const SETUP = 'setup:\n  - [npm, ci, --offline, --no-audit, --no-fund]\n  - [npm, run, build]\n';
 
 let repo: TestRepo;

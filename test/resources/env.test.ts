@@ -9,7 +9,7 @@ import { exists, makeRepo, type TestRepo } from '../helpers/repo.js';
 
 const execFileP = promisify(execFile);
 let repo: TestRepo;
-const base = 23_000 + (process.pid % 80) * 50;
+const base = 23_000 + (process.pid % 40) * 50; // its own band: see ports.test.ts
 
 beforeEach(async () => {
   repo = await makeRepo();

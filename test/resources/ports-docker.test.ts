@@ -12,7 +12,7 @@ import { CLI, makeRepo, type TestRepo } from '../helpers/repo.js';
 import { answerOn } from '../helpers/http.js';
 
 const engine = await dockerAvailable('ports-docker.test.ts');
-const base = 25_000 + (process.pid % 80) * 50;
+const base = 25_000 + (process.pid % 40) * 50; // its own band: see ports.test.ts
 let repo: TestRepo;
 const lanes = ['ca', 'cb'];
 

@@ -12,7 +12,8 @@ import { answerOn } from '../helpers/http.js';
  * ports of its own below Linux's ephemeral range, so other tests' connections never land there.
  */
 let repo: TestRepo;
-const base = 21_000 + (process.pid % 80) * 100;
+// Each test file has a band of its own: ports 21000-22999, env 23000-24999, ports-docker 25000-26999, dev-servers 27000-28599.
+const base = 21_000 + (process.pid % 20) * 100;
 
 beforeEach(async () => {
   repo = await makeRepo();
@@ -86,7 +87,8 @@ describe('port leases', () => {
     await new Promise<void>((resolve) => foreign.listen({ port: base + 1, host: '127.0.0.1' }, resolve));
     try {
       await config(`ports:\n  range: "${base}-${base + 2}"\n  names: [web, api]\n`);
-      expect((await repo.cli(['up', 'one'])).code).toBe(0);
+      const one = await repo.cli(['up', 'one']);
+      expect(one.code, one.stderr).toBe(0);
       expect(await recordPorts('one')).toEqual({ web: base, api: base + 2 });
       const full = await repo.cli(['up', 'two']);
       expect(full.code).toBe(1);
