@@ -14,7 +14,7 @@ import { checkLanesRoot, type LanesRootFacts, type LanesRootState } from './lane
 import { laneBranch, LANE_NAME } from '../git/names.js';
 import { worktreeAdminDir } from '../git/worktree-admin.js';
 import { readMarker } from '../lane/marker.js';
-import { acquireLock, tryAcquireLock, type HeldLock } from './lock.js';
+import { acquireLock, tryAcquireLock, type HeldLock } from '../fs/lock.js';
 
 /**
  * One repository as isolane sees it: where it is, its config, its state directory and locks.

@@ -8,9 +8,9 @@ import { existsSync, promises as fsp } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { tryAcquireLock } from '../../src/engine/lock.js';
+import { tryAcquireLock } from '../../src/fs/lock.js';
 
-const LOCK_MODULE = path.resolve('dist/src/engine/lock.js');
+const LOCK_MODULE = path.resolve('dist/src/fs/lock.js');
 
 /** A node process that takes the lock and says so on stdout, then runs `then` (a JS snippet) and waits. */
 function holder(file: string, opts: { shared?: boolean; then?: string } = {}): ResultPromise {

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { tryLock } from 'fs-native-extensions';
 import { IsolaneError } from '../errors.js';
-import { unsafePath } from '../fs/safe-read.js';
+import { unsafePath } from './safe-read.js';
 
 /**
  * An OS-level lock on a whole file: an open file description lock (fcntl F_OFD_SETLK) on Linux,
