@@ -14,6 +14,7 @@ import { conclude } from './conclusion.js';
 import { message } from './failure.js';
 import { measure } from './measure.js';
 import { BENCH_LABEL } from './scenarios/strategies.js';
+import { variantsOf } from './conclusion.js';
 import { renderHtml, renderMarkdown } from './reports/index.js';
 import type { BenchResults, StrategyName } from './results.js';
 import type { SubjectSpec } from './subject.js';
@@ -77,7 +78,6 @@ export async function runBench(ctx: Context, opts: BenchCliOptions, isolaneVersi
   const repo = opts.repo !== undefined ? await locateRepo({ ...ctx, cwd: path.resolve(ctx.cwd, opts.repo) }) : opts.fixture === undefined ? await repoHere(ctx) : undefined;
   const subject: SubjectSpec = repo ? { kind: 'repo', path: repo.root } : { kind: 'fixture', preset: opts.fixture !== undefined && isPresetName(opts.fixture) ? opts.fixture : quick ? 'small' : 'medium' };
   const config = repo ? (await loadConfig(repo.root)).config : undefined;
-  const cloneMode = config?.clone.mode ?? 'full';
   const image = config?.container.image ?? DEFAULT_IMAGE;
   const stateBench = repo ? path.join(stateDirOf(repo.commonDir), 'bench') : undefined;
   const outDir = path.resolve(ctx.cwd, opts.out ?? stateBench ?? 'isolane-bench');
@@ -89,7 +89,7 @@ export async function runBench(ctx: Context, opts: BenchCliOptions, isolaneVersi
 
   const work = await fsp.mkdtemp(path.join(os.tmpdir(), 'isolane-bench-'));
   try {
-    const measured = await measure({ subject, strategies, agents, rounds, quick, cloneMode, image, work, isolaneVersion, onStep });
+    const measured = await measure({ subject, strategies, agents, rounds, quick, variants: variantsOf(config), image, work, isolaneVersion, onStep });
     onStep('writing the reports');
     // The reports are written whatever the policy makes of the figures (an isolane.yaml it refuses, say).
     const results: BenchResults = await conclude(ctx, measured, repo?.root).then(

@@ -3,23 +3,33 @@ import type { Context } from '../src/context.js';
 import { Project } from '../src/engine/project.js';
 import { explain } from '../src/policy/choose.js';
 import { decide, type Decision, type PolicyFacts } from '../src/policy/evaluate.js';
-import { freeBytes } from '../src/policy/facts.js';
+import { freeBytes, gatherFacts } from '../src/policy/facts.js';
+import type { IsolaneConfig } from '../src/config/schema.js';
+import { STRATEGIES } from '../strategies/index.js';
+import type { StrategyPlugin } from '../strategies/strategy.js';
 import type { BenchResults, Conclusion, StrategyName } from './results.js';
 
-/** The policy's facts for this host, with this run's disk per lane in place of stored results. */
-export function factsFromRun(r: BenchResults, cloneMode: PolicyFacts['cloneMode'], freeDiskBytes: number | undefined): PolicyFacts {
+/**
+ * The policy's facts for this run's host, with this run's disk per lane: a strategy measured here
+ * can run, one skipped cannot, for the reason the bench gave. `variants`: per strategy, the
+ * variant whose figure counts (the repository's settings; the defaults for a fixture).
+ */
+export function factsFromRun(r: BenchResults, variants: Readonly<Record<string, string>>, freeDiskBytes: number | undefined, base?: PolicyFacts): PolicyFacts {
   const diskPerLane: Partial<Record<StrategyName, number>> = {};
+  const probes: PolicyFacts['probes'] = { ...base?.probes };
   for (const s of r.strategies) {
-    if (s.strategy !== 'clone' || (s.mode ?? 'full') === cloneMode) diskPerLane[s.strategy] = s.disk.many.fsBytesPerLane;
+    if ((variants[s.strategy] ?? s.strategy) === s.label) diskPerLane[s.strategy] = s.disk.many.fsBytesPerLane;
+    probes[s.strategy] ??= { available: true };
   }
-  return {
-    docker: r.host.docker === undefined ? { available: false, reason: r.host.dockerReason ?? 'not reachable' } : { available: true },
-    cores: r.host.cores,
-    freeDiskBytes,
-    diskPerLane,
-    benchedAt: r.createdAt,
-    cloneMode,
-  };
+  for (const k of r.skipped) probes[k.strategy] = { available: false, reason: k.reason };
+  return { probes, withheld: base?.withheld ?? {}, trackedFiles: base?.trackedFiles, cores: r.host.cores, freeDiskBytes, diskPerLane, benchedAt: r.createdAt };
+}
+
+/** The variant of each strategy isolane.yaml's settings make (its plug-in's `variant`). */
+export function variantsOf(config: IsolaneConfig | undefined): Record<string, string> {
+  return Object.fromEntries(
+    (STRATEGIES as unknown as ReadonlyArray<StrategyPlugin<StrategyName, unknown>>).map((p) => [p.name, config ? p.variant(config[p.name]) : p.variant(p.settings.parse(undefined))]),
+  );
 }
 
 /**
@@ -31,10 +41,10 @@ export async function conclude(ctx: Context, r: BenchResults, repoRoot: string |
   let decision: Decision;
   if (repoRoot !== undefined) {
     const project = await Project.open({ ...ctx, cwd: repoRoot });
-    const facts = factsFromRun(r, project.config.clone.mode, await freeBytes(project.lanesRoot));
+    const facts = factsFromRun(r, variantsOf(project.config), await freeBytes(project.lanesRoot), await gatherFacts(project));
     decision = (await explain(project, 'default', facts)).decision;
   } else {
-    decision = decide({ name: 'default', ...defaultWorkload() }, [], factsFromRun(r, 'full', r.host.freeDiskBytes));
+    decision = decide({ name: 'default', ...defaultWorkload() }, [], factsFromRun(r, variantsOf(undefined), r.host.freeDiskBytes));
   }
   return {
     workload: decision.workload.name,

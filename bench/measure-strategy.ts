@@ -1,13 +1,12 @@
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import type Docker from 'dockerode';
-import { imagePresent } from '../src/docker/image.js';
 import { Isolane } from '../src/index.js';
 import type { BenchEnv } from './env.js';
 import { diskOf, rawDisk } from './lane-disk.js';
 import type { DiskMeasure, FetchMeasure, ScenarioFailure, StrategyMeasure, ThroughputPoint } from './results.js';
 import { fetchLatency } from './scenarios/fetch.js';
-import { lifecycle, type Contender } from './scenarios/strategies.js';
+import { lifecycle, yamlFor, type Contender } from './scenarios/strategies.js';
 import { runAgents } from './scenarios/throughput.js';
 import type { Subject } from './subject.js';
 
@@ -21,7 +20,6 @@ export interface StrategyRun {
   /** Where the agents' Node project sits in the checkout. */
   readonly projectDir: string;
   /** The image container lanes run the agents' task in (it needs Node.js). */
-  readonly nodeImage: string;
   readonly onStep: (step: string) => void;
   /** Failed throughput points are recorded here; the strategy's other figures still count. */
   readonly failures: ScenarioFailure[];
@@ -47,9 +45,9 @@ export async function measureStrategy(run: StrategyRun): Promise<StrategyMeasure
   await c.raw.cleanup?.();
   await iso.down('disk-one', { force: true });
   const notes: string[] = [];
-  const runsAgents = c.strategy !== 'container' || (docker !== undefined && (await imagePresent(docker, run.nodeImage)));
-  if (!runsAgents) notes.push(`throughput not measured: the agents' task needs Node.js in the container, and ${run.nodeImage} is not here (\`isolane image build --node\` makes it)`);
-  if (c.strategy === 'container' && runsAgents) await fsp.writeFile(yamlFile, `strategy: container\ncontainer:\n  image: ${JSON.stringify(run.nodeImage)}\n`);
+  const runsAgents = c.agents?.missing === undefined;
+  if (c.agents?.missing !== undefined) notes.push(c.agents.missing);
+  if (c.agents?.settings) await fsp.writeFile(yamlFile, yamlFor(c.strategy, c.agents.settings));
   const agentsIso = await Isolane.open({ cwd: s.root, env: s.env });
   const most = Math.max(...run.agents);
   let many: DiskMeasure | undefined;
@@ -64,7 +62,7 @@ export async function measureStrategy(run: StrategyRun): Promise<StrategyMeasure
       many = await diskOf(e, agentsIso, names, docker);
       at.scenario = `fetch latency, ${n} lanes`;
       onStep(`${c.label}: fetch latency, ${n} lane(s)`);
-      fetch = await fetchLatency(s, c.strategy, names.map((l) => agentsIso.project.lanePath(l)), { rounds: Math.max(2, Math.min(run.rounds, 5)), commits: 5, tag: c.strategy });
+      fetch = await fetchLatency(s, c.sharesFetch, names.map((l) => agentsIso.project.lanePath(l)), { rounds: Math.max(2, Math.min(run.rounds, 5)), commits: 5, tag: c.strategy });
     } else {
       for (const name of names) await agentsIso.up(name);
     }
@@ -81,7 +79,7 @@ export async function measureStrategy(run: StrategyRun): Promise<StrategyMeasure
     for (const name of names) await agentsIso.down(name, { force: true });
   }
   if (!many) throw new Error('no agent count to measure N lanes with');
-  return { strategy: c.strategy, label: c.label, ...(c.mode ? { mode: c.mode } : {}), create, destroy, disk: { one, many }, ...(fetch ? { fetch } : {}), throughput, notes };
+  return { strategy: c.strategy, label: c.label, create, destroy, disk: { one, many }, ...(fetch ? { fetch } : {}), throughput, notes };
 }
 
 /** After a strategy failed: removes every lane it left, so the next strategy starts clean. */

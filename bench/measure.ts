@@ -1,7 +1,6 @@
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { DEFAULT_IMAGE } from '../src/config/schema.js';
-import { imagePresent } from '../src/docker/image.js';
 import { isIsolaneError } from '../src/errors.js';
 import type { BenchEnv } from './env.js';
 import { cleanupErrorOf, message, withCleanupError } from './failure.js';
@@ -26,8 +25,8 @@ export interface MeasureOptions {
   readonly agents: readonly number[];
   readonly rounds: number;
   readonly quick: boolean;
-  /** The clone.mode to measure clone lanes in (the repository's own setting). */
-  readonly cloneMode: 'full' | 'reference' | 'blobless';
+  /** Per strategy, the bench variant the repository's settings make (its plug-in's `variant`): the measurement the policy will read. */
+  readonly variants: Readonly<Record<string, string>>;
   /** The image of container lanes (the repository's container.image). */
   readonly image: string;
   /** A directory of the bench's own; everything it makes goes there. */
@@ -66,26 +65,17 @@ export async function measure(opts: MeasureOptions): Promise<BenchResults> {
   const docker = host.docker === undefined ? undefined : dockerClient(createContext({ env: s.env })).docker;
   const e: BenchEnv = { root: s.root, upstream: s.upstream, lanesRoot: s.lanesRoot, rawRoot: path.join(path.dirname(s.lanesRoot), 'raw.lanes'), env: s.env, rounds: opts.rounds, onRound: (label, i) => onStep(`${label}: round ${i}/${opts.rounds}`) };
 
-  const skipped: Array<{ strategy: StrategyName; reason: string }> = [];
   const failures: ScenarioFailure[] = [];
-  if (opts.strategies.includes('container')) {
-    // A missing image is like a missing engine: nothing to measure, and the report says how to fix it.
-    if (!docker) skipped.push({ strategy: 'container', reason: host.dockerReason ?? 'no Docker engine' });
-    else if (!(await imagePresent(docker, opts.image))) {
-      const tag = opts.image === DEFAULT_IMAGE ? '' : ` --tag ${opts.image}`;
-      skipped.push({ strategy: 'container', reason: `no image ${opts.image} in the Docker engine: \`isolane image build${tag}\` makes it (or set container.image in isolane.yaml to an image you have)` });
-    }
-  }
-  const measurable = (strategy: StrategyName): boolean => opts.strategies.includes(strategy) && !skipped.some((k) => k.strategy === strategy);
-  // One contender per strategy; clone in the mode the repository is configured for, since that
-  // is the measurement the policy will read.
-  const chosen = contenders(e, docker, opts.image).filter((c) => measurable(c.strategy) && (c.strategy !== 'clone' || c.mode === opts.cloneMode));
+  const all = await contenders(e, { image: opts.image, agentImage: NODE_IMAGE });
+  const skipped = all.skipped.filter((k) => opts.strategies.includes(k.strategy));
+  // One contender per strategy: the variant the repository is configured for.
+  const chosen = all.contenders.filter((c) => opts.strategies.includes(c.strategy) && (opts.variants[c.strategy] ?? c.strategy) === c.label);
   const restoreYaml = await keepFile(path.join(s.root, 'isolane.yaml'));
   const measured: StrategyMeasure[] = [];
   for (const c of chosen) {
     const at = { scenario: 'start' };
     try {
-      measured.push(await measureStrategy({ e, s, c, docker, agents: opts.agents, rounds: opts.rounds, projectDir: PROJECT_DIR, nodeImage: NODE_IMAGE, onStep, failures, at }));
+      measured.push(await measureStrategy({ e, s, c, docker, agents: opts.agents, rounds: opts.rounds, projectDir: PROJECT_DIR, onStep, failures, at }));
     } catch (err) {
       if (isIsolaneError(err, 'INTERRUPTED')) throw err;
       onStep(`${c.label}: ${at.scenario} failed; removing its lanes`);

@@ -7,7 +7,6 @@ import { cachedRepo, isPresetName, type PresetName } from '../fixtures/generate-
 import { createContext } from '../src/context.js';
 import { DEFAULT_IMAGE } from '../src/config/schema.js';
 import { dockerClient, probeDocker } from '../src/docker/client.js';
-import { imagePresent } from '../src/docker/image.js';
 import { benchMarkdown, benchTable, strategyTableMarkdown, strategyTableText, type BenchRow, type StrategyRow } from './report.js';
 import { strategyTable } from './scenarios/strategies.js';
 import type { BenchEnv } from './env.js';
@@ -60,11 +59,10 @@ async function main(): Promise<void> {
     if (scenarios.has('strategies')) {
       const probe = await probeDocker(createContext({ env: process.env }));
       const docker = probe.available ? dockerClient(createContext({ env: process.env })).docker : undefined;
-      // A missing image is like a missing engine: say so and measure the rest.
-      const image = docker !== undefined && (await imagePresent(docker, DEFAULT_IMAGE));
-      if (!probe.available) dockerNote = `container strategy not measured: ${probe.reason ?? ''}`;
-      else if (!image) dockerNote = `container strategy not measured: no image ${DEFAULT_IMAGE} (\`isolane image build\` makes it)`;
-      strategies = await strategyTable(e, image ? docker : undefined);
+      // A strategy that cannot be measured here (no engine, no image) is said, and the rest measured.
+      const table = await strategyTable(e, docker, { image: DEFAULT_IMAGE, agentImage: `${DEFAULT_IMAGE}-node` });
+      strategies = table.results;
+      dockerNote = table.skipped.join('\n  ');
     }
     say('');
     const host = `${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}, ${(await execFileP('git', ['version'])).stdout.trim()}`;

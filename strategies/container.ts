@@ -2,8 +2,9 @@ import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import type Docker from 'dockerode';
 import { execa } from 'execa';
-import { parseSize } from '../src/config/size.js';
-import { dockerClient, dockerError, probeDocker } from '../src/docker/client.js';
+import { parseSize } from '../src/size.js';
+import { dockerError } from '../src/docker/docker-error.js';
+import { DEFAULT_IMAGE, containerSettings, type ContainerSettings } from '../src/docker/settings.js';
 import { containerReader } from '../src/docker/container-reader.js';
 import { nameContainerUser } from '../src/docker/container-user.js';
 import { CommandNotFoundError, envList, execInContainer } from '../src/docker/exec.js';
@@ -11,9 +12,9 @@ import { fetchFromContainer } from '../src/docker/git-bridge.js';
 import { configuredEnv, resolveHostReach, type HostReach } from '../src/docker/host-reach.js';
 import { WORKSPACE } from '../src/docker/mount-target.js';
 import { publishedPorts, type PublishedPort } from '../src/docker/ports.js';
+import { createContext } from '../src/context.js';
 import { IsolaneError } from '../src/errors.js';
-import type { LaneRecord } from '../src/engine/journal.js';
-import type { Project } from '../src/engine/project.js';
+import type { LaneRecord } from '../src/lane/record.js';
 import { isRealDirectory } from '../src/fs/safe-read.js';
 import { dropLaneRefs, mirroredTips, mirrorRefspecs } from '../src/git/lane-home.js';
 import { cloneLane } from '../src/git/lane-clone.js';
@@ -21,7 +22,7 @@ import { headsRef, LANE_NAME } from '../src/git/names.js';
 import { runGit } from '../src/git/run-git.js';
 import { findMarkedLanes, writeMarker } from '../src/lane/marker.js';
 import { openViewAccess } from '../src/lane/view-access.js';
-import type { ExecOptions, FoundLane, LaneAccess, LaneSpec, Strategy } from './strategy.js';
+import { defineStrategy, type BenchPlaces, type BenchVariant, type ExecOptions, type FoundLane, type LaneAccess, type LaneSpec, type ProbeKit, type Strategy, type StrategyKit } from './strategy.js';
 
 /** Where the lane's checkout appears inside its container. */
 export { WORKSPACE };
@@ -51,10 +52,11 @@ interface Found {
  * While the container runs, isolane reads the lane only from inside it (git in the container,
  * commits home over git's protocol); a stopped container's lane is read through a view.
  */
-export function containerStrategy(project: Project): Strategy {
-  const { ctx, repo } = project;
-  const settings = project.config.container;
-  const { docker } = dockerClient(ctx);
+function containerLanes(kit: StrategyKit<ContainerSettings>): Strategy {
+  const { ctx, repo, settings } = kit;
+  // dockerode and its HTTP stack load on the first engine call, not with the registry.
+  let client: Promise<Docker> | undefined;
+  const engine = (): Promise<Docker> => (client ??= import('../src/docker/client.js').then((m) => m.dockerClient(ctx).docker));
   const hostUid = process.getuid?.() ?? FALLBACK_ID;
   const hostGid = process.getgid?.() ?? FALLBACK_ID;
   const uid = hostUid === 0 ? FALLBACK_ID : hostUid;
@@ -70,7 +72,7 @@ export function containerStrategy(project: Project): Strategy {
   /** Trust, proxies, variables and mounts from the host: resolved once, checked before any Docker call. */
   let reach: Promise<HostReach> | undefined;
   const hostReach = (): Promise<HostReach> =>
-    (reach ??= resolveHostReach(settings, { repoRoot: repo.root, cwd: ctx.cwd, commonDir: repo.commonDir, lanesRoot: project.lanesRoot, env: ctx.env }, project.where));
+    (reach ??= hostReachOf(kit));
 
   const identity = async (): Promise<Record<string, string>> => {
     const get = async (key: string): Promise<string> => (await runGit(ctx, repo.root, ['config', '--get', key], { okExitCodes: [1] })).stdout.trim();
@@ -79,7 +81,7 @@ export function containerStrategy(project: Project): Strategy {
   };
 
   const ensureNetwork = async (): Promise<void> => {
-    const info = await docker.getNetwork(networkName).inspect().then(
+    const info = await (await engine()).getNetwork(networkName).inspect().then(
       (n: { Options?: Record<string, string> }) => n,
       (e: { statusCode?: number }) => {
         if (e.statusCode === 404) return undefined;
@@ -94,7 +96,7 @@ export function containerStrategy(project: Project): Strategy {
       }
       return;
     }
-    await docker
+    await (await engine())
       .createNetwork({
         Name: networkName,
         Driver: 'bridge',
@@ -116,8 +118,8 @@ export function containerStrategy(project: Project): Strategy {
     for (const warning of lent.warnings) ctx.logger.warn(warning);
     const env = { HOME: '/tmp', ...(await identity()), ...lent.env, ...lane.env, ISOLANE_LANE: lane.lane, ISOLANE_BRANCH: lane.branch, ISOLANE_PATH: WORKSPACE };
     const attempt = async (): Promise<void> => {
-      if (bridged) await project.withRepoLock(ensureNetwork);
-      const container = await docker.createContainer({
+      if (bridged) await kit.withRepoLock(ensureNetwork);
+      const container = await (await engine()).createContainer({
         name: containerName(lane.lane),
         Image: settings.image,
         Cmd: ['sleep', 'infinity'],
@@ -153,7 +155,7 @@ export function containerStrategy(project: Project): Strategy {
       await attempt().catch(async (e: { statusCode?: number; message?: string }) => {
         // Someone removed the network in between (docker network prune): make it again, once.
         if (bridged && e.statusCode === 404 && /network/i.test(e.message ?? '')) {
-          await docker.getContainer(containerName(lane.lane)).remove({ force: true }).catch(() => undefined);
+          await (await engine()).getContainer(containerName(lane.lane)).remove({ force: true }).catch(() => undefined);
           return attempt();
         }
         throw e;
@@ -172,7 +174,7 @@ export function containerStrategy(project: Project): Strategy {
 
   /** The lane's container, when one with both our labels exists; never made or started here. */
   const find = async (lane: string): Promise<Found | undefined> => {
-    const container = docker.getContainer(containerName(lane));
+    const container = (await engine()).getContainer(containerName(lane));
     const info = await container.inspect().catch((e: { statusCode?: number }) => {
       if (e.statusCode === 404) return undefined;
       throw dockerError(`could not inspect the container of lane ${lane}`, e);
@@ -185,7 +187,14 @@ export function containerStrategy(project: Project): Strategy {
   };
 
   const labelled = async (lane?: string): Promise<Docker.ContainerInfo[]> =>
-    docker.listContainers({ all: true, filters: { label: [`${LABEL_REPO}=${repo.id}`, ...(lane ? [`${LABEL_LANE}=${lane}`] : [])] } });
+    engine().then((docker) => docker.listContainers({ all: true, filters: { label: [`${LABEL_REPO}=${repo.id}`, ...(lane ? [`${LABEL_LANE}=${lane}`] : [])] } }));
+
+  /**
+   * Made before this repository's first container: from then on `list` asks the engine too, so a
+   * container whose record and checkout are both gone is still found. Until then listing costs
+   * no engine call (nor loading dockerode).
+   */
+  const usedMark = path.join(kit.stateDir, 'used');
 
   /** Reading a running lane from inside its container; its commits come home over git's protocol. */
   const insideAccess = (lane: LaneRecord, { container, ports }: Found, exists: boolean): LaneAccess => {
@@ -216,14 +225,11 @@ export function containerStrategy(project: Project): Strategy {
   return {
     name: 'container',
     workdir: WORKSPACE,
-
-    async probe() {
-      // isolane.yaml's paths first: bad input is refused before any Docker call.
-      await hostReach();
-      return probeDocker(ctx);
-    },
+    runsOnHost: false,
 
     async create(spec: LaneSpec) {
+      await fsp.mkdir(kit.stateDir, { recursive: true });
+      await fsp.writeFile(usedMark, '');
       await cloneLane(ctx, repo, spec, 'reference');
       await writeMarker(path.join(spec.path, '.git'), { repo: repo.id, lane: spec.lane, strategy: 'container' });
       if (hostUid !== uid) {
@@ -234,7 +240,15 @@ export function containerStrategy(project: Project): Strategy {
         await fsp.chown(path.join(spec.path, '.git', 'index'), uid, gid);
       }
       await createContainer(spec);
+      return { hostPath: spec.path, workdir: WORKSPACE, detail: { container: containerName(spec.lane) } };
     },
+
+    // bash when the image has it; the prompt names the lane (its container's hostname is the lane
+    // too, so the image's own prompt, such as Debian's \u@\h:\w\$, shows it as well).
+    shell: (_env, lane) => ({
+      argv: ['/bin/sh', '-c', 'if [ -x /bin/bash ]; then exec /bin/bash -l; fi; exec /bin/sh -l'],
+      env: { PS1: `\\u@${lane}:\\w\\$ ` },
+    }),
 
     async open(lane: LaneRecord): Promise<LaneAccess> {
       const exists = await isRealDirectory(lane.path);
@@ -276,13 +290,13 @@ export function containerStrategy(project: Project): Strategy {
     async destroy(lane: LaneRecord) {
       // Only what carries both labels, never anything else whatever its name.
       const remove = (id: string): Promise<void> =>
-        docker.getContainer(id).remove({ force: true, v: true }).then(() => undefined, (e: { statusCode?: number }) => {
+        engine().then((docker) => docker.getContainer(id).remove({ force: true, v: true })).then(() => undefined, (e: { statusCode?: number }) => {
           if (e.statusCode !== 404) throw dockerError(`could not remove container ${id.slice(0, 12)} of lane ${lane.lane}`, e);
         });
       try {
         for (const info of await labelled(lane.lane)) await remove(info.Id);
       } catch (e) {
-        if ((await probeDocker(ctx)).available) throw e;
+        if ((await (await import('../src/docker/client.js')).probeDocker(ctx)).available) throw e;
         ctx.logger.warn(`no Docker engine answers: the container ${containerName(lane.lane)}, if it still exists, is left; remove it with \`docker rm -f ${containerName(lane.lane)}\` once the engine is back`);
       }
       // The lanes' network stays for the next lane (making it takes ~0.2 s).
@@ -291,11 +305,118 @@ export function containerStrategy(project: Project): Strategy {
 
     async list(): Promise<FoundLane[]> {
       // With no engine to ask, the markers in the lanes root still prove which lanes are ours.
-      const byLabel = (await labelled().catch(() => [] as Docker.ContainerInfo[])).map((info) => info.Labels[LABEL_LANE]);
-      const byMarker = await findMarkedLanes(project.lanesRoot, repo.id, 'container');
+      const used = await fsp.access(usedMark).then(() => true, () => false);
+      const byLabel = used ? (await labelled().catch(() => [] as Docker.ContainerInfo[])).map((info) => info.Labels[LABEL_LANE]) : [];
+      const byMarker = await findMarkedLanes(kit.lanesRoot, repo.id, 'container');
       return [...new Set([...byLabel, ...byMarker])]
         .filter((lane): lane is string => lane !== undefined && LANE_NAME.test(lane))
-        .map((lane) => ({ lane, path: project.lanePath(lane), branch: `${project.config.branchPrefix}${lane}`, missing: false }));
+        .map((lane) => ({ lane, path: kit.lanePath(lane), branch: kit.laneBranch(lane), missing: false }));
     },
   };
 }
+
+/** Trust, proxies, variables and mounts from the host, as container.* says: checked before any Docker call. */
+function hostReachOf(kit: Pick<StrategyKit<ContainerSettings>, 'ctx' | 'repo' | 'lanesRoot' | 'settings' | 'where'>): Promise<HostReach> {
+  const { ctx, repo } = kit;
+  return resolveHostReach(kit.settings, { repoRoot: repo.root, cwd: ctx.cwd, commonDir: repo.commonDir, lanesRoot: kit.lanesRoot, env: ctx.env }, (keys) => kit.where(keys));
+}
+
+/** The raw side of the bench: a reference clone, a container on a lane network made by hand, removal after a status and a fetch home from inside it. */
+async function benchVariants(b: BenchPlaces): Promise<BenchVariant[] | { skipped: string }> {
+  const { probeDocker, dockerClient } = await import('../src/docker/client.js');
+  const { imagePresent } = await import('../src/docker/image.js');
+  const ctx = createContext({ env: b.env });
+  const probe = await probeDocker(ctx);
+  if (!probe.available) return { skipped: probe.reason ?? 'no Docker engine' };
+  const docker = dockerClient(ctx).docker;
+  // A missing image is like a missing engine: nothing to measure, and the report says how to fix it.
+  if (!(await imagePresent(docker, b.image))) {
+    const tag = b.image === DEFAULT_IMAGE ? '' : ` --tag ${b.image}`;
+    return { skipped: `no image ${b.image} in the Docker engine: \`isolane image build${tag}\` makes it (or set container.image in isolane.yaml to an image you have)` };
+  }
+  const agents = (await imagePresent(docker, b.agentImage))
+    ? { settings: { image: b.agentImage } }
+    : { missing: `throughput not measured: the agents' task needs Node.js in the container, and ${b.agentImage} is not here (\`isolane image build --node\` makes it)` };
+  const rawContainer = (i: number): string => `${b.tag}-raw-${i}`;
+  const network = `${b.tag}-raw`;
+  let networkMade: Promise<unknown> | undefined;
+  // A network like the one isolane gives its lanes: traffic between lanes off.
+  const ensureNetwork = (): Promise<unknown> =>
+    (networkMade ??= docker.createNetwork({ Name: network, Driver: 'bridge', Labels: { [BENCH_LABEL]: b.tag }, Options: { 'com.docker.network.bridge.enable_icc': 'false' } }));
+  const branch = (i: number): string => `raw/k${i}`;
+  return [
+    {
+      label: 'container',
+      ...(b.image === DEFAULT_IMAGE ? {} : { settings: { image: b.image } }),
+      agents,
+      raw: {
+        name: 'git clone --reference + dockerode create/start on a lane network / status in the container + fetch home over upload-pack in the container + remove + rm -rf',
+        create: async (dir, i) => {
+          await b.git(['clone', '-q', '--no-local', '--reference', b.root, '--', b.source, dir], path.dirname(dir));
+          await b.git(['checkout', '-q', '-b', branch(i)], dir);
+          await ensureNetwork();
+          const objects = path.join(b.root, '.git', 'objects');
+          const c = await docker.createContainer({
+            name: rawContainer(i),
+            // Only so a bench that fails half-way can find what it left.
+            Labels: { [BENCH_LABEL]: b.tag },
+            Image: b.image,
+            Cmd: ['sleep', 'infinity'],
+            HostConfig: { Init: true, NetworkMode: network, Binds: [`${dir}:/workspace`, `${objects}:${objects}:ro`] },
+          });
+          await c.start();
+        },
+        destroy: async (dir, i) => {
+          // An untrusted checkout is read only where its symlinks and config can do no harm: in
+          // its container, for its status and for the fetch home (git's ext:: transport runs
+          // upload-pack there through the docker CLI).
+          const c = docker.getContainer(rawContainer(i));
+          const exec = await c.exec({ Cmd: ['git', 'status', '--porcelain'], WorkingDir: '/workspace', AttachStdout: true, AttachStderr: true });
+          const stream = await exec.start({ hijack: true, stdin: false });
+          stream.resume();
+          await new Promise((resolve) => stream.on('end', resolve));
+          const remote = `ext::docker exec -i ${rawContainer(i)} git upload-pack /workspace/.git`;
+          await b.git(['-c', 'protocol.ext.allow=always', 'fetch', '-q', '--no-tags', remote, `+refs/heads/${branch(i)}:refs/raw-lanes/${branch(i)}`]);
+          await c.remove({ force: true, v: true });
+          await fsp.rm(dir, { recursive: true, force: true });
+          await b.git(['update-ref', '-d', `refs/raw-lanes/${branch(i)}`]);
+        },
+        containerFilters: (i) => ({ name: [`^/${rawContainer(i)}$`] }),
+        cleanup: async () => {
+          if (networkMade) await docker.getNetwork(network).remove();
+          networkMade = undefined;
+        },
+      },
+    },
+  ];
+}
+
+/** Label of the bench's raw containers and networks: its run's tag, so a failed run's leftovers can be found. */
+export const BENCH_LABEL = 'isolane.bench';
+
+/**
+ * container: one hardened Docker container per lane over its own clone. Gives process, network
+ * and resource isolation; the only strategy fit for untrusted code.
+ */
+export const container = defineStrategy({
+  name: 'container',
+  summary: 'a Docker container over its own clone per lane',
+  settings: containerSettings,
+  gives: ['process-isolation', 'network-isolation', 'resource-limits', 'own-remote'],
+  untrustedCode: true,
+  costRank: 2,
+  rules: [
+    { when: { needs: ['resource-limits'] }, because: 'needs resource limits: a container per lane (cgroups)' },
+    { when: { needs: ['process-isolation'] }, because: 'needs process isolation: a container per lane' },
+    { when: { needs: ['network-isolation'] }, because: 'needs network isolation: a container per lane' },
+    { when: { trust: 'untrusted' }, because: 'untrusted code: only a container keeps it off the host and the main .git' },
+  ],
+  async probe(kit: ProbeKit<ContainerSettings>) {
+    // isolane.yaml's paths first: bad input is refused before any Docker call.
+    await hostReachOf(kit);
+    return (await import('../src/docker/client.js')).probeDocker(kit.ctx);
+  },
+  variant: () => 'container',
+  bench: benchVariants,
+  make: containerLanes,
+});

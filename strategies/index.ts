@@ -1,37 +1,25 @@
-import type { StrategyFactory } from './strategy.js';
+import type { StrategyPlugin } from './strategy.js';
+import { clone } from './clone.js';
+import { container } from './container.js';
+import { worktree } from './worktree.js';
 
 /**
- * What a lane needs beyond a checkout of its own. The policy (src/policy/) picks only a strategy
- * whose registry line gives every need of a workload.
+ * The registry: one line per strategy. Everything else about a strategy (its settings, what it
+ * gives, its cost, its probe, its bench, its lanes) is in its plug-in, in its own file.
  */
-export const NEEDS = ['process-isolation', 'network-isolation', 'resource-limits', 'own-remote', 'own-object-store'] as const;
-export type Need = (typeof NEEDS)[number];
+export const STRATEGIES = [
+  worktree,
+  clone,
+  container,
+] as const;
 
-export interface StrategyEntry {
-  /** Loads the strategy's module on first use. */
-  readonly load: () => Promise<StrategyFactory>;
-  readonly gives: readonly Need[];
-  /** Lanes run untrusted code safely: nothing they write can act on the host or the main `.git`. */
-  readonly untrustedCode: boolean;
+export type StrategyName = (typeof STRATEGIES)[number]['name'];
+export const STRATEGY_NAMES = STRATEGIES.map((p) => p.name) as [StrategyName, ...StrategyName[]];
+
+/** Each strategy's validated section of isolane.yaml, by name. */
+export type StrategySettings = { [P in (typeof STRATEGIES)[number] as P['name']]: P extends StrategyPlugin<string, infer S> ? S : never };
+
+/** The plug-in named `name`, if there is one. Settings given to it must come from its own schema. */
+export function pluginOf(name: string): StrategyPlugin<StrategyName, unknown> | undefined {
+  return (STRATEGIES as unknown as readonly StrategyPlugin<StrategyName, unknown>[]).find((p) => p.name === name);
 }
-
-/**
- * The registry: one line per strategy. Modules load on first use, so a CLI call that never
- * touches a strategy never pays for its dependencies (dockerode, for one).
- */
-export const STRATEGIES = {
-  worktree: { load: async () => (await import('./worktree.js')).worktreeStrategy, gives: [], untrustedCode: false },
-  clone: { load: async () => (await import('./clone.js')).cloneStrategy, gives: ['own-remote', 'own-object-store'], untrustedCode: false },
-  container: { load: async () => (await import('./container.js')).containerStrategy, gives: ['process-isolation', 'network-isolation', 'resource-limits', 'own-remote'], untrustedCode: true },
-} as const satisfies Record<string, StrategyEntry>;
-
-export type StrategyName = keyof typeof STRATEGIES;
-
-export const STRATEGY_NAMES = Object.keys(STRATEGIES) as [StrategyName, ...StrategyName[]];
-
-/**
- * Strategies that are expensive to load (dockerode and its gRPC stack take ~150 ms): `ls`
- * looks for their unrecorded lanes only when a lane or the config uses them. Their lanes'
- * checkouts still sit in the lanes root, where the cheap strategies find them.
- */
-export const LOADED_ON_DEMAND: ReadonlySet<string> = new Set<StrategyName>(['container']);

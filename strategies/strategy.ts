@@ -1,70 +1,50 @@
-import type { Project } from '../src/engine/project.js';
-import type { LaneRecord } from '../src/engine/journal.js';
+import type * as z from 'zod';
+import type { Context } from '../src/context.js';
+import type { RepoLocation } from '../src/git/repo.js';
+import type { DestroyOptions, ExecOptions, ExecResult, FoundLane, LanePlace, LaneSpec, ProbeResult } from '../src/lane/contract.js';
+import type { LaneRecord } from '../src/lane/record.js';
 import type { LaneAccess } from '../src/lane/reader.js';
 
-export type { LaneAccess };
-
-/** Can this strategy run here? `reason` says why not (e.g. no Docker engine at /var/run/docker.sock). */
-export interface ProbeResult {
-  readonly available: boolean;
-  readonly reason?: string;
-}
-
-/** What the engine asks a strategy to build. Names are validated before a strategy sees them. */
-export interface LaneSpec {
-  readonly lane: string;
-  readonly branch: string;
-  /** The commit the lane starts at, already resolved. */
-  readonly startOid: string;
-  /** The lane's checkout on the host. */
-  readonly path: string;
-  /** The lane's environment (src/resources/env), for what the strategy starts (a container). */
-  readonly env?: Readonly<Record<string, string>>;
-  /** Leased ports a container lane publishes on 127.0.0.1 at the same number, so URLs match inside and out. */
-  readonly publish?: readonly number[];
-}
-
-/** A lane as it really exists, found without the journal (for reconciliation). */
-export interface FoundLane {
-  readonly lane: string | undefined;
-  readonly path: string;
-  /** Always `<branchPrefix><lane>`: a lane never chooses which branch is its own. */
-  readonly branch: string | undefined;
-  /** Registered with git but its directory is gone. */
-  readonly missing: boolean;
-}
-
-export interface ExecOptions {
-  /** The caller's environment plus `laneEnv`: what a command on the host sees. */
-  readonly env: Readonly<Record<string, string>>;
-  /** Only the lane's own variables (ISOLANE_* and the caller's extras): what a container sees. */
-  readonly laneEnv: Readonly<Record<string, string>>;
-  /** Inherit the caller's terminal (CLI) or capture output (library, tests). */
-  readonly stdio: 'inherit' | 'pipe';
-  /** Attach stdin and a terminal (for `isolane shell`). */
-  readonly interactive?: boolean;
-  readonly signal?: AbortSignal;
-  /** Called once the command has started (the engine then lets go of the lane). */
-  readonly onStarted?: () => void;
-}
-
-export interface ExecResult {
-  readonly exitCode: number;
-  readonly signal: string | undefined;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-export interface DestroyOptions {
-  /** Let the underlying tool discard uncommitted changes (the engine already decided). */
-  readonly force: boolean;
-  /** The lane never finished creation, or its removal was interrupted: remove whatever part exists. */
-  readonly halfMade: boolean;
-}
+export type { DestroyOptions, ExecOptions, ExecResult, FoundLane, LaneAccess, LanePlace, LaneSpec, ProbeResult };
 
 /**
- * One way of isolating a lane. A strategy touches shared git metadata only inside
- * `project.withRepoLock`, and every method is safe to call again after a crash.
+ * What a lane may need beyond a checkout of its own. The policy (src/policy/) picks only a
+ * strategy that gives every need of a workload.
+ */
+export const NEEDS = ['process-isolation', 'network-isolation', 'resource-limits', 'own-remote', 'own-object-store'] as const;
+export type Need = (typeof NEEDS)[number];
+
+/**
+ * Everything a strategy gets from isolane: a narrow kit, not the engine. A strategy touches shared
+ * git metadata only inside `withRepoLock`, and keeps what it owns beside the lanes in `stateDir`.
+ */
+export interface StrategyKit<S> {
+  readonly ctx: Context;
+  /** The main repository: its root, common git dir and id. */
+  readonly repo: RepoLocation;
+  readonly lanesRoot: string;
+  /** The directory of `lane` in the lanes root. */
+  lanePath(lane: string): string;
+  /** The branch of `lane`: `<branchPrefix><lane>`. */
+  laneBranch(lane: string): string;
+  /** This strategy's own section of isolane.yaml, validated (its plug-in's `settings`). */
+  readonly settings: S;
+  /** Where a setting comes from, for errors: `where(['container', 'image'])` → "container.image (isolane.yaml line 4)". */
+  where(keys: readonly string[]): string;
+  /** The strategy's own directory in isolane's state (`<common-dir>/isolane/strategies/<name>`); made on first use by the strategy. */
+  readonly stateDir: string;
+  /** Serialises changes to shared git metadata (refs, worktree registry, config) across processes. */
+  withRepoLock<T>(fn: () => Promise<T>): Promise<T>;
+  /** A lock of the strategy's own, across processes (`name`: letters, digits, `-`, `.`). */
+  withLock<T>(name: string, fn: () => Promise<T>): Promise<T>;
+}
+
+/** What a probe may look at: no lane, no engine state beyond the host's. */
+export type ProbeKit<S> = Pick<StrategyKit<S>, 'ctx' | 'repo' | 'lanesRoot' | 'settings' | 'stateDir' | 'where'>;
+
+/**
+ * One way of isolating a lane, made by its plug-in for one repository. Every method is safe to
+ * call again after a crash.
  */
 export interface Strategy {
   readonly name: string;
@@ -72,19 +52,120 @@ export interface Strategy {
   readonly removalRefusesDirty?: boolean;
   /** Where commands run in the lane see its checkout, when not at its host path (a container's mount). */
   readonly workdir?: string;
-  probe(): Promise<ProbeResult>;
-  create(spec: LaneSpec): Promise<void>;
-  /** Read access to the lane; see LaneAccess. */
+  /**
+   * Commands in the lane run on this host, as the user: its git reads the user's global excludes,
+   * and a symlink to the main checkout leads somewhere.
+   */
+  readonly runsOnHost: boolean;
+  /** Makes the lane and says where it lives (kept in its record). */
+  create(spec: LaneSpec): Promise<LanePlace>;
+  /** Read access to the lane; see LaneAccess. Only reads (a lane's lost mount may be made again: its files are unchanged). */
   open(lane: LaneRecord): Promise<LaneAccess>;
   /** Runs argv in the lane. Never creates anything (a lane's container is made by `up` alone). */
   exec(lane: LaneRecord, argv: readonly string[], opts: ExecOptions): Promise<ExecResult>;
+  /** The interactive shell `isolane shell` runs in the lane, and extra variables for it. */
+  shell(env: Readonly<Record<string, string | undefined>>, lane: string): { readonly argv: readonly string[]; readonly env?: Readonly<Record<string, string>> };
   /**
    * Removes the checkout and anything else the strategy made; never the lane's branch. Without
    * `force`, a strategy whose removal itself refuses uncommitted work throws WouldLoseWorkError.
    */
   destroy(lane: LaneRecord, opts: DestroyOptions): Promise<void>;
-  /** Lanes of this strategy that exist, each proven to be isolane's (a marker, labels). */
+  /**
+   * Lanes of this strategy that exist, each proven to be isolane's and this strategy's (a marker
+   * naming it, its labels): no two strategies ever claim one lane. Cheap: `ls` calls it for every
+   * strategy.
+   */
   list(): Promise<FoundLane[]>;
+  /** Words for `ls` about how the lane stands, when it is not plainly ready (e.g. "unmounted"). Only looks. */
+  state?(lane: LaneRecord): Promise<string | undefined>;
+  /**
+   * Makes the lane usable again where part of it does not outlive a reboot (a snapshot lane's
+   * mount). The engine calls it, holding the lane, before any command that acts in the lane.
+   */
+  ready?(lane: LaneRecord): Promise<void>;
 }
 
-export type StrategyFactory = (project: Project) => Strategy;
+/** The same job as isolane's up and down of a strategy, done with the raw tools, for `isolane bench`. */
+export interface RawEquivalent {
+  /** The commands, in words: "git worktree add -b / worktree remove + branch -d". */
+  readonly name: string;
+  create(dir: string, i: number): Promise<void>;
+  destroy(dir: string, i: number): Promise<void>;
+  /** Filters selecting the container of raw lane i (its writable layer counts as disk). */
+  containerFilters?(i: number): Record<string, string[]>;
+  /** Removes what the raw side made once for all its lanes (a network, a base checkout). */
+  cleanup?(): Promise<void>;
+}
+
+/** Where the bench runs: a private copy of a repository. */
+export interface BenchPlaces {
+  /** The main checkout. */
+  readonly root: string;
+  /** Where clones come from (the copy's upstream when it has one, as isolane's clone lanes). */
+  readonly source: string;
+  /** Scratch space of the raw side, on the lanes' filesystem. */
+  readonly scratch: string;
+  readonly env: Record<string, string>;
+  /** Unique to this bench run: names and labels of what the raw side makes. */
+  readonly tag: string;
+  /** The image container lanes run. */
+  readonly image: string;
+  /** An image with Node.js, for the agents' task of the throughput scenario. */
+  readonly agentImage: string;
+  /** Plain git, one process per command, the way a careful script calls it. */
+  git(args: readonly string[], cwd?: string): Promise<void>;
+}
+
+/** One configuration of a strategy the bench measures (clone has three modes). */
+export interface BenchVariant {
+  /** "clone (blobless)"; the strategy's name alone for its default. */
+  readonly label: string;
+  /** Its section of isolane.yaml for this variant; undefined: the defaults. */
+  readonly settings?: Readonly<Record<string, unknown>>;
+  readonly raw: RawEquivalent;
+  /** The settings the throughput scenario's agents' lanes need (an image with Node.js), or why agents cannot run. */
+  readonly agents?: { readonly settings?: Readonly<Record<string, unknown>>; readonly missing?: string };
+}
+
+/** When a built-in rule of a strategy applies (the same conditions as isolane.yaml's `policy[].when`). */
+export interface RuleWhen {
+  readonly trust?: 'trusted' | 'untrusted';
+  readonly needs?: Need[];
+  readonly bound?: 'cpu' | 'io';
+  readonly minAgents?: number;
+  readonly maxAgents?: number;
+  /** The main checkout tracks at least this many files. */
+  readonly minFiles?: number;
+}
+
+/**
+ * A strategy as the registry (strategies/index.ts) knows it: everything about it in one value,
+ * so adding a strategy is one file and one registry line.
+ */
+export interface StrategyPlugin<N extends string = string, S = unknown> {
+  readonly name: N;
+  /** One sentence for the configuration reference and `isolane policy explain`. */
+  readonly summary: string;
+  /** Its section of isolane.yaml, under its name; merged into the one config schema. */
+  readonly settings: z.ZodType<S>;
+  readonly gives: readonly Need[];
+  /** Lanes run untrusted code safely: nothing they write can act on the host or the main `.git`. */
+  readonly untrustedCode: boolean;
+  /** The policy's order when no rule decides: lower is cheaper (disk and time per lane). */
+  readonly costRank: number;
+  /** The policy's built-in rules that choose it, each with why in words. */
+  readonly rules?: ReadonlyArray<{ readonly when: RuleWhen; readonly because: string }>;
+  /** Why these settings keep a need it lists from being given (clone.mode reference has no object store of its own). */
+  withholds?(need: Need, settings: S): string | undefined;
+  /** Can it run on this host with these settings? The policy asks every strategy; `up` asks the one it uses. */
+  probe(kit: ProbeKit<S>): Promise<ProbeResult>;
+  /** The bench's variants of it, each beside its raw equivalent; or why it cannot be measured here. */
+  bench(places: BenchPlaces): Promise<BenchVariant[] | { readonly skipped: string }>;
+  /** Which bench variant these settings are (to match stored measurements); the name alone for the default. */
+  variant(settings: S): string;
+  /** The strategy for one repository. */
+  make(kit: StrategyKit<S>): Strategy;
+}
+
+/** Keeps a plug-in's name and settings types exact (for the config's types). */
+export const defineStrategy = <N extends string, S>(plugin: StrategyPlugin<N, S>): StrategyPlugin<N, S> => plugin;

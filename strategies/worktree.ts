@@ -1,30 +1,66 @@
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
-import { GitError, WouldLoseWorkError } from '../src/errors.js';
+import { GitError, IsolaneError, WouldLoseWorkError } from '../src/errors.js';
 import { isRealDirectory, lstatOrUndefined } from '../src/fs/safe-read.js';
-import type { LaneRecord } from '../src/engine/journal.js';
+import type { LaneRecord } from '../src/lane/record.js';
 import { readMarker, writeMarker } from '../src/lane/marker.js';
-import type { Project } from '../src/engine/project.js';
 import { checkoutFiles } from '../src/git/checkout.js';
 import { gitCommands } from '../src/git/commands.js';
-import { headsRef, laneBranch, LANE_NAME } from '../src/git/names.js';
+import { headsRef, LANE_NAME } from '../src/git/names.js';
 import { withGitLockRetry } from '../src/git/lock-retry.js';
 import { resolveRevisions } from '../src/git/resolve.js';
 import { runGit } from '../src/git/run-git.js';
-import { worktreeAdminDir } from '../src/git/worktree-admin.js';
+import { registeredAdminDir, worktreeAdminDir } from '../src/git/worktree-admin.js';
 import { parseWorktreeList, type WorktreeEntry } from '../src/git/parse.js';
 import type { LaneTip } from '../src/git/lane-home.js';
 import { hostReader } from '../src/lane/host-reader.js';
 import { dirtyFiles, unsavedSubmoduleCommits } from '../src/lane/inspect.js';
 import { execInDir } from '../src/process/exec-in-dir.js';
-import type { DestroyOptions, ExecOptions, FoundLane, LaneAccess, LaneSpec, Strategy } from './strategy.js';
+import * as z from 'zod';
+import { defineStrategy, type DestroyOptions, type ExecOptions, type FoundLane, type LaneAccess, type LaneSpec, type Strategy, type StrategyKit } from './strategy.js';
+
+/** Settings of the worktree strategy: none yet. */
+const settings = z.strictObject({}).default({}).meta({ description: 'Settings of the worktree strategy (none yet).' });
 
 /**
  * worktree: `git worktree add` on the shared object store. Creation registers the worktree and
  * its branch under the repository lock, then checks files out without holding it.
  */
-export function worktreeStrategy(project: Project): Strategy {
-  const { ctx, repo } = project;
+export const worktree = defineStrategy({
+  name: 'worktree',
+  summary: 'a git worktree per lane on one shared object store',
+  settings,
+  gives: [],
+  untrustedCode: false,
+  costRank: 0,
+  rules: [{ when: {}, because: 'trusted local development: lanes share one object store (least disk) and one fetch serves every lane' }],
+  probe: () => Promise.resolve({ available: true }),
+  variant: () => 'worktree',
+  bench: (b) =>
+    Promise.resolve([
+      {
+        label: 'worktree',
+        raw: {
+          // The safe pair: `worktree remove` refuses a dirty tree, `branch -d` an unmerged branch.
+          name: 'git worktree add -b / worktree remove + branch -d',
+          create: (dir, i) => b.git(['worktree', 'add', '-q', '-b', `raw/w${i}`, dir, 'HEAD']),
+          destroy: async (dir, i) => {
+            await b.git(['worktree', 'remove', dir]);
+            await b.git(['branch', '-q', '-d', `raw/w${i}`]);
+          },
+        },
+      },
+    ]),
+  make: (kit) => worktreeLanes(kit, 'worktree', (spec) => checkoutFiles(kit.ctx, spec.path)),
+});
+
+/**
+ * Lanes that are git worktrees of the main repository; `fill` gives a registered, empty worktree
+ * its files (a checkout here; a copy-on-write layer for snapshot lanes). The marker in the
+ * worktree's git directory names `strategy`, so each worktree strategy finds only its own lanes.
+ */
+export function worktreeLanes(kit: StrategyKit<unknown>, strategy: string, fill: (spec: LaneSpec, adminDir: string) => Promise<void>): Strategy {
+  const { ctx, repo } = kit;
   const git = (cwd: string, argv: readonly string[], okExitCodes?: readonly number[]) =>
     runGit(ctx, cwd, argv, okExitCodes ? { okExitCodes } : {});
 
@@ -47,7 +83,7 @@ export function worktreeStrategy(project: Project): Strategy {
   /** Removal that a half-gone lane cannot stop: the directory (never following a link out of it), then git's record. */
   const removeWhateverExists = async (lanePath: string): Promise<void> => {
     await withGitLockRetry(ctx, () =>
-      project.withRepoLock(async () => {
+      kit.withRepoLock(async () => {
         await unregister(lanePath).catch(async (e: unknown) => {
           // git refuses a worktree whose `.git` is gone or rewritten: take the directory away, then its record.
           if (!(e instanceof GitError)) throw e;
@@ -62,19 +98,16 @@ export function worktreeStrategy(project: Project): Strategy {
   const reader = (lanePath: string, adminDir: string) => hostReader(ctx, { workTree: lanePath, gitDir: adminDir });
 
   return {
-    name: 'worktree',
+    name: strategy,
     removalRefusesDirty: true,
-
-    probe() {
-      return Promise.resolve({ available: true });
-    },
+    runsOnHost: true,
 
     async create(spec: LaneSpec) {
       await fsp.mkdir(path.dirname(spec.path), { recursive: true });
       await withGitLockRetry(
         ctx,
         () =>
-          project.withRepoLock(async () => {
+          kit.withRepoLock(async () => {
             // The branch is made first (create-only), so git never gets a branch name where an
             // option could stand: `worktree add -b` passes it on to `git branch` unprotected.
             await git(repo.root, gitCommands.createRef(headsRef(spec.branch), spec.startOid));
@@ -82,17 +115,21 @@ export function worktreeStrategy(project: Project): Strategy {
           }),
         // Undo what a contended attempt left, so the next attempt starts clean.
         () =>
-          project.withRepoLock(async () => {
+          kit.withRepoLock(async () => {
             await unregister(spec.path);
             await dropBranchAt(spec.branch, spec.startOid);
             await fsp.rm(spec.path, { recursive: true, force: true });
           }),
       );
       const admin = await worktreeAdminDir(repo.commonDir, spec.path);
-      if ('dir' in admin) await writeMarker(admin.dir, { repo: repo.id, lane: spec.lane, strategy: 'worktree' });
-      // The checkout touches only this worktree's index and files, so it runs unlocked.
-      await checkoutFiles(ctx, spec.path);
+      if (!('dir' in admin)) throw new IsolaneError('GIT_FAILED', `git made no worktree at ${spec.path}: ${admin.problem}`);
+      await writeMarker(admin.dir, { repo: repo.id, lane: spec.lane, strategy });
+      // The files touch only this worktree's index and directory, so they are made unlocked.
+      await fill(spec, admin.dir);
+      return { hostPath: spec.path, workdir: spec.path };
     },
+
+    shell: (env) => ({ argv: [env.SHELL ?? '/bin/sh'] }),
 
     async open(lane: LaneRecord): Promise<LaneAccess> {
       const exists = await isRealDirectory(lane.path);
@@ -127,11 +164,11 @@ export function worktreeStrategy(project: Project): Strategy {
     async destroy(lane: LaneRecord, opts: DestroyOptions) {
       if (opts.halfMade || opts.force) {
         await removeWhateverExists(lane.path);
-        if (opts.halfMade && lane.startOid) await project.withRepoLock(() => dropBranchAt(lane.branch, lane.startOid));
+        if (opts.halfMade && lane.startOid) await kit.withRepoLock(() => dropBranchAt(lane.branch, lane.startOid));
         return;
       }
       // A safe removal: git itself refuses a worktree with uncommitted files, at the moment it removes it.
-      const attempt = (force: boolean) => withGitLockRetry(ctx, () => project.withRepoLock(() => git(repo.root, gitCommands.worktreeRemove(lane.path, force))));
+      const attempt = (force: boolean) => withGitLockRetry(ctx, () => kit.withRepoLock(() => git(repo.root, gitCommands.worktreeRemove(lane.path, force))));
       try {
         await attempt(false);
       } catch (e) {
@@ -158,16 +195,15 @@ export function worktreeStrategy(project: Project): Strategy {
       const found: FoundLane[] = [];
       for (const w of await worktrees()) {
         const name = path.basename(w.path);
-        if (path.dirname(w.path) !== project.lanesRoot || !LANE_NAME.test(name)) continue;
-        // Proof it is ours: the marker isolane left in its git directory. A worktree whose
-        // directory is gone is ours when git has it on the lane's own branch.
-        const branch = laneBranch(project.config.branchPrefix, name);
-        if (w.prunable || !(await lstatOrUndefined(w.path))) {
-          if (w.branch === headsRef(branch)) found.push({ lane: name, path: w.path, branch, missing: true });
-          continue;
-        }
-        const admin = await worktreeAdminDir(repo.commonDir, w.path);
-        if ('dir' in admin && (await readMarker(admin.dir, repo.id, name))) found.push({ lane: name, path: w.path, branch, missing: false });
+        if (path.dirname(w.path) !== kit.lanesRoot || !LANE_NAME.test(name)) continue;
+        // Proof it is ours: the marker isolane left in its git directory, naming this strategy.
+        // A worktree whose directory is gone is ours when git has it on the lane's own branch and
+        // its git directory, found through git's registry, is marked for this strategy.
+        const branch = kit.laneBranch(name);
+        const missing = w.prunable || !(await lstatOrUndefined(w.path));
+        if (missing && w.branch !== headsRef(branch)) continue;
+        const admin = missing ? await registeredAdminDir(repo.commonDir, w.path) : await worktreeAdminDir(repo.commonDir, w.path);
+        if (admin && 'dir' in admin && (await readMarker(admin.dir, repo.id, name))?.strategy === strategy) found.push({ lane: name, path: w.path, branch, missing });
       }
       return found;
     },

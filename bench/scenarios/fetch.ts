@@ -2,7 +2,7 @@ import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
 import { summarize } from '../stats.js';
-import type { FetchMeasure, StrategyName } from '../results.js';
+import type { FetchMeasure } from '../results.js';
 import { landCommits, type Subject } from '../subject.js';
 
 /**
@@ -11,7 +11,7 @@ import { landCommits, type Subject } from '../subject.js';
  * each fetch for themselves (run here from the host, in each lane's own repository). Plain git:
  * this measures what a strategy costs, and isolane adds nothing to a fetch.
  */
-export async function fetchLatency(s: Subject, strategy: StrategyName, lanes: readonly string[], opts: { rounds: number; commits: number; tag: string }): Promise<FetchMeasure> {
+export async function fetchLatency(s: Subject, sharesFetch: boolean, lanes: readonly string[], opts: { rounds: number; commits: number; tag: string }): Promise<FetchMeasure> {
   // Our own lanes; a container lane's files belong to its container user, hence safe.directory.
   const git = (cwd: string, args: readonly string[]) =>
     execa('git', ['-c', `safe.directory=${cwd}`, ...args], { cwd, env: s.env, extendEnv: false, timeout: 10 * 60_000 });
@@ -23,7 +23,7 @@ export async function fetchLatency(s: Subject, strategy: StrategyName, lanes: re
       if (owner.uid !== process.getuid?.()) await execa('chown', ['-R', `${owner.uid}:${owner.gid}`, '--', path.join(dir, '.git')], { timeout: 10 * 60_000 });
     }
   };
-  const where = strategy === 'worktree' ? [s.root] : lanes;
+  const where = sharesFetch ? [s.root] : lanes;
   const samples: number[] = [];
   for (let round = 0; round < opts.rounds; round++) {
     const tip = await landCommits(s, opts.commits, `${opts.tag}-${round}`);

@@ -1,25 +1,27 @@
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import type Docker from 'dockerode';
-import { DEFAULT_IMAGE } from '../../src/config/schema.js';
+import { stringify } from 'yaml';
+import { STRATEGIES, type StrategyName } from '../../strategies/index.js';
+import type { BenchVariant, RawEquivalent, StrategyPlugin } from '../../strategies/strategy.js';
 import { Isolane } from '../../src/index.js';
 import { paired, type PairedResult } from '../paired.js';
 import type { BenchEnv } from '../env.js';
-import { diskOf, type RawLane } from '../lane-disk.js';
+import { diskOf } from '../lane-disk.js';
 import { rawGit } from '../raw-git.js';
 
-/** One strategy as isolane runs it, and the same job done with the raw tools. */
+export { BENCH_LABEL } from '../../strategies/container.js';
+
+/** One variant of a strategy as isolane runs it, and the same job done with the raw tools (its plug-in's `bench`). */
 export interface Contender {
   readonly label: string;
-  readonly strategy: 'worktree' | 'clone' | 'container';
-  /** clone.mode, for clone contenders. */
-  readonly mode?: 'full' | 'reference' | 'blobless';
+  readonly strategy: StrategyName;
+  /** The isolane.yaml of its lanes. */
   readonly yaml: string;
-  readonly raw: RawLane & {
-    readonly name: string;
-    /** Removes what the raw side made once for all its lanes (the container's network). */
-    cleanup?(): Promise<void>;
-  };
+  readonly raw: RawEquivalent;
+  /** Its lanes share the main repository's refs and objects: one fetch there serves them all. */
+  readonly sharesFetch: boolean;
+  readonly agents?: BenchVariant['agents'];
 }
 
 export interface StrategyResult {
@@ -30,133 +32,47 @@ export interface StrategyResult {
   readonly disk: { readonly fsBytes: number; readonly apparentBytes: number; readonly lanes: number };
 }
 
-/** Label of the raw side's containers: the bench's own work directory, unique per run. */
-export const BENCH_LABEL = 'isolane.bench';
 export const benchTag = (e: BenchEnv): string => path.basename(path.dirname(e.root));
 
-/** The strategies and their raw equivalents; container ones run `image` (isolane's and the raw side alike). */
-export function contenders(e: BenchEnv, docker: Docker | undefined, image = DEFAULT_IMAGE): Contender[] {
-  const rawContainer = (i: number): string => `${benchTag(e)}-raw-${i}`;
-  // Where isolane's clone lanes come from: the upstream when the bench has one, as raw clones do.
-  const source = e.upstream ?? e.root;
-  const git = (args: string[], cwd = e.root): Promise<void> => rawGit(cwd, args, e.env);
-  const rm = (dir: string): Promise<void> => fsp.rm(dir, { recursive: true, force: true });
-  // The same job as isolane's down of a clone: look for uncommitted work, bring the lane's
-  // commits home, then delete it.
-  const safeRemoveClone = async (dir: string, branch: string): Promise<void> => {
-    await git(['status', '--porcelain'], dir);
-    await git(['fetch', '-q', '--no-tags', dir, `+refs/heads/${branch}:refs/raw-lanes/${branch}`]);
-    await rm(dir);
-    await git(['update-ref', '-d', `refs/raw-lanes/${branch}`]);
+/** isolane.yaml for a strategy and its settings section. */
+export const yamlFor = (strategy: string, settings: Readonly<Record<string, unknown>> | undefined): string =>
+  stringify(settings ? { strategy, [strategy]: settings } : { strategy });
+
+/**
+ * Every registered strategy's bench variants beside their raw equivalents, or why a strategy
+ * cannot be measured here (no engine, no image, no way to mount).
+ */
+export async function contenders(e: BenchEnv, images: { image: string; agentImage: string }): Promise<{ contenders: Contender[]; skipped: Array<{ strategy: StrategyName; reason: string }> }> {
+  const places = {
+    root: e.root,
+    // Where isolane's clone lanes come from: the upstream when the bench has one, as raw clones do.
+    source: e.upstream ?? e.root,
+    scratch: e.rawRoot,
+    env: e.env,
+    tag: benchTag(e),
+    ...images,
+    git: (args: readonly string[], cwd = e.root): Promise<void> => rawGit(cwd, args, e.env),
   };
-  const cloneOnBranch = async (dir: string, branch: string, extra: readonly string[] = []): Promise<void> => {
-    await git(['clone', '-q', '--no-local', ...extra, '--', source, dir], path.dirname(dir));
-    await git(['checkout', '-q', '-b', branch], dir);
-  };
-  const list: Contender[] = [
-    {
-      label: 'worktree',
-      strategy: 'worktree',
-      yaml: 'strategy: worktree\n',
-      raw: {
-        // The safe pair: `worktree remove` refuses a dirty tree, `branch -d` an unmerged branch.
-        name: 'git worktree add -b / worktree remove + branch -d',
-        create: (dir, i) => git(['worktree', 'add', '-q', '-b', `raw/w${i}`, dir, 'HEAD']),
-        destroy: async (dir, i) => {
-          await git(['worktree', 'remove', dir]);
-          await git(['branch', '-q', '-d', `raw/w${i}`]);
-        },
-      },
-    },
-    {
-      label: 'clone (full)',
-      strategy: 'clone',
-      mode: 'full',
-      yaml: 'strategy: clone\n',
-      raw: {
-        name: 'git clone --no-local + checkout -b / status + fetch home + rm -rf',
-        create: (dir, i) => cloneOnBranch(dir, `raw/c${i}`),
-        destroy: (dir, i) => safeRemoveClone(dir, `raw/c${i}`),
-      },
-    },
-    {
-      label: 'clone (reference)',
-      strategy: 'clone',
-      mode: 'reference',
-      yaml: 'strategy: clone\nclone:\n  mode: reference\n',
-      raw: {
-        name: 'git clone --reference + checkout -b / status + fetch home + rm -rf',
-        create: (dir, i) => cloneOnBranch(dir, `raw/r${i}`, ['--reference', e.root]),
-        destroy: (dir, i) => safeRemoveClone(dir, `raw/r${i}`),
-      },
-    },
-    {
-      label: 'clone (blobless)',
-      strategy: 'clone',
-      mode: 'blobless',
-      yaml: 'strategy: clone\nclone:\n  mode: blobless\n',
-      raw: {
-        name: 'git clone --filter=blob:none + checkout -b / status + fetch home + rm -rf',
-        create: (dir, i) => cloneOnBranch(dir, `raw/b${i}`, ['--filter=blob:none', '--upload-pack', 'git -c uploadpack.allowFilter=true upload-pack']),
-        destroy: (dir, i) => safeRemoveClone(dir, `raw/b${i}`),
-      },
-    },
-  ];
-  if (docker) {
-    // A network like the one isolane gives its lanes: traffic between lanes off.
-    const network = `${benchTag(e)}-raw`;
-    let networkMade: Promise<unknown> | undefined;
-    const ensureNetwork = (): Promise<unknown> =>
-      (networkMade ??= docker.createNetwork({
-        Name: network,
-        Driver: 'bridge',
-        Labels: { [BENCH_LABEL]: benchTag(e) },
-        Options: { 'com.docker.network.bridge.enable_icc': 'false' },
-      }));
-    list.push({
-      label: 'container',
-      strategy: 'container',
-      yaml: `strategy: container\n${image === DEFAULT_IMAGE ? '' : `container:\n  image: ${JSON.stringify(image)}\n`}`,
-      raw: {
-        name: 'git clone --reference + dockerode create/start on a lane network / status in the container + fetch home over upload-pack in the container + remove + rm -rf',
-        create: async (dir, i) => {
-          await cloneOnBranch(dir, `raw/k${i}`, ['--reference', e.root]);
-          await ensureNetwork();
-          const objects = path.join(e.root, '.git', 'objects');
-          const c = await docker.createContainer({
-            name: rawContainer(i),
-            // Only so a bench that fails half-way can find what it left (see bench/cli.ts).
-            Labels: { [BENCH_LABEL]: benchTag(e) },
-            Image: image,
-            Cmd: ['sleep', 'infinity'],
-            HostConfig: { Init: true, NetworkMode: network, Binds: [`${dir}:/workspace`, `${objects}:${objects}:ro`] },
-          });
-          await c.start();
-        },
-        destroy: async (dir, i) => {
-          // An untrusted checkout is read only where its symlinks and config can do no harm: in
-          // its container, for its status and for the fetch home (git's ext:: transport runs
-          // upload-pack there through the docker CLI).
-          const container = docker.getContainer(rawContainer(i));
-          const exec = await container.exec({ Cmd: ['git', 'status', '--porcelain'], WorkingDir: '/workspace', AttachStdout: true, AttachStderr: true });
-          const stream = await exec.start({ hijack: true, stdin: false });
-          stream.resume();
-          await new Promise((resolve) => stream.on('end', resolve));
-          const remote = `ext::docker exec -i ${rawContainer(i)} git upload-pack /workspace/.git`;
-          await git(['-c', 'protocol.ext.allow=always', 'fetch', '-q', '--no-tags', remote, `+refs/heads/raw/k${i}:refs/raw-lanes/raw/k${i}`]);
-          await container.remove({ force: true, v: true });
-          await rm(dir);
-          await git(['update-ref', '-d', `refs/raw-lanes/raw/k${i}`]);
-        },
-        containerFilters: (i) => ({ name: [`^/${rawContainer(i)}$`] }),
-        cleanup: async () => {
-          if (networkMade) await docker.getNetwork(network).remove();
-          networkMade = undefined;
-        },
-      },
-    });
+  const found: Contender[] = [];
+  const skipped: Array<{ strategy: StrategyName; reason: string }> = [];
+  for (const plugin of STRATEGIES as unknown as ReadonlyArray<StrategyPlugin<StrategyName, unknown>>) {
+    const variants = await plugin.bench(places);
+    if ('skipped' in variants) {
+      skipped.push({ strategy: plugin.name, reason: variants.skipped });
+      continue;
+    }
+    for (const v of variants) {
+      found.push({
+        label: v.label,
+        strategy: plugin.name,
+        yaml: yamlFor(plugin.name, v.settings),
+        raw: v.raw,
+        sharesFetch: !plugin.gives.includes('own-remote'),
+        ...(v.agents ? { agents: v.agents } : {}),
+      });
+    }
   }
-  return list;
+  return { contenders: found, skipped };
 }
 
 /** Create and destroy latency of one contender's lanes beside its raw equivalent, interleaved round by round. */
@@ -178,10 +94,11 @@ export async function lifecycle(e: BenchEnv, c: Contender, iso: Isolane): Promis
 }
 
 /** The table of `npm run bench`: create/destroy against the raw tools and disk, per strategy. */
-export async function strategyTable(e: BenchEnv, docker: Docker | undefined): Promise<StrategyResult[]> {
+export async function strategyTable(e: BenchEnv, docker: Docker | undefined, images: { image: string; agentImage: string }): Promise<{ results: StrategyResult[]; skipped: string[] }> {
   const results: StrategyResult[] = [];
   const yamlFile = path.join(e.root, 'isolane.yaml');
-  for (const c of contenders(e, docker)) {
+  const all = await contenders(e, images);
+  for (const c of all.contenders) {
     await fsp.writeFile(yamlFile, c.yaml);
     const iso = await Isolane.open({ cwd: e.root, env: e.env });
     const { create, destroy } = await lifecycle(e, c, iso);
@@ -193,5 +110,5 @@ export async function strategyTable(e: BenchEnv, docker: Docker | undefined): Pr
     results.push({ label: c.label, create, destroy, disk: { fsBytes: disk.fsBytesPerLane, apparentBytes: disk.apparentBytesPerLane, lanes: disk.lanes } });
   }
   await fsp.rm(yamlFile, { force: true });
-  return results;
+  return { results, skipped: all.skipped.map((k) => `${k.strategy} strategy not measured: ${k.reason}`) };
 }

@@ -33,7 +33,9 @@ function emit(props: Record<string, SchemaNode>, indent: string): string[] {
   for (const [key, node] of Object.entries(props)) {
     if (out.length > 0 && indent === '') out.push('');
     if (node.description) out.push(...wrap(node.description, indent));
-    if (node.type === 'object' && node.properties) {
+    if (node.type === 'object' && node.properties && Object.keys(node.properties).length === 0) {
+      out.push(`${indent}# ${key}: {}`); // a section with nothing to set yet
+    } else if (node.type === 'object' && node.properties) {
       const body = [`${indent}${key}:`, ...emit(node.properties, `${indent}  `)];
       out.push(...(node.default === undefined && indent === '' ? commentOut(body) : body));
     } else if (node.default === undefined) {

@@ -1,7 +1,6 @@
 import Docker from 'dockerode';
 import { networkInterfaces } from 'node:os';
 import type { Context } from '../context.js';
-import { IsolaneError } from '../errors.js';
 
 export interface DockerTarget {
   /** Human words for the engine isolane tried, e.g. "unix socket /var/run/docker.sock". */
@@ -81,7 +80,4 @@ export async function probeDocker(ctx: Context, timeoutMs = 3_000): Promise<{ av
   }
 }
 
-export function dockerError(what: string, cause: unknown, hint?: string): IsolaneError {
-  const message = cause instanceof Error ? cause.message : String(cause);
-  return new IsolaneError('DOCKER_FAILED', `${what}: ${message}`, { cause, ...(hint ? { hint } : {}) });
-}
+export { dockerError } from './docker-error.js';

@@ -1,6 +1,6 @@
 import { PassThrough } from 'node:stream';
 import type Docker from 'dockerode';
-import type { ExecResult } from '../../strategies/strategy.js';
+import type { ExecResult } from '../lane/contract.js';
 import { IsolaneError } from '../errors.js';
 
 export interface ContainerExecOptions {

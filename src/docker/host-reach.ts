@@ -1,4 +1,4 @@
-import type { IsolaneConfig } from '../config/schema.js';
+import type { ContainerSettings } from './settings.js';
 import { resolveCaTrust } from './ca-trust.js';
 import { resolveMounts, type BindMount, type HostPlaces } from './mounts.js';
 import { proxyEnv } from './proxy.js';
@@ -16,7 +16,7 @@ export interface HostReach {
  * host, checking every path before any Docker call (bad input: an IsolaneError, exit 2).
  * Variables, later ones winning: the CA bundle's, the proxies', then container.env.
  */
-export async function resolveHostReach(settings: IsolaneConfig['container'], places: HostPlaces, where: (keys: readonly string[]) => string): Promise<HostReach> {
+export async function resolveHostReach(settings: ContainerSettings, places: HostPlaces, where: (keys: readonly string[]) => string): Promise<HostReach> {
   const trust = await resolveCaTrust(settings.caBundle, places, where);
   const mounts = await resolveMounts(settings.mounts, places, where);
   const proxy = proxyEnv(settings.network === 'none' ? 'off' : settings.proxy, places.env);
@@ -31,6 +31,6 @@ export async function resolveHostReach(settings: IsolaneConfig['container'], pla
 }
 
 /** container.env as a process sees it: `DEBUG: 1` and `DEBUG: "1"` alike. */
-export function configuredEnv(env: IsolaneConfig['container']['env']): Record<string, string> {
+export function configuredEnv(env: ContainerSettings['env']): Record<string, string> {
   return Object.fromEntries(Object.entries(env).map(([k, v]) => [k, String(v)]));
 }

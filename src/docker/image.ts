@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type Docker from 'dockerode';
 import { execa } from 'execa';
-import { DEFAULT_IMAGE } from '../config/schema.js';
+import { DEFAULT_IMAGE } from './settings.js';
 import type { Context } from '../context.js';
 import { IsolaneError } from '../errors.js';
 import { dockerClient, dockerError } from './client.js';

@@ -122,6 +122,8 @@ async function removeLane(project: Project, strategy: Strategy, record: LaneReco
   const { ctx, repo } = project;
   const force = opts.force === true;
   const keepBranch = opts.keepBranch === true;
+  // Its work is judged on its files as they are: a lost mount is made again first.
+  await strategy.ready?.(record);
   const access = await strategy.open(record);
   let loss: Loss;
   let move: BranchMove | undefined;

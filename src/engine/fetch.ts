@@ -27,7 +27,9 @@ export async function fetchLane(project: Project, lane: string): Promise<FetchRe
   try {
     const record = await readyLane(project, lane);
     project.checkRecord(record);
-    const access = await (await project.strategy(record.strategy)).open(record);
+    const strategy = await project.strategy(record.strategy);
+    await strategy.ready?.(record);
+    const access = await strategy.open(record);
     try {
       if (access.unchecked.length > 0) {
         throw new IsolaneError('UNSAFE_PATH', `lane ${lane} cannot be read safely: ${access.unchecked.join('; ')}`, { hint: 'inspect the lane; `isolane down --force` removes it, keeping its commits where isolane could read them' });

@@ -18,7 +18,7 @@ import { setupStatus } from '../resources/setup/needs-setup.js';
  * - corrupt: its record cannot be read
  * - error: it could not be inspected (the note says why)
  */
-export type LaneStatus = 'ready' | 'setup-failed' | 'creating' | 'removing' | 'interrupted' | 'missing' | 'orphan' | 'corrupt' | 'error';
+export type LaneStatus = 'ready' | 'setup-failed' | 'creating' | 'removing' | 'interrupted' | 'missing' | 'unmounted' | 'orphan' | 'corrupt' | 'error';
 
 export interface LaneSummary {
   readonly lane: string;
@@ -57,11 +57,8 @@ const unknownCounts = { dirty: undefined, ahead: undefined, behind: undefined, m
  */
 export async function list(project: Project): Promise<LaneSummary[]> {
   // What exists first, records second: a record is written before its lane is made, so any lane
-  // found here that is not in flight already has its record. (A first look at the records only
-  // says which strategies are in use.)
-  const before = await project.journal.list();
-  const inUse = new Set([project.config.strategy, ...before.records.map((r) => r.strategy), ...(await project.usedStrategies())]);
-  const existing = await findExisting(project, inUse);
+  // found here that is not in flight already has its record.
+  const existing = await findExisting(project);
   const { records, corrupt } = await project.journal.list();
   const summaries: LaneSummary[] = [];
   const queue = [...records];
@@ -86,7 +83,7 @@ export async function list(project: Project): Promise<LaneSummary[]> {
   const candidates = existing.filter((f) => !recorded.has(f.path));
   // Still there now, with no record and nobody at work on it: a lane removed between the two
   // listings above is not an orphan.
-  const confirmed = candidates.length === 0 ? new Set<string>() : new Set((await findExisting(project, inUse)).map((f) => f.path));
+  const confirmed = candidates.length === 0 ? new Set<string>() : new Set((await findExisting(project)).map((f) => f.path));
   for (const f of candidates) {
     if (!confirmed.has(f.path)) continue;
     if (f.lane && !(await isSettledWithoutRecord(project, f.lane))) continue;
@@ -133,6 +130,9 @@ async function summarise(project: Project, record: LaneRecord, baseOf: (base: st
   try {
     project.checkRecord(record);
     const strategy = await project.strategy(record.strategy);
+    // Looking changes nothing: a lane whose files need mounting again is said, not mounted.
+    const standing = await strategy.state?.(record);
+    if (standing === 'unmounted') return { ...head, state: 'unmounted', ...unknownCounts, note: 'its files are not mounted (after a reboot?); any command that acts in the lane (run, shell, setup, fetch, down) mounts them again' };
     access = await strategy.open(record);
     if (!access.exists) {
       const now = await reread(project, record.lane);

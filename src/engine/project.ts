@@ -1,7 +1,7 @@
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
-import { LOADED_ON_DEMAND, STRATEGIES, STRATEGY_NAMES, type StrategyEntry, type StrategyName } from '../../strategies/index.js';
-import type { Strategy } from '../../strategies/strategy.js';
+import { pluginOf, STRATEGY_NAMES, type StrategyName } from '../../strategies/index.js';
+import type { ProbeKit, Strategy, StrategyKit, StrategyPlugin } from '../../strategies/strategy.js';
 import { loadConfig, type LoadedConfig } from '../config/load.js';
 import type { IsolaneConfig } from '../config/schema.js';
 import type { Context } from '../context.js';
@@ -92,7 +92,8 @@ export class Project {
     const problems: string[] = [];
     if (record.path !== this.lanePath(record.lane)) problems.push(`its path ${record.path} is not ${this.lanePath(record.lane)}`);
     if (record.branch !== laneBranch(this.config.branchPrefix, record.lane)) problems.push(`its branch ${record.branch} is not ${laneBranch(this.config.branchPrefix, record.lane)}`);
-    if (!(record.strategy in STRATEGIES)) problems.push(`its strategy ${JSON.stringify(record.strategy)} is unknown`);
+    if (!pluginOf(record.strategy)) problems.push(`its strategy ${JSON.stringify(record.strategy)} is unknown`);
+    if (record.place?.hostPath !== undefined && record.place.hostPath !== record.path) problems.push(`its host path ${record.place.hostPath} is not its path ${record.path}`);
     if (record.startOid !== '' && !/^[0-9a-f]{40}(?:[0-9a-f]{24})?$/.test(record.startOid)) problems.push('its start commit is not an object id');
     if (problems.length > 0) {
       throw new IsolaneError('BAD_RECORD', `the record of lane ${record.lane} does not match this repository: ${problems.join('; ')}`, {
@@ -121,7 +122,14 @@ export class Project {
 
   /** Serialises changes to shared git metadata (refs, worktree registry, config) across processes. */
   async withRepoLock<T>(fn: () => Promise<T>): Promise<T> {
-    const lock = await acquireLock(path.join(this.stateDir, 'repo.lock'), `repository ${this.repo.root}`, {
+    return this.withLock(path.join(this.stateDir, 'repo.lock'), `repository ${this.repo.root}`, fn);
+  }
+
+  /** Holds the exclusive lock at `file` (an OFD lock: a killed holder frees it) while `fn` runs. */
+  private async withLock<T>(file: string, what: string, fn: () => Promise<T>): Promise<T> {
+    if (!/^[A-Za-z0-9.-]+\.lock$/.test(path.basename(file))) throw new IsolaneError('USAGE', `not a lock name: ${path.basename(file)}`);
+    await fsp.mkdir(path.dirname(file), { recursive: true });
+    const lock = await acquireLock(file, what, {
       timeoutMs: this.ctx.lockTimeoutMs,
       registry: this.ctx.heldLocks,
       ...(this.ctx.signal ? { signal: this.ctx.signal } : {}),
@@ -148,34 +156,44 @@ export class Project {
     });
   }
 
-  async strategy(name: string): Promise<Strategy> {
-    const cached = this.#strategies.get(name);
-    if (cached) return cached;
-    const entry = (STRATEGIES as Record<string, StrategyEntry | undefined>)[name];
-    if (!entry) {
+  /** The plug-in named `name`; an unknown name is a usage error naming the known ones. */
+  plugin(name: string): StrategyPlugin<StrategyName, unknown> {
+    const plugin = pluginOf(name);
+    if (!plugin) {
       throw new IsolaneError('USAGE', `unknown strategy ${JSON.stringify(name)}`, {
         hint: `choose one of: ${STRATEGY_NAMES.join(', ')}`,
       });
     }
-    const strategy = (await entry.load())(this);
+    return plugin;
+  }
+
+  /** What a strategy's probe may see: its settings and this repository, nothing of the engine. */
+  probeKit(name: StrategyName): ProbeKit<unknown> {
+    return {
+      ctx: this.ctx,
+      repo: this.repo,
+      lanesRoot: this.lanesRoot,
+      settings: this.config[name],
+      stateDir: path.join(this.stateDir, 'strategies', name),
+      where: (keys) => this.where(keys),
+    };
+  }
+
+  /** The strategy for this repository, made from its plug-in with the narrow kit (strategies/strategy.ts). */
+  strategy(name: string): Promise<Strategy> {
+    const cached = this.#strategies.get(name);
+    if (cached) return Promise.resolve(cached);
+    const plugin = this.plugin(name);
+    const kit: StrategyKit<unknown> = {
+      ...this.probeKit(plugin.name),
+      lanePath: (lane) => this.lanePath(lane),
+      laneBranch: (lane) => laneBranch(this.config.branchPrefix, lane),
+      withRepoLock: (fn) => this.withRepoLock(fn),
+      withLock: (lockName, fn) => this.withLock(path.join(kit.stateDir, `${lockName}.lock`), `${plugin.name} ${lockName}`, fn),
+    };
+    const strategy = plugin.make(kit);
     this.#strategies.set(name, strategy);
-    return strategy;
-  }
-
-  /**
-   * Strategies that are costly to load (LOADED_ON_DEMAND) leave a mark in the state directory
-   * when a lane of theirs is made, so `ls` still looks for their orphans after every record of
-   * them is gone (a container whose record was lost). The mark stays: it only costs a look.
-   */
-  async markUsed(strategy: string): Promise<void> {
-    if (!LOADED_ON_DEMAND.has(strategy)) return;
-    await fsp.mkdir(this.stateDir, { recursive: true });
-    await fsp.writeFile(path.join(this.stateDir, `used-${strategy}`), '');
-  }
-
-  async usedStrategies(): Promise<string[]> {
-    const names = await fsp.readdir(this.stateDir).catch(() => [] as string[]);
-    return names.filter((n) => n.startsWith('used-')).map((n) => n.slice('used-'.length));
+    return Promise.resolve(strategy);
   }
 
   strategyNames(): StrategyName[] {

@@ -1,20 +1,26 @@
 import path from 'node:path';
-import { LOADED_ON_DEMAND } from '../../strategies/index.js';
 import type { FoundLane } from '../../strategies/strategy.js';
 import type { LaneRecord } from './journal.js';
 import type { Project } from './project.js';
 
-/** Every lane that really exists, per strategy, found without the journal (see LOADED_ON_DEMAND for `inUse`). */
-export async function findExisting(project: Project, inUse?: ReadonlySet<string>): Promise<Array<FoundLane & { strategy: string }>> {
-  // Each strategy finds only lanes carrying its own proof (a marker naming it, its labels), and
-  // does so without its engine, so no strategy can claim another's lane.
-  const byPath = new Map<string, FoundLane & { strategy: string }>();
-  for (const name of project.strategyNames()) {
-    if (inUse && LOADED_ON_DEMAND.has(name) && !inUse.has(name)) continue;
-    const strategy = await project.strategy(name);
-    for (const lane of await strategy.list()) byPath.set(lane.path, { ...lane, strategy: name });
+/**
+ * Every lane that really exists, found without the journal. Each strategy finds only lanes
+ * carrying its own proof (a marker naming it, its labels), so the order of the registry decides
+ * nothing; a lane two strategies both claim (a forged marker) is left out, with a warning.
+ */
+export async function findExisting(project: Project): Promise<Array<FoundLane & { strategy: string }>> {
+  const claims = await Promise.all(
+    project.strategyNames().map(async (name) => (await (await project.strategy(name)).list()).map((lane) => ({ ...lane, strategy: name }))),
+  );
+  const byPath = new Map<string, Array<FoundLane & { strategy: string }>>();
+  for (const lane of claims.flat()) byPath.set(lane.path, [...(byPath.get(lane.path) ?? []), lane]);
+  const found: Array<FoundLane & { strategy: string }> = [];
+  for (const [where, lanes] of byPath) {
+    const [only, ...others] = lanes;
+    if (only && others.length === 0) found.push(only);
+    else project.ctx.logger.warn(`${where} is claimed by ${lanes.map((l) => l.strategy).join(' and ')}: isolane acts on neither until one claim is removed`);
   }
-  return [...byPath.values()];
+  return found;
 }
 
 /**

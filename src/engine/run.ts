@@ -40,6 +40,7 @@ export async function run(project: Project, lane: string, argv: readonly string[
     const record = await readyLane(project, lane);
     project.checkRecord(record);
     const strategy = await project.strategy(record.strategy);
+    await strategy.ready?.(record);
     // The lane's own environment (src/resources/env), its path as the command sees it.
     const { env, laneEnv } = execEnv(project, record, strategy, opts.env);
     return await strategy.exec(record, argv, {

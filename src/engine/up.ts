@@ -31,7 +31,7 @@ export async function up(project: Project, lane: string, opts: UpOptions = {}): 
   const choice = await chooseStrategy(project, { ...(opts.strategy ? { strategy: opts.strategy } : {}), ...(opts.workload ? { workload: opts.workload } : {}) });
   if (choice.decision) ctx.logger.debug(`workload ${choice.decision.workload.name}: ${choice.strategy} (${choice.decision.reasons.at(-1)?.text ?? ''})`);
   const strategy = await project.strategy(choice.strategy);
-  const probe = await strategy.probe();
+  const probe = await project.plugin(strategy.name).probe(project.probeKit(choice.strategy));
   if (!probe.available) {
     throw new IsolaneError('STRATEGY_UNAVAILABLE', `the ${strategy.name} strategy cannot run here: ${probe.reason ?? 'unknown reason'}`);
   }
@@ -87,7 +87,6 @@ export async function up(project: Project, lane: string, opts: UpOptions = {}): 
     };
     await journal.write(intent);
     recorded = true;
-    await project.markUsed(strategy.name);
     await checkpoint(ctx, 'up:journaled');
     let record = intent;
     try {
@@ -95,7 +94,8 @@ export async function up(project: Project, lane: string, opts: UpOptions = {}): 
       record = await reserve(project, intent);
       if (record !== intent) await journal.write(record);
       ctx.logger.progress(`creating lane ${lane} (${strategy.name}) at ${lanePath}`);
-      await strategy.create({ lane, branch, startOid, path: lanePath, env: laneEnvironment(record, project.config, strategy.workdir ?? lanePath), publish: Object.values(record.resources?.ports ?? {}) });
+      const place = await strategy.create({ lane, branch, startOid, path: lanePath, env: laneEnvironment(record, project.config, strategy.workdir ?? lanePath), publish: Object.values(record.resources?.ports ?? {}) });
+      record = { ...record, place };
       await checkpoint(ctx, 'up:created');
       record = await prepare(project, record, strategy);
     } catch (e) {

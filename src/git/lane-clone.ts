@@ -1,6 +1,6 @@
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
-import type { LaneSpec } from '../../strategies/strategy.js';
+import type { LaneSpec } from '../lane/contract.js';
 import type { Context } from '../context.js';
 import type { RepoLocation } from './repo.js';
 import { checkoutFiles } from './checkout.js';

@@ -1,3 +1,4 @@
+import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { readTextSafely } from '../fs/safe-read.js';
 
@@ -23,4 +24,20 @@ export async function worktreeAdminDir(commonDir: string, workTree: string): Pro
   const back = await readTextSafely(path.join(dir, 'gitdir'), { maxBytes: 4096 }).catch(() => undefined);
   if (back?.trim() !== dotGit) return { problem: `${dir} does not belong to ${workTree}` };
   return { dir };
+}
+
+/**
+ * The git directory git's registry holds for `workTree` (its `gitdir` file names `<workTree>/.git`),
+ * found without the worktree: for a lane whose directory is gone. Undefined when there is none.
+ */
+export async function registeredAdminDir(commonDir: string, workTree: string): Promise<{ dir: string } | undefined> {
+  const worktrees = path.join(commonDir, 'worktrees');
+  const ids = await fsp.readdir(worktrees).catch(() => [] as string[]);
+  const want = path.join(workTree, '.git');
+  for (const id of ids) {
+    const dir = path.join(worktrees, id);
+    const back = await readTextSafely(path.join(dir, 'gitdir'), { maxBytes: 4096 }).catch(() => undefined);
+    if (back?.trim() === want) return { dir };
+  }
+  return undefined;
 }

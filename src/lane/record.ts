@@ -1,4 +1,5 @@
-import type { LaneResources } from '../resources/record.js';
+import type { LaneResources } from './resources.js';
+import type { LanePlace } from './contract.js';
 
 /**
  * `creating` and `removing` are intents: if no process holds the lane lock, they were interrupted.
@@ -24,8 +25,8 @@ export interface LaneRecord {
   readonly reasons?: readonly string[];
   /** Ports, database branch and set-up the lane holds (src/resources/). */
   readonly resources?: LaneResources;
-  /** Strategy-owned details (e.g. a container id). */
-  readonly data?: Readonly<Record<string, unknown>>;
+  /** Where the lane lives, as its strategy's `create` said (absent until it is made, and in records of older versions). */
+  readonly place?: LanePlace;
   /**
    * Written with `removing`: what `down` decided after its checks, so that a removal interrupted
    * half-way is finished as decided, without inspecting a lane that is partly gone.

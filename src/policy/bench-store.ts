@@ -17,7 +17,7 @@ const storedSchema = z.looseObject({
   strategies: z.array(
     z.looseObject({
       strategy: z.string(),
-      mode: z.string().optional(),
+      label: z.string(),
       disk: z.looseObject({ many: z.looseObject({ fsBytesPerLane: z.number().nonnegative() }) }),
     }),
   ),
@@ -29,12 +29,12 @@ export interface StoredDisk {
 }
 
 /**
- * Disk per lane of each strategy from the latest bench of this repository; for clone, the
- * measurement of the configured `clone.mode`. Missing or unreadable results: undefined (the
- * policy then says disk was not checked); a file of another version, or of a run in which a
- * scenario failed, is ignored, not trusted.
+ * Disk per lane of each strategy from the latest bench of this repository: the measurement of the
+ * variant its settings make now (`variants`, e.g. clone: "clone (blobless)"). Missing or unreadable
+ * results: undefined (the policy then says disk was not checked); a file of another version, or of
+ * a run in which a scenario failed, is ignored, not trusted.
  */
-export async function readStoredDisk(stateDir: string, cloneMode: string): Promise<StoredDisk | undefined> {
+export async function readStoredDisk(stateDir: string, variants: Readonly<Record<string, string>>): Promise<StoredDisk | undefined> {
   const text = await fsp.readFile(benchResultsFile(stateDir), 'utf8').catch(() => undefined);
   if (text === undefined) return undefined;
   let parsed: z.infer<typeof storedSchema>;
@@ -46,9 +46,7 @@ export async function readStoredDisk(stateDir: string, cloneMode: string): Promi
   if ((parsed.failures ?? []).length > 0) return undefined;
   const diskPerLane: Partial<Record<StrategyName, number>> = {};
   for (const s of parsed.strategies) {
-    const bytes = s.disk.many.fsBytesPerLane;
-    if (s.strategy === 'worktree' || s.strategy === 'container') diskPerLane[s.strategy] = bytes;
-    else if (s.strategy === 'clone' && (s.mode ?? 'full') === cloneMode) diskPerLane.clone = bytes;
+    if (Object.hasOwn(variants, s.strategy) && variants[s.strategy] === s.label) diskPerLane[s.strategy as StrategyName] = s.disk.many.fsBytesPerLane;
   }
   return { createdAt: parsed.createdAt, diskPerLane };
 }

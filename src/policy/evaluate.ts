@@ -1,10 +1,16 @@
 import type { PolicyRule, Workload } from '../config/schema.js';
-import { STRATEGIES, STRATEGY_NAMES, type Need, type StrategyName } from '../../strategies/index.js';
-import { BUILT_IN_RULES } from './defaults.js';
+import { STRATEGIES, type StrategyName } from '../../strategies/index.js';
+import type { Need, ProbeResult } from '../../strategies/strategy.js';
+import { builtInRules } from './defaults.js';
 
 /** What the policy knows of this host and repository (gathered by facts.ts, or given by a test). */
 export interface PolicyFacts {
-  readonly docker: { readonly available: boolean; readonly reason?: string };
+  /** Each strategy's own probe on this host, with its settings. */
+  readonly probes: Partial<Record<StrategyName, ProbeResult>>;
+  /** Needs a strategy lists but its settings keep it from giving, with why (clone.mode reference: own-object-store). */
+  readonly withheld: Partial<Record<StrategyName, Partial<Record<Need, string>>>>;
+  /** Files the main checkout tracks (its index), for rules on tree size; undefined when unread. */
+  readonly trackedFiles: number | undefined;
   readonly cores: number;
   /** Free bytes on the filesystem of the lanes root; undefined when it could not be read. */
   readonly freeDiskBytes: number | undefined;
@@ -12,8 +18,6 @@ export interface PolicyFacts {
   readonly diskPerLane: Partial<Record<StrategyName, number>>;
   /** When those measurements were taken; undefined: never benched. */
   readonly benchedAt: string | undefined;
-  /** `clone.mode`: a reference clone borrows objects, so it has no object store of its own. */
-  readonly cloneMode: 'full' | 'reference' | 'blobless';
 }
 
 export interface NamedWorkload extends Workload {
@@ -45,10 +49,11 @@ const DISK_HEADROOM = 0.9;
 /** Sizes for reasons: MiB, or GiB from 10 GiB up. */
 export const humanBytes = (bytes: number): string => (bytes >= 10 * 2 ** 30 ? `${(bytes / 2 ** 30).toFixed(1)} GiB` : `${(bytes / 2 ** 20).toFixed(1)} MiB`);
 
-function gives(strategy: StrategyName, need: Need, facts: PolicyFacts): boolean {
-  const listed = (STRATEGIES[strategy].gives as readonly Need[]).includes(need);
-  return listed && !(strategy === 'clone' && need === 'own-object-store' && facts.cloneMode === 'reference');
-}
+const pluginNamed = (strategy: StrategyName) => STRATEGIES.find((p) => p.name === strategy) ?? STRATEGIES[0];
+const lists = (strategy: StrategyName, need: Need): boolean => pluginNamed(strategy).gives.includes(need);
+
+/** Strategies from cheapest to dearest (their plug-ins' cost ranks). */
+export const byCost = (): StrategyName[] => [...STRATEGIES].sort((a, b) => a.costRank - b.costRank).map((p) => p.name);
 
 interface Against {
   readonly text: string;
@@ -57,14 +62,15 @@ interface Against {
 }
 
 function against(strategy: StrategyName, workload: NamedWorkload, facts: PolicyFacts): Against[] {
-  const entry = STRATEGIES[strategy];
   const why: Against[] = [];
-  for (const need of workload.needs.filter((n) => !gives(strategy, n, facts))) {
-    const byConfig = strategy === 'clone' && need === 'own-object-store';
-    why.push({ text: byConfig ? 'clone.mode reference borrows objects from the main repository: own-object-store needs mode full or blobless' : `does not give ${need}`, nature: !byConfig });
+  for (const need of workload.needs) {
+    const withheld = facts.withheld[strategy]?.[need];
+    if (!lists(strategy, need)) why.push({ text: `does not give ${need}`, nature: true });
+    else if (withheld) why.push({ text: withheld, nature: false });
   }
-  if (workload.trust === 'untrusted' && !entry.untrustedCode) why.push({ text: "runs the lane's tools and git hooks on the host: unsafe for untrusted code", nature: true });
-  if (strategy === 'container' && !facts.docker.available) why.push({ text: `no Docker engine: ${facts.docker.reason ?? 'not reachable'}`, nature: false });
+  if (workload.trust === 'untrusted' && !pluginNamed(strategy).untrustedCode) why.push({ text: "runs the lane's tools and git hooks on the host: unsafe for untrusted code", nature: true });
+  const probe = facts.probes[strategy];
+  if (probe && !probe.available) why.push({ text: `cannot run here: ${probe.reason ?? 'its probe failed'}`, nature: false });
   const perLane = facts.diskPerLane[strategy];
   if (perLane !== undefined && facts.freeDiskBytes !== undefined && perLane * workload.agents > facts.freeDiskBytes * DISK_HEADROOM) {
     const text = `${workload.agents} lanes x ${humanBytes(perLane)} (measured) = ${humanBytes(perLane * workload.agents)}, more than ${DISK_HEADROOM * 100}% of the ${humanBytes(facts.freeDiskBytes)} free`;
@@ -87,7 +93,8 @@ export function ruleMatches(when: PolicyRule['when'], workload: NamedWorkload, f
     (when.bound === undefined || when.bound === workload.bound) &&
     (when.minAgents === undefined || workload.agents >= when.minAgents) &&
     (when.maxAgents === undefined || workload.agents <= when.maxAgents) &&
-    (when.docker === undefined || when.docker === facts.docker.available)
+    (when.minFiles === undefined || (facts.trackedFiles !== undefined && facts.trackedFiles >= when.minFiles)) &&
+    (when.available === undefined || (Array.isArray(when.available) ? when.available : [when.available]).every((s) => facts.probes[s]?.available === true))
   );
 }
 
@@ -101,7 +108,7 @@ export function ruleMatches(when: PolicyRule['when'], workload: NamedWorkload, f
 export function decide(workload: NamedWorkload, rules: readonly PolicyRule[], facts: PolicyFacts): Decision {
   const reasons: Reason[] = [];
   const ruledOut: RuledOut[] = [];
-  for (const strategy of STRATEGY_NAMES) {
+  for (const strategy of byCost()) {
     const why = against(strategy, workload, facts);
     if (why.length === 0) continue;
     ruledOut.push({ strategy, why: why.map((a) => a.text) });
@@ -127,7 +134,7 @@ export function decide(workload: NamedWorkload, rules: readonly PolicyRule[], fa
     return done(lastUser.rule.strategy);
   }
 
-  const builtIns = BUILT_IN_RULES.filter((rule) => ruleMatches(rule.when, workload, facts));
+  const builtIns = builtInRules().filter((rule) => ruleMatches(rule.when, workload, facts));
   for (const rule of [...builtIns].reverse()) {
     if (isOut(rule.strategy)) {
       reasons.push({ source: 'built-in', text: `${rule.because} would choose ${rule.strategy}, ruled out above` });
@@ -136,8 +143,7 @@ export function decide(workload: NamedWorkload, rules: readonly PolicyRule[], fa
     reasons.push({ source: 'built-in', text: `${rule.because}: ${rule.strategy}` });
     return done(rule.strategy);
   }
-  // Cheapest first: shared objects, then a borrowing clone in a container, then a full clone.
-  const left = (['worktree', 'container', 'clone'] as const).find((s) => !isOut(s));
+  const left = byCost().find((s) => !isOut(s));
   if (left) {
     reasons.push({ source: 'built-in', text: `${left} is the cheapest strategy left that serves this workload` });
     return done(left);
@@ -149,12 +155,12 @@ export function decide(workload: NamedWorkload, rules: readonly PolicyRule[], fa
 function unmetDemands(workload: NamedWorkload, facts: PolicyFacts, ruledOut: readonly RuledOut[]): string[] {
   const demands = [
     // Who could give it at all (the registry); whether it does here is what `against` says.
-    ...workload.needs.map((need) => ({ label: need, by: (s: StrategyName) => (STRATEGIES[s].gives as readonly Need[]).includes(need) })),
-    ...(workload.trust === 'untrusted' ? [{ label: 'trust: untrusted', by: (s: StrategyName) => STRATEGIES[s].untrustedCode }] : []),
+    ...workload.needs.map((need) => ({ label: need, by: (s: StrategyName) => lists(s, need) })),
+    ...(workload.trust === 'untrusted' ? [{ label: 'trust: untrusted', by: (s: StrategyName) => pluginNamed(s).untrustedCode }] : []),
   ];
   const unmet: string[] = [];
   for (const { label, by } of demands) {
-    const givers = STRATEGY_NAMES.filter(by);
+    const givers = byCost().filter(by);
     const blocked = givers.map((s) => ({ s, why: against(s, workload, facts).filter((a) => !a.nature).map((a) => a.text) })).filter((b) => b.why.length > 0);
     if (givers.length === 0) unmet.push(`${label}: no strategy gives it`);
     else if (blocked.length === givers.length) unmet.push(`${label}: only ${givers.join(' or ')} gives it, and ${blocked.map((b) => `${b.s} is ruled out (${b.why.join('; ')})`).join(', ')}`);

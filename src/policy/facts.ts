@@ -1,6 +1,8 @@
 import { promises as fsp } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { STRATEGIES, type StrategyName } from '../../strategies/index.js';
+import { NEEDS, type Need, type ProbeResult, type StrategyPlugin } from '../../strategies/strategy.js';
 import type { Project } from '../engine/project.js';
 import { readStoredDisk } from './bench-store.js';
 import type { PolicyFacts } from './evaluate.js';
@@ -14,18 +16,50 @@ export async function freeBytes(dir: string): Promise<number | undefined> {
   }
 }
 
-/** What the policy needs to know of this host and repository, gathered now. */
+/** Entries in a git index, from its 12-byte header ("DIRC", version, count): no git process, no parsing. */
+export async function indexEntries(indexFile: string): Promise<number | undefined> {
+  const handle = await fsp.open(indexFile, 'r').catch(() => undefined);
+  if (!handle) return undefined;
+  try {
+    const header = Buffer.alloc(12);
+    const { bytesRead } = await handle.read(header, 0, 12, 0);
+    return bytesRead === 12 && header.toString('latin1', 0, 4) === 'DIRC' ? header.readUInt32BE(8) : undefined;
+  } finally {
+    await handle.close();
+  }
+}
+
+/** What the policy needs to know of this host and repository, gathered now: every strategy's own probe among it. */
 export async function gatherFacts(project: Project): Promise<PolicyFacts> {
-  // Loaded here, not at the top: dockerode costs ~150 ms and most commands never need it.
-  const { probeDocker } = await import('../docker/client.js');
-  const mode = project.config.clone.mode;
-  const [docker, free, stored] = await Promise.all([probeDocker(project.ctx), freeBytes(project.lanesRoot), readStoredDisk(project.stateDir, mode)]);
+  const plugins = STRATEGIES as unknown as ReadonlyArray<StrategyPlugin<StrategyName, unknown>>;
+  const probe = async (p: StrategyPlugin<StrategyName, unknown>): Promise<[StrategyName, ProbeResult]> => [
+    p.name,
+    await p.probe(project.probeKit(p.name)).catch((e: unknown) => ({ available: false, reason: e instanceof Error ? e.message : String(e) })),
+  ];
+  const withheld: PolicyFacts['withheld'] = {};
+  const variants: Record<string, string> = {};
+  for (const p of plugins) {
+    const settings = project.config[p.name];
+    variants[p.name] = p.variant(settings);
+    const held = NEEDS.flatMap((n): Array<[Need, string]> => {
+      const why = p.withholds?.(n, settings);
+      return why ? [[n, why]] : [];
+    });
+    if (held.length > 0) withheld[p.name] = Object.fromEntries(held);
+  }
+  const [probes, free, stored, tracked] = await Promise.all([
+    Promise.all(plugins.map(probe)),
+    freeBytes(project.lanesRoot),
+    readStoredDisk(project.stateDir, variants),
+    indexEntries(path.join(project.repo.commonDir, 'index')),
+  ]);
   return {
-    docker: docker.available ? { available: true } : { available: false, ...(docker.reason ? { reason: docker.reason } : {}) },
+    probes: Object.fromEntries(probes),
+    withheld,
+    trackedFiles: tracked,
     cores: os.availableParallelism(),
     freeDiskBytes: free,
     diskPerLane: stored?.diskPerLane ?? {},
     benchedAt: stored?.createdAt,
-    cloneMode: mode,
   };
 }

@@ -1,5 +1,5 @@
 import { execa } from 'execa';
-import type { ExecOptions, ExecResult } from '../../strategies/strategy.js';
+import type { ExecOptions, ExecResult } from '../lane/contract.js';
 
 const FORWARDED_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT'] as const;
 

@@ -30,7 +30,7 @@ export async function reserve(project: Project, record: LaneRecord): Promise<Lan
 export async function prepare(project: Project, record: LaneRecord, strategy: Strategy): Promise<LaneRecord> {
   let r = record;
   r = await prepareDatabase(project, r); // first: the branch, so DATABASE_URL is known
-  await copyIgnoredFiles(project, r); // before env files, migration and set-up, which may rely on them
+  await copyIgnoredFiles(project, r, strategy); // before env files, migration and set-up, which may rely on them
   r = await writeEnvFiles(project, r, strategy); // after the database (DATABASE_URL), before set-up steps
   await migrateDatabase(project, r, strategy); // with the lane's files and env files in place
   r = await shareAndSetUp(project, r, strategy); // last: seeds, then set-up steps with everything in place

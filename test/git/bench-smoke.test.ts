@@ -1,3 +1,4 @@
+import { DEFAULT_IMAGE } from '../../src/docker/settings.js';
 import { execFile } from 'node:child_process';
 import { promises as fsp } from 'node:fs';
 import os from 'node:os';
@@ -55,7 +56,7 @@ describe('bench harness', () => {
 
   it('measures create, destroy and disk for each strategy beside the raw tools', async () => {
     const probe = await probeDocker(createContext());
-    const results = await strategyTable(e, probe.available ? dockerClient(createContext()).docker : undefined);
+    const { results } = await strategyTable(e, probe.available ? dockerClient(createContext()).docker : undefined, { image: DEFAULT_IMAGE, agentImage: `${DEFAULT_IMAGE}-node` });
     expect(results.map((r) => r.label)).toEqual(['worktree', 'clone (full)', 'clone (reference)', 'clone (blobless)', ...(probe.available ? ['container'] : [])]);
     for (const r of results) {
       expect(r.create.a.p50).toBeGreaterThan(0);

@@ -58,7 +58,7 @@ describe('hybrid policy', () => {
     const r = await repo.cli(['up', 'r', '--workload', 'review'], { env: NO_DOCKER });
     expect(r.code).toBe(4);
     expect(r.stderr).toMatch(/workload review cannot be served on this host/);
-    expect(r.stderr).toMatch(/network-isolation: only container gives it, and container is ruled out \(no Docker engine: .*\/nonexistent\/isolane-test\.sock/);
+    expect(r.stderr).toMatch(/network-isolation: only container gives it, and container is ruled out \(cannot run here: no Docker engine .*\/nonexistent\/isolane-test\.sock/);
     expect(await exists(path.join(repo.lanesRoot, 'r'))).toBe(false);
     expect(await repo.git(['for-each-ref'])).toBe(before);
     expect(await exists(path.join(repo.root, '.git', 'isolane', 'lanes', 'r.json'))).toBe(false);
@@ -78,7 +78,7 @@ describe('hybrid policy', () => {
     // A bench that measured 1 TiB per clone: four of them fit no disk here.
     const store = path.join(repo.root, '.git', 'isolane', 'bench');
     await fsp.mkdir(store, { recursive: true });
-    const lane = (strategy: string, bytes: number, mode?: string) => ({ strategy, ...(mode ? { mode } : {}), disk: { many: { fsBytesPerLane: bytes } } });
+    const lane = (strategy: string, bytes: number, mode?: string) => ({ strategy, label: mode ? `${strategy} (${mode})` : strategy, disk: { many: { fsBytesPerLane: bytes } } });
     await fsp.writeFile(
       path.join(store, 'latest.json'),
       JSON.stringify({ version: 1, createdAt: '2026-11-26T12:00:00.000Z', strategies: [lane('worktree', 2 ** 20), lane('clone', 2 ** 40, 'full'), lane('clone', 2 ** 20, 'blobless')] }),
@@ -88,7 +88,7 @@ describe('hybrid policy', () => {
     const d = JSON.parse(tight.stdout) as { ok: boolean; unmet: string[]; facts: { diskPerLane: Record<string, number> } };
     expect(d.ok).toBe(false);
     expect(d.facts.diskPerLane).toEqual({ worktree: 2 ** 20, clone: 2 ** 40 });
-    expect(d.unmet[0]).toMatch(/^own-remote: only clone or container gives it, and clone is ruled out \(4 lanes x 1024\.0 GiB \(measured\)/);
+    expect(d.unmet[0]).toMatch(/^own-remote: only container or clone gives it, and .*clone is ruled out \(4 lanes x 1024\.0 GiB \(measured\)/);
     // With blobless clones (measured small) the same workload fits.
     await fsp.writeFile(path.join(repo.root, 'isolane.yaml'), `${CONFIG}clone:\n  mode: blobless\n`);
     expect((await repo.cli(['policy', 'explain', 'forks'], { env: NO_DOCKER })).stdout).toMatch(/^workload forks: clone$/m);

@@ -4,8 +4,8 @@ import { decide, type NamedWorkload, type PolicyFacts } from '../../src/policy/e
 
 const GiB = 2 ** 30;
 const MiB = 2 ** 20;
-const host: PolicyFacts = { docker: { available: true }, cores: 2, freeDiskBytes: 100 * GiB, diskPerLane: {}, benchedAt: undefined, cloneMode: 'full' };
-const noDocker: PolicyFacts = { ...host, docker: { available: false, reason: 'no Docker engine at unix socket /var/run/docker.sock' } };
+const host: PolicyFacts = { probes: { worktree: { available: true }, clone: { available: true }, container: { available: true } }, withheld: {}, trackedFiles: 10, cores: 2, freeDiskBytes: 100 * GiB, diskPerLane: {}, benchedAt: undefined };
+const noDocker: PolicyFacts = { ...host, probes: { ...host.probes, container: { available: false, reason: 'no Docker engine answered at unix socket /var/run/docker.sock' } } };
 
 function workload(name: string, traits: Record<string, unknown> = {}): NamedWorkload {
   const parsed = configSchema.parse({ workloads: { [name]: traits } }).workloads[name];
@@ -35,7 +35,7 @@ describe('policy: decide', () => {
     const d = decide(workload('review', { needs: ['network-isolation'] }), [], noDocker);
     expect(d.ok).toBe(false);
     if (d.ok) return;
-    expect(d.unmet.join('\n')).toMatch(/^network-isolation: only container gives it, and container is ruled out \(no Docker engine: .*docker\.sock\)/);
+    expect(d.unmet.join('\n')).toMatch(/^network-isolation: only container gives it, and container is ruled out \(cannot run here: no Docker engine .*docker\.sock\)/);
     const untrusted = decide(workload('x', { trust: 'untrusted' }), [], noDocker);
     expect(untrusted.ok === false && untrusted.unmet[0]).toMatch(/^trust: untrusted: only container/);
     // Each need can be met, but not both by one strategy.
@@ -55,7 +55,7 @@ describe('policy: decide', () => {
   });
 
   it('a reference clone has no object store of its own', () => {
-    const d = decide(workload('w', { needs: ['own-object-store'] }), [], { ...host, cloneMode: 'reference' });
+    const d = decide(workload('w', { needs: ['own-object-store'] }), [], { ...host, withheld: { clone: { 'own-object-store': 'clone.mode reference borrows objects from the main repository: own-object-store needs mode full or blobless' } } });
     expect(d.ok === false && d.unmet[0]).toMatch(/clone\.mode reference borrows objects/);
   });
 
@@ -70,7 +70,7 @@ describe('policy: decide', () => {
     expect(cpu.reasons.map((r) => r.text)).toContain('4 cpu-bound agents on 2 cores: each gets about 0.50 of a core');
     expect(decide(workload('docs', { bound: 'cpu' }), policy, host)).toMatchObject({ ok: true, strategy: 'worktree' });
     // A rule may depend on the host: with no engine this one does not match.
-    const onDocker = rules({ when: { docker: true }, strategy: 'container' });
+    const onDocker = rules({ when: { available: 'container' }, strategy: 'container' });
     expect(decide(workload('w'), onDocker, host)).toMatchObject({ strategy: 'container' });
     expect(decide(workload('w'), onDocker, noDocker)).toMatchObject({ strategy: 'worktree' });
   });

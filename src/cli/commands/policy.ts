@@ -7,11 +7,11 @@ import { printJson } from '../output.js';
 
 
 function hostLine(f: PolicyFacts): string {
-  const docker = f.docker.available ? 'Docker engine reachable' : `no Docker engine (${f.docker.reason ?? 'not reachable'})`;
+  const probes = Object.entries(f.probes).map(([s, p]) => (p.available ? `${s} can run${p.detail ? ` (${p.detail})` : ''}` : `${s} cannot run (${p.reason ?? 'its probe failed'})`));
   const free = f.freeDiskBytes === undefined ? 'free disk unknown' : `${humanBytes(f.freeDiskBytes)} free for lanes`;
   const measured = Object.entries(f.diskPerLane).map(([s, b]) => `${s} ${humanBytes(b)}`);
   const bench = f.benchedAt ? `disk per lane measured ${f.benchedAt.slice(0, 16).replace('T', ' ')}: ${measured.join(', ') || 'none'}` : 'not benched (`isolane bench`)';
-  return `${docker}; ${f.cores} cores; ${free}; ${bench}`;
+  return `${probes.join('; ')}; ${f.cores} cores; ${free}; ${bench}`;
 }
 
 function render(d: Decision, f: PolicyFacts): string {

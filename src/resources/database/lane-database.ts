@@ -4,7 +4,7 @@ import type { LaneRecord } from '../../engine/journal.js';
 import type { Project } from '../../engine/project.js';
 import { IsolaneError } from '../../errors.js';
 import { laneEnvironment } from '../env/lane-env.js';
-import type { LaneResources } from '../record.js';
+import type { LaneResources } from '../../lane/resources.js';
 import { runProviderCommand, urlFromOutput } from './command.js';
 import { migrateLane } from './migrate.js';
 import { defaultPrefix, isLaneDatabaseName, laneDatabaseName } from './names.js';

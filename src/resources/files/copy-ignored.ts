@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { promises as fsp } from 'node:fs';
 import type { LaneRecord } from '../../engine/journal.js';
+import type { Strategy } from '../../../strategies/strategy.js';
 import type { Project } from '../../engine/project.js';
 import { runGit } from '../../git/run-git.js';
 import { excludeInLane } from '../env/exclude.js';
@@ -25,7 +26,7 @@ export interface CopyReport {
  * copied into the new lane (clones where the filesystem can), each with its mode, owned as the
  * lane is. Files the lane already has are left alone.
  */
-export async function copyIgnoredFiles(project: Project, record: LaneRecord): Promise<CopyReport> {
+export async function copyIgnoredFiles(project: Project, record: LaneRecord, strategy: Strategy): Promise<CopyReport> {
   const { ctx, repo } = project;
   const patterns = await includePatterns(repo.root, project.config.copy);
   if (!patterns) return { copied: [], skipped: [] };
@@ -60,7 +61,7 @@ export async function copyIgnoredFiles(project: Project, record: LaneRecord): Pr
       total += done.bytes;
     } else skipped.push(`${rel}: ${done.why}`);
   }
-  await keepIgnored(project, record, copied);
+  await keepIgnored(project, record, copied, strategy.runsOnHost);
   if (copied.length > 0) ctx.logger.progress(`copied ${copied.length} ignored file${copied.length === 1 ? '' : 's'} into lane ${record.lane}`);
   for (const s of skipped) ctx.logger.warn(`lane ${record.lane}: not copied: ${s}`);
   return { copied, skipped };
@@ -72,10 +73,10 @@ export async function copyIgnoredFiles(project: Project, record: LaneRecord): Pr
  * clone lane, or git inside a container, does not read. Those the lane's git does not ignore go
  * into its exclude file (anchored). The lane is fresh: its git config is isolane's own.
  */
-async function keepIgnored(project: Project, record: LaneRecord, copied: readonly string[]): Promise<void> {
+async function keepIgnored(project: Project, record: LaneRecord, copied: readonly string[], onHost: boolean): Promise<void> {
   if (copied.length === 0) return;
-  // git inside a container reads no global excludes of the host user's: neither does this check.
-  const global = record.strategy === 'container' ? ['-c', 'core.excludesFile=/dev/null'] : [];
+  // git where the lane runs its commands (a container) may read no global excludes of the host user's: neither does this check.
+  const global = !onHost ? ['-c', 'core.excludesFile=/dev/null'] : [];
   const { stdout } = await runGit(project.ctx, record.path, ['-c', `safe.directory=${record.path}`, ...global, 'check-ignore', '-z', '--stdin'], { input: `${copied.join('\0')}\0`, okExitCodes: [1] });
   const ignored = new Set(stdout.split('\0').filter(Boolean));
   const not = copied.filter((f) => !ignored.has(f));

@@ -58,7 +58,7 @@ async function whyNot(project: Project, record: LaneRecord, strategy: Strategy, 
   const [main, lane] = await Promise.all([nearestLockfile(repo.root, dir), nearestLockfile(record.path, dir)]);
   if (!main || !lane) return { why: `no lockfile (package-lock.json, yarn.lock or pnpm-lock.yaml) for it ${main ? 'in the lane' : 'in the main checkout'}, so nothing proves the seed fits` };
   if (main.path !== lane.path || main.hash !== lane.hash) return { why: `the lane's ${lane.path} differs from the main checkout's ${main.path}: the installed tree would not fit` };
-  if (strategy.name === 'container' && wanted === 'symlink') return { why: 'a symlink to the main checkout leads nowhere inside a container; use copy or auto' };
+  if (!strategy.runsOnHost && wanted === 'symlink') return { why: `a symlink to the main checkout leads nowhere where ${strategy.name} lanes run their commands; use copy or auto` };
   if (owner && wanted === 'hardlink') return { why: "hard links share the main checkout's files, which must not change owner to the container's user; use copy or auto" };
   let mode: SeedMode = wanted === 'auto' ? 'copy' : wanted;
   if (wanted === 'auto' || wanted === 'reflink') {
@@ -70,8 +70,8 @@ async function whyNot(project: Project, record: LaneRecord, strategy: Strategy, 
   // A seed git does not ignore would count as the lane's work (and block a worktree's removal).
   // A symlink is a file to git: `node_modules/` ignores only a directory of that name.
   const asked = mode === 'symlink' ? rel : `${rel}/`;
-  // git inside a container reads none of the host user's global excludes: neither does this check.
-  const global = strategy.name === 'container' ? ['-c', 'core.excludesFile=/dev/null'] : [];
+  // git where the lane's commands run (a container) may not read the host user's global excludes: neither does this check.
+  const global = !strategy.runsOnHost ? ['-c', 'core.excludesFile=/dev/null'] : [];
   const ignored = await runGit(project.ctx, record.path, ['-c', `safe.directory=${record.path}`, ...global, 'check-ignore', '-q', '--', asked], { okExitCodes: [1] });
   if (ignored.exitCode !== 0) {
     return {
