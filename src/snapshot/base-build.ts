@@ -19,6 +19,7 @@ export function baseFiles(dir: string): BaseFiles {
  * Checks out `oid` into `<dir>/tree` with its index at `<dir>/index`. `checkout-index --index`
  * records each file's stat data as it writes it, so no file is hashed twice; the index is then
  * written once more after the clock has passed its files' mtimes (see waitForClockPast).
+ * Checking out a tree of 5,000 files takes about half a second; the wait adds up to a second.
  */
 export async function buildBase(ctx: Context, commonDir: string, oid: string, dir: string): Promise<BaseFiles> {
   const files = baseFiles(dir);
@@ -33,22 +34,25 @@ export async function buildBase(ctx: Context, commonDir: string, oid: string, di
 
 /**
  * Racy git: an entry whose mtime is not older than the index file's own is "racily clean", and
- * every git status in every lane would read that file again to compare its content. Timestamps
- * are coarse (a clock tick of a few ms), so the last files checked out often share the index's
- * mtime. Waiting until a file written now gets a later mtime, then writing the index again,
- * makes every entry older than the index.
+ * every git status in every lane reads that file again to compare contents, then rewrites the
+ * index. git built without USE_NSEC (Debian's, for one) compares whole seconds, so a base
+ * checked out and indexed within one second is racy all over. Waiting until a file written now
+ * gets an mtime in a later second than the index, then writing the index again, makes every
+ * entry older than the index at any precision. Once per commit, at most a second.
  */
 async function waitForClockPast(index: string, scratch: string): Promise<void> {
+  const second = (ns: bigint): bigint => ns / 1_000_000_000n;
   const written = (await fsp.stat(index, { bigint: true })).mtimeNs;
   const probe = path.join(scratch, '.clock');
   try {
-    for (let i = 0; i < 1000; i++) {
+    for (let i = 0; i < 100; i++) {
       await fsp.writeFile(probe, '');
-      if ((await fsp.stat(probe, { bigint: true })).mtimeNs > written) return;
-      await sleep(1);
+      const now = (await fsp.stat(probe, { bigint: true })).mtimeNs;
+      if (second(now) > second(written)) return;
+      await sleep(Number(((second(now) + 1n) * 1_000_000_000n - now) / 1_000_000n) + 1);
     }
   } finally {
     await fsp.rm(probe, { force: true });
   }
-  throw new IsolaneError('INTERNAL', `the clock of the filesystem holding ${scratch} did not move past ${index}'s mtime within a second`);
+  throw new IsolaneError('INTERNAL', `the clock of the filesystem holding ${scratch} did not move past the second of ${index}'s mtime`);
 }

@@ -51,6 +51,7 @@ export async function acquireBase(io: BaseIo, oid: string, lane: string): Promis
     await removeLeftovers(io, oid);
     const dir = path.join(io.basesDir, oid);
     const built = !(await isBaseDir(dir));
+    const hadUser = !built && (await lstatOrUndefined(path.join(dir, 'users', lane))) !== undefined;
     if (built) await build(io, oid, dir, lane);
     else await addUser(dir, lane);
     const files = baseFiles(dir);
@@ -60,7 +61,7 @@ export async function acquireBase(io: BaseIo, oid: string, lane: string): Promis
       try {
         await bindReadOnly(files.tree, io.ctx);
       } catch (e) {
-        await dropUser(io, oid, dir, lane).catch((c: unknown) => io.ctx.logger.warn(`could not undo lane ${lane}'s use of base ${oid}: ${String(c)}`));
+        if (!hadUser) await dropUser(io, oid, dir, lane).catch((c: unknown) => io.ctx.logger.warn(`could not undo lane ${lane}'s use of base ${oid}: ${String(c)}`));
         throw e;
       }
     }
