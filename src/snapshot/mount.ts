@@ -19,7 +19,7 @@ export async function mountLayer(backend: SnapshotBackend, paths: LayerPaths, sy
   if (backend === 'reflink') return cloneTree(paths, sys);
   const existing = await mountAt(paths.target);
   if (existing) {
-    if (existing.fsType === 'overlay' && existing.superOptions.split(',').includes(`upperdir=${paths.upper}`)) return;
+    if (backend === 'kernel' && existing.fsType === 'overlay' && existing.superOptions.split(',').includes(`upperdir=${paths.upper}`)) return;
     throw new SnapshotError('ALREADY_MOUNTED', `${paths.target} is already a mount point (${existing.fsType})`, {
       hint: `unmount it first (umount ${paths.target}) if nothing uses it`,
     });

@@ -83,6 +83,7 @@ describe('layer paths', () => {
     ['a colon', 'low:er'],
     ['an equals sign', 'low=er'],
     ['a backslash', 'low\\er'],
+    ['a newline', 'low\ner'],
   ])('refuses a lower dir holding %s before running anything', async (_, name) => {
     const paths = await layer(`refuse-${name.replace(/\W/g, '_')}`);
     const lower = path.join(dir, name);
