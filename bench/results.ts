@@ -1,3 +1,5 @@
+import type { StrategyName } from '../strategies/index.js';
+
 import type { PairedResult } from './paired.js';
 import type { Summary } from './stats.js';
 
@@ -7,7 +9,7 @@ import type { Summary } from './stats.js';
  */
 export const RESULTS_VERSION = 1;
 
-export type StrategyName = 'worktree' | 'clone' | 'container';
+export type { StrategyName };
 
 export interface HostFacts {
   readonly cores: number;

@@ -1,6 +1,7 @@
 import type { StrategyPlugin } from './strategy.js';
 import { clone } from './clone.js';
 import { container } from './container.js';
+import { snapshot } from './snapshot.js';
 import { worktree } from './worktree.js';
 
 /**
@@ -11,6 +12,7 @@ export const STRATEGIES = [
   worktree,
   clone,
   container,
+  snapshot,
 ] as const;
 
 export type StrategyName = (typeof STRATEGIES)[number]['name'];

@@ -40,7 +40,10 @@ export interface StrategyKit<S> {
 }
 
 /** What a probe may look at: no lane, no engine state beyond the host's. */
-export type ProbeKit<S> = Pick<StrategyKit<S>, 'ctx' | 'repo' | 'lanesRoot' | 'settings' | 'stateDir' | 'where'>;
+export type ProbeKit<S> = Pick<StrategyKit<S>, 'ctx' | 'repo' | 'lanesRoot' | 'settings' | 'stateDir' | 'where'> & {
+  /** The caller only reads (`policy explain`): the probe writes nothing, and says what it could not prove that way. */
+  readonly look?: boolean;
+};
 
 /**
  * One way of isolating a lane, made by its plug-in for one repository. Every method is safe to
@@ -123,6 +126,11 @@ export interface BenchVariant {
   /** Its section of isolane.yaml for this variant; undefined: the defaults. */
   readonly settings?: Readonly<Record<string, unknown>>;
   readonly raw: RawEquivalent;
+  /**
+   * A lane is kept through the rounds, as when other agents' lanes share its start: later lanes
+   * then cost what they cost in steady use (a snapshot lane's first lane also checks out its base).
+   */
+  readonly keepsOneLane?: boolean;
   /** The settings the throughput scenario's agents' lanes need (an image with Node.js), or why agents cannot run. */
   readonly agents?: { readonly settings?: Readonly<Record<string, unknown>>; readonly missing?: string };
 }

@@ -22,6 +22,7 @@ export interface Contender {
   /** Its lanes share the main repository's refs and objects: one fetch there serves them all. */
   readonly sharesFetch: boolean;
   readonly agents?: BenchVariant['agents'];
+  readonly keepsOneLane?: boolean;
 }
 
 export interface StrategyResult {
@@ -69,6 +70,7 @@ export async function contenders(e: BenchEnv, images: { image: string; agentImag
         raw: v.raw,
         sharesFetch: !plugin.gives.includes('own-remote'),
         ...(v.agents ? { agents: v.agents } : {}),
+        ...(v.keepsOneLane ? { keepsOneLane: true } : {}),
       });
     }
   }
@@ -79,6 +81,23 @@ export async function contenders(e: BenchEnv, images: { image: string; agentImag
 export async function lifecycle(e: BenchEnv, c: Contender, iso: Isolane): Promise<{ create: PairedResult; destroy: PairedResult }> {
   const lane = (kind: string, i: number): string => `${kind}-${c.strategy}-${i}`;
   const rawDir = (kind: string, i: number): string => path.join(e.rawRoot, `raw-${kind}-${c.strategy}-${i}`);
+  // A lane kept through the rounds, on both sides: what lanes cost while another shares their start.
+  const keeper = c.keepsOneLane ? lane('keep', 0) : undefined;
+  if (keeper) {
+    await iso.up(keeper);
+    await c.raw.create(rawDir('keep', 0), 30_000);
+  }
+  try {
+    return await cycles(e, c, iso, lane, rawDir);
+  } finally {
+    if (keeper) {
+      await iso.down(keeper, { force: true });
+      await c.raw.destroy(rawDir('keep', 0), 30_000);
+    }
+  }
+}
+
+async function cycles(e: BenchEnv, c: Contender, iso: Isolane, lane: (kind: string, i: number) => string, rawDir: (kind: string, i: number) => string): Promise<{ create: PairedResult; destroy: PairedResult }> {
   const create = await paired(
     { name: 'isolane up', fn: async (i) => void (await iso.up(lane('c', i))), after: async (i) => void (await iso.down(lane('c', i), { force: true })) },
     { name: c.raw.name, fn: (i) => c.raw.create(rawDir('c', i), i), after: (i) => c.raw.destroy(rawDir('c', i), i) },

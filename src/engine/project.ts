@@ -168,8 +168,9 @@ export class Project {
   }
 
   /** What a strategy's probe may see: its settings and this repository, nothing of the engine. */
-  probeKit(name: StrategyName): ProbeKit<unknown> {
+  probeKit(name: StrategyName, look = false): ProbeKit<unknown> {
     return {
+      look,
       ctx: this.ctx,
       repo: this.repo,
       lanesRoot: this.lanesRoot,

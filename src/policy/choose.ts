@@ -28,7 +28,7 @@ export function findWorkload(project: Project, name: string): NamedWorkload {
 /** The policy's decision for a workload, with the facts it rested on (for `policy explain`). */
 export async function explain(project: Project, workloadName: string, facts?: PolicyFacts): Promise<{ decision: Decision; facts: PolicyFacts }> {
   const workload = findWorkload(project, workloadName);
-  const known = facts ?? (await gatherFacts(project));
+  const known = facts ?? (await gatherFacts(project, true));
   return { decision: decide(workload, project.config.policy, known), facts: known };
 }
 

@@ -29,12 +29,15 @@ export async function indexEntries(indexFile: string): Promise<number | undefine
   }
 }
 
-/** What the policy needs to know of this host and repository, gathered now: every strategy's own probe among it. */
-export async function gatherFacts(project: Project): Promise<PolicyFacts> {
+/**
+ * What the policy needs to know of this host and repository, gathered now: every strategy's own
+ * probe among it. `look`: for a command that only reads, so no probe writes anything.
+ */
+export async function gatherFacts(project: Project, look = false): Promise<PolicyFacts> {
   const plugins = STRATEGIES as unknown as ReadonlyArray<StrategyPlugin<StrategyName, unknown>>;
   const probe = async (p: StrategyPlugin<StrategyName, unknown>): Promise<[StrategyName, ProbeResult]> => [
     p.name,
-    await p.probe(project.probeKit(p.name)).catch((e: unknown) => ({ available: false, reason: e instanceof Error ? e.message : String(e) })),
+    await p.probe(project.probeKit(p.name, look)).catch((e: unknown) => ({ available: false, reason: e instanceof Error ? e.message : String(e) })),
   ];
   const withheld: PolicyFacts['withheld'] = {};
   const variants: Record<string, string> = {};
