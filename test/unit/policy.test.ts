@@ -4,7 +4,7 @@ import { decide, type NamedWorkload, type PolicyFacts } from '../../src/policy/e
 
 const GiB = 2 ** 30;
 const MiB = 2 ** 20;
-const host: PolicyFacts = { probes: { worktree: { available: true }, clone: { available: true }, container: { available: true } }, withheld: {}, trackedFiles: 10, cores: 2, freeDiskBytes: 100 * GiB, diskPerLane: {}, benchedAt: undefined };
+const host: PolicyFacts = { probes: { worktree: { available: true }, clone: { available: true }, container: { available: true }, snapshot: { available: true } }, withheld: {}, trackedFiles: 10, cores: 2, freeDiskBytes: 100 * GiB, diskPerLane: {}, benchedAt: undefined };
 const noDocker: PolicyFacts = { ...host, probes: { ...host.probes, container: { available: false, reason: 'no Docker engine answered at unix socket /var/run/docker.sock' } } };
 
 function workload(name: string, traits: Record<string, unknown> = {}): NamedWorkload {
@@ -29,6 +29,21 @@ describe('policy: decide', () => {
     expect(decide(workload('w', { needs: ['network-isolation'] }), [], host)).toMatchObject({ ok: true, strategy: 'container' });
     // A container lane has a remote of its own too: the stronger need decides.
     expect(decide(workload('w', { needs: ['own-remote', 'resource-limits'] }), [], host)).toMatchObject({ ok: true, strategy: 'container' });
+  });
+
+  it('gives many trusted agents on a large tree snapshot lanes, where the host can mount; else worktrees', () => {
+    const large = { ...host, trackedFiles: 50_000 };
+    const d = decide(workload('w', { agents: 8 }), [], large);
+    expect(d).toMatchObject({ ok: true, strategy: 'snapshot' });
+    expect(d.reasons.at(-1)?.text).toMatch(/costs the same at any tree size/);
+    // a small tree, few agents, untrusted code or no way to mount: not snapshot
+    expect(decide(workload('w', { agents: 8 }), [], host)).toMatchObject({ strategy: 'worktree' });
+    expect(decide(workload('w', { agents: 2 }), [], large)).toMatchObject({ strategy: 'worktree' });
+    expect(decide(workload('w', { agents: 8, trust: 'untrusted' }), [], large)).toMatchObject({ strategy: 'container' });
+    const noMount = { ...large, probes: { ...large.probes, snapshot: { available: false, reason: 'no copy-on-write backend works here' } } };
+    const fallback = decide(workload('w', { agents: 8 }), [], noMount);
+    expect(fallback).toMatchObject({ ok: true, strategy: 'worktree' });
+    expect(fallback.reasons.map((r) => r.text).join('\n')).toMatch(/not snapshot: cannot run here: no copy-on-write backend works here/);
   });
 
   it('is an error naming the need when no strategy can meet it, never a fall-back', () => {
