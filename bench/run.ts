@@ -9,6 +9,7 @@ import { DEFAULT_IMAGE } from '../src/config/schema.js';
 import { dockerClient, probeDocker } from '../src/docker/client.js';
 import { benchMarkdown, benchTable, strategyTableMarkdown, strategyTableText, type BenchRow, type StrategyRow } from './report.js';
 import { strategyTable } from './scenarios/strategies.js';
+import { snapshotGoals, type SnapshotGoals } from './scenarios/snapshot-goals.js';
 import type { BenchEnv } from './env.js';
 import { cliCycle, libraryCycle, startup } from './scenarios/lane-cycle.js';
 
@@ -64,12 +65,15 @@ async function main(): Promise<void> {
       strategies = table.results;
       dockerNote = table.skipped.join('\n  ');
     }
+    let snap: SnapshotGoals | { skipped: string } | undefined;
+    if (scenarios.has('snapshot')) snap = await snapshotGoals(e);
     say('');
     const host = `${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}, ${(await execFileP('git', ['version'])).stdout.trim()}`;
     const out: string[] = [`isolane bench: ${preset} fixture, ${rounds} interleaved rounds per scenario (${host})`];
     if (rows.length > 0) out.push('', benchTable(rows));
     if (strategies.length > 0) out.push('', 'lane create/destroy per strategy, beside the raw tools:', strategyTableText(strategies, STRATEGY_GOAL));
     if (dockerNote) out.push(`  ${dockerNote}`);
+    if (snap) out.push('', ...snapshotLines(snap));
     process.stdout.write(`${out.join('\n')}\n`);
     if (values.json) await fsp.writeFile(values.json, `${JSON.stringify({ preset, rounds, host, rows, strategies, dockerNote }, null, 2)}\n`);
     if (values.markdown) {
@@ -79,6 +83,7 @@ async function main(): Promise<void> {
     const missed = [
       ...rows.filter((r) => r.goal !== undefined && r.result.ratio.p50 > r.goal).map((r) => r.scenario),
       ...strategies.filter((s) => s.create.ratio.p50 > STRATEGY_GOAL || s.destroy.ratio.p50 > STRATEGY_GOAL).map((s) => s.label),
+      ...(snap && !('skipped' in snap) ? snapshotMisses(snap) : []),
     ];
     if (missed.length > 0) process.stdout.write(`\ngoal missed: ${missed.join(', ')}\n`);
   } finally {
@@ -86,6 +91,30 @@ async function main(): Promise<void> {
       process.stderr.write(`could not remove ${work}: ${String(e)}\n`);
     });
   }
+}
+
+const ms = (v: number): string => `${v.toFixed(1)} ms`;
+
+/** The snapshot strategy's figures, each beside its goal (README: Benchmarks). */
+function snapshotLines(s: SnapshotGoals | { skipped: string }): string[] {
+  if ('skipped' in s) return [`snapshot goals not measured: ${s.skipped}`];
+  return [
+    'snapshot lanes (another lane shares the base; the first lane of a commit also checks it out):',
+    `  library up          p50 ${ms(s.create.a.p50)} (goal < 50 ms); raw equivalent ${ms(s.create.b.p50)}, ratio ${s.create.ratio.p50.toFixed(2)}x`,
+    `  CLI up              p50 ${ms(s.cliUp.a.p50)} (goal < 250 ms); node start-up + raw ${ms(s.cliUp.b.p50)}, ratio ${s.cliUp.ratio.p50.toFixed(2)}x`,
+    `  first git status    p50 ${ms(s.firstStatus.a.p50)} against ${ms(s.firstStatus.b.p50)} in a worktree lane, ratio ${s.firstStatus.ratio.p50.toFixed(2)}x (goal <= 2x)`,
+    `  disk beyond index   ${(s.diskBytesBeyondIndex / 1024).toFixed(0)} KiB per lane (goal < 1 MiB)`,
+    `  first lane (base)   ${ms(s.firstLaneMs)}`,
+  ];
+}
+
+function snapshotMisses(s: SnapshotGoals): string[] {
+  return [
+    ...(s.create.a.p50 >= 50 ? ['snapshot library up'] : []),
+    ...(s.cliUp.a.p50 >= 250 ? ['snapshot CLI up'] : []),
+    ...(s.firstStatus.ratio.p50 > 2 ? ['snapshot first status'] : []),
+    ...(s.diskBytesBeyondIndex >= 2 ** 20 ? ['snapshot disk'] : []),
+  ];
 }
 
 /** A private clone of the cached fixture, with a HOME of its own so user config stays out. */

@@ -18,7 +18,7 @@ function findCli(): string {
   return path.join(dir, 'bin', 'isolane.js');
 }
 
-const CLI = findCli();
+export const CLI = findCli();
 
 /** The raw equivalent of one lane's life: what the seed article's two-step cleanup does. */
 async function rawCycle(e: BenchEnv, name: string): Promise<void> {
