@@ -145,7 +145,8 @@ function snapshotLanes(kit: StrategyKit<Settings>): Strategy {
 
     async create(spec: LaneSpec) {
       const place = await worktree.create(spec);
-      return { ...place, detail: { backend: await backendForNewLane(), base: spec.startOid } };
+      const backend = await backendForNewLane();
+      return { ...place, ...(isMountingBackend(backend) ? { mounted: true } : {}), detail: { backend, base: spec.startOid } };
     },
 
     async state(lane: LaneRecord) {

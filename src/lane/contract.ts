@@ -34,6 +34,8 @@ export interface LanePlace {
   readonly hostPath?: string;
   /** Where commands run in the lane see its checkout: the host path, or a path inside its container. */
   readonly workdir: string;
+  /** Its files are a mount at the host path, which does not outlive a reboot: commands that act in it make it again (Strategy.ready). */
+  readonly mounted?: boolean;
   /** Facts of the strategy's own, in words and ids (a container's name, a snapshot's backend and base). */
   readonly detail?: Readonly<Record<string, string>>;
 }

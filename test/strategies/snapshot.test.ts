@@ -151,6 +151,11 @@ describe.skipIf(missing !== undefined)('snapshot lanes', () => {
     expect(run.code, run.stderr).toBe(0);
     expect(run.stdout).toBe('unsaved\n');
     expect((await ls(repo)).find((l) => l.lane === 'r')).toMatchObject({ state: 'ready', dirty: 1 });
+    // `cd "$(isolane path r)"` finds the files too
+    await sys('umount', [lane]);
+    const where = await repo.cli(['path', 'r']);
+    expect(where.stdout).toBe(`${lane}\n`);
+    expect(await fsp.readFile(path.join(lane, 'notes.txt'), 'utf8')).toBe('unsaved\n');
     const forced = await repo.cli(['down', 'r', '--force']);
     expect(forced.code).toBe(0);
     expect(forced.stdout).toContain('notes.txt');
