@@ -1,5 +1,6 @@
 import { promises as fsp, type BigIntStats } from 'node:fs';
 import path from 'node:path';
+import { mountAt } from '../src/snapshot/mountinfo.js';
 
 /**
  * Disk a set of directories takes, found by walking their files: allocated blocks (st_blocks x
@@ -106,12 +107,28 @@ export class DiskTally {
  * borrows (a worktree's common dir, a clone's alternates) are not its own.
  */
 export async function laneRoots(dir: string): Promise<string[]> {
+  // A lane whose files are an overlay (a snapshot lane): its own layer, and the shared base it
+  // lies over, reached by its real path so that lanes sharing it count it once between them.
+  const mount = await mountAt(dir);
+  const layers = mount?.fsType === 'overlay' ? overlayDirs(mount.superOptions) : undefined;
+  const files = layers ?? [dir];
   const dotGit = path.join(dir, '.git');
   const st = await fsp.lstat(dotGit).catch(gone);
-  if (!st?.isFile()) return [dir];
+  if (!st?.isFile()) return files;
   const gitdir = /^gitdir: (.+)$/m.exec(await fsp.readFile(dotGit, 'utf8'))?.[1]?.trim();
-  if (gitdir === undefined) return [dir];
+  if (gitdir === undefined) return files;
   const admin = path.resolve(dir, gitdir);
   const inside = !path.relative(dir, admin).startsWith('..');
-  return inside ? [dir] : [dir, admin];
+  return inside ? files : [...files, admin];
+}
+
+/** The upper, work and lower directories an overlay's mount options name. */
+function overlayDirs(options: string): string[] | undefined {
+  const dirs = options.split(',').flatMap((o) => {
+    const [key, value] = o.split('=', 2);
+    if (value === undefined) return [];
+    if (key === 'upperdir' || key === 'workdir') return [value];
+    return key === 'lowerdir' ? value.split(':') : [];
+  });
+  return dirs.length > 0 ? dirs : undefined;
 }
