@@ -12,5 +12,6 @@ export default defineConfig({
     // The tests mostly wait on git, Docker and CLI processes, not on the test workers' own CPU:
     // three files at once use two cores well (the kill loops and races run side by side).
     maxWorkers: 3,
+    tags: [{ name: 'slow', description: 'kill -9 loops and races: long, for the full suite' }],
   },
 });
