@@ -32,6 +32,20 @@ export function lifecycleCases(c: Contract): void {
       ]);
     });
 
+    it('up honours branchPrefix and lanes.root from isolane.yaml', async ({ t }) => {
+      await fsp.writeFile(path.join(t.repo.root, 'isolane.yaml'), `strategy: ${c.strategy}\n${c.config}branchPrefix: agents/\nlanes:\n  root: ../lanes-{repo}\n`);
+      const dir = path.join(t.repo.dir, 'lanes-repo', 'a');
+      const r = await t.cli(['up', 'a']);
+      expect([r.code, r.stdout, r.stderr]).toEqual([0, `${dir}\n`, expect.any(String) as unknown]);
+      expect(await exists(path.join(dir, 'README.md'))).toBe(true);
+      const inside = await t.cli(['run', 'a', '--', 'git', 'symbolic-ref', 'HEAD']);
+      expect(inside.stdout, inside.stderr).toBe('refs/heads/agents/a\n');
+      expect((await t.lsCli()).map((l) => [l.lane, l.state, l.branch, l.path])).toEqual([['a', 'ready', 'agents/a', dir]]);
+      await t.down('a');
+      expect(await exists(dir)).toBe(false);
+      expect(await t.refOid('refs/heads/agents/a')).toBeUndefined();
+    });
+
     it('run works in the lane: it sees the checkout and the lane variables, and passes the exit status through; path prints the directory', async ({ t }) => {
       await t.up('a');
       const dir = t.workdir('a');
@@ -158,6 +172,8 @@ export function lifecycleCases(c: Contract): void {
         return (JSON.parse(ls.stdout) as Array<{ lane: string }>).map((l) => l.lane).sort();
       };
       expect(await lanesFrom(inside)).toEqual(['a']);
+      // The library opened there finds the main repository too.
+      expect((await (await Isolane.open({ cwd: inside, env: t.repo.env })).list()).map((l) => l.lane)).toEqual(['a']);
       const up = await t.repo.cli(['up', 'nested'], { cwd: inside });
       expect(up.code, up.stderr).toBe(0);
       expect(up.stdout.trim()).toBe(t.lanePath('nested'));
