@@ -1,3 +1,4 @@
+// @module-tag slow (every ref namespace and submodules): the full suite only, not `npm run test:fast`
 /**
  * "Work is everything a lane holds": a lane is removed only when nothing it holds would be lost,
  * whatever the ref namespace or name, every stash entry, or a submodule. Attacked through the

@@ -1,3 +1,4 @@
+// @module-tag slow (kills at every step of a worktree up and down): the full suite only, not `npm run test:fast`
 /**
  * A worktree lane's `up` (or `down`) SIGKILLed anywhere leaves nothing that blocks a later `up`
  * or `down` of that lane, down to git's own files: kills land at spread delays after spawn, the
