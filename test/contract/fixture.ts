@@ -4,7 +4,6 @@
  * without isolane where they can be (git, the filesystem, the engine) and through its public
  * surfaces (the CLI, the library) where only they reach (a container lane's git).
  */
-import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import type Docker from 'dockerode';
 import { expect, test } from 'vitest';
@@ -220,11 +219,6 @@ export class Lanes {
   /** Nothing of any lane is left (see helpers/leaks.ts), containers included. */
   expectNoLeaks(what = ''): Promise<void> {
     return expectNoLeaks(this.repo, this.c.docker, what);
-  }
-
-  /** What is in the lane's directory, read on the host. */
-  async files(lane: string): Promise<string[]> {
-    return (await fsp.readdir(this.lanePath(lane))).sort();
   }
 }
 

@@ -6,8 +6,10 @@
  * cases particular to that strategy; test/strategies/registry.test.ts makes sure every
  * strategy of the registry has one.
  *
- * Cases tagged `slow` (the kill -9 loops and the races) run in the full suite only; the rest
- * also run in `npm run test:fast`.
+ * Each case has a repository of its own (the `t` fixture, fixture.ts), so the cases run
+ * concurrently. Cases tagged `slow` (the kill -9 loops and the races) run in the full suite
+ * only; the rest also run in `npm run test:fast`. Known gaps of a strategy run as expected
+ * failures (ContractOptions.knownGaps).
  */
 import Docker from 'dockerode';
 import { describe } from 'vitest';
