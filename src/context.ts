@@ -1,3 +1,5 @@
+import { setTimeout as timersSetTimeout } from 'node:timers/promises';
+
 /**
  * Everything that varies between a CLI run, a library caller and a test is injected here,
  * so no module reads process.env or the clock on its own.
@@ -16,6 +18,11 @@ export interface Context {
   /** The caller's environment; git gets a scrubbed copy (src/git/env.ts). */
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly now: () => Date;
+  /**
+   * Waits `ms` milliseconds (retry back-offs, lock polling); rejects with the signal's reason
+   * when `signal` aborts. Tests drive time through it instead of sleeping.
+   */
+  readonly sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
   readonly logger: Logger;
   readonly signal?: AbortSignal;
   /** Upper bound for one git call, in ms. */
@@ -38,6 +45,7 @@ export function createContext(overrides: Partial<Context> = {}): Context {
     cwd: overrides.cwd ?? process.cwd(),
     env: overrides.env ?? process.env,
     now: overrides.now ?? (() => new Date()),
+    sleep: overrides.sleep ?? realSleep,
     logger: overrides.logger ?? silentLogger,
     gitTimeoutMs: overrides.gitTimeoutMs ?? 120_000,
     lockTimeoutMs: overrides.lockTimeoutMs ?? 60_000,
@@ -45,4 +53,9 @@ export function createContext(overrides: Partial<Context> = {}): Context {
     ...(overrides.signal ? { signal: overrides.signal } : {}),
     ...(overrides.checkpoint ? { checkpoint: overrides.checkpoint } : {}),
   };
+}
+
+/** The real `sleep` (node:timers/promises), the default of `createContext`. */
+export function realSleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return timersSetTimeout(ms, undefined, signal ? { signal } : {});
 }

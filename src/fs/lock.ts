@@ -1,7 +1,7 @@
 import { constants, promises as fsp } from 'node:fs';
 import path from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { tryLock } from 'fs-native-extensions';
+import { realSleep, type Context } from '../context.js';
 import { IsolaneError } from '../errors.js';
 import { unsafePath } from './safe-read.js';
 
@@ -32,7 +32,11 @@ export interface LockOptions {
   readonly create?: boolean;
   /** Shared (many holders, none exclusive) instead of exclusive. */
   readonly shared?: boolean;
+  /** The clock the wait is measured and spent on (a Context); default: the real one. */
+  readonly clock?: Pick<Context, 'now' | 'sleep'>;
 }
+
+const realClock: Pick<Context, 'now' | 'sleep'> = { now: () => new Date(), sleep: realSleep };
 
 /**
  * Lock files live where a worktree lane can write (the shared `.git`): never opened through a
@@ -50,7 +54,8 @@ async function sameInode(handle: fsp.FileHandle, file: string): Promise<boolean>
 export async function tryAcquireLock(file: string, opts: LockOptions): Promise<HeldLock | undefined> {
   const look = opts.create === false;
   if (!look) await fsp.mkdir(path.dirname(file), { recursive: true });
-  const deadline = Date.now() + opts.timeoutMs;
+  const clock = opts.clock ?? realClock;
+  const deadline = clock.now().getTime() + opts.timeoutMs;
   for (let attempt = 0; ; attempt++) {
     opts.signal?.throwIfAborted();
     let handle: fsp.FileHandle;
@@ -74,9 +79,9 @@ export async function tryAcquireLock(file: string, opts: LockOptions): Promise<H
     } finally {
       if (!keep) await handle.close();
     }
-    if (Date.now() >= deadline) return undefined;
+    if (clock.now().getTime() >= deadline) return undefined;
     // Jittered backoff from 5 ms to 100 ms: many processes wait on one repository lock.
-    await sleep(Math.min(100, 5 * 2 ** Math.min(attempt, 5)) * (0.5 + Math.random()), undefined, opts.signal ? { signal: opts.signal } : {});
+    await clock.sleep(Math.min(100, 5 * 2 ** Math.min(attempt, 5)) * (0.5 + Math.random()), opts.signal);
   }
 }
 

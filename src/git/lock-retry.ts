@@ -1,4 +1,3 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { Context } from '../context.js';
 import { isLockContention } from './run-git.js';
 
@@ -17,7 +16,8 @@ export async function withGitLockRetry<T>(ctx: Context, attempt: () => Promise<T
       if (!isLockContention(e) || i >= ATTEMPTS) throw e;
       ctx.logger.debug(`git lock contention, attempt ${i} of ${ATTEMPTS}: retrying`);
       await undo?.();
-      await sleep(20 * 2 ** i * (0.5 + Math.random()), undefined, ctx.signal ? { signal: ctx.signal } : {});
+      // 40 ms, doubling with each attempt, jittered by ±50%.
+      await ctx.sleep(20 * 2 ** i * (0.5 + Math.random()), ctx.signal);
     }
   }
 }

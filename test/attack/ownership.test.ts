@@ -1,3 +1,4 @@
+// @module-tag slow (hostile and shared lanes roots): the full suite only, not `npm run test:fast`
 /**
  * "Delete only what isolane made": a lanes root holds this repository's lanes and nothing else,
  * an orphan is something isolane can prove it made, and a lane never chooses which branch is its

@@ -1,3 +1,4 @@
+// @module-tag slow (every reading command against lanes of two strategies): the full suite only, not `npm run test:fast`
 /**
  * "Reading is reading": ls, path and policy explain change no ref, no file, no container, whatever
  * state the lanes are in. The whole main checkout (its .git included) and the lanes root are

@@ -1,3 +1,4 @@
+// @module-tag slow (hostile lanes, one real git scenario each): the full suite only, not `npm run test:fast`
 /**
  * "Trust nothing a lane controls": what a clone lane writes into its own repository (config,
  * hooks, filters, includes, symlinks, FIFOs, huge files) never runs on the host, is never

@@ -1,7 +1,9 @@
+// @module-tag slow (every ref namespace and submodules): the full suite only, not `npm run test:fast`
 /**
  * "Work is everything a lane holds": a lane is removed only when nothing it holds would be lost,
- * whatever the ref namespace or name, the stash, a detached checkout or a submodule. Attacked
- * through the CLI, as an agent and a careless user would.
+ * whatever the ref namespace or name, every stash entry, or a submodule. Attacked through the
+ * CLI, as an agent and a careless user would. (Each kind of work, for every strategy, the
+ * detached checkout included: the contract, test/contract/work.ts.)
  */
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
@@ -47,22 +49,6 @@ async function forceAndRecover(lane: string, oids: readonly string[]): Promise<s
   }
   expect(await repo.git(['for-each-ref', `refs/isolane/lanes/${lane}/`])).toBe('');
   return report.discarded.keptUnder;
-}
-
-for (const strategy of ['clone', 'worktree'] as const) {
-  describe(`${strategy} lane: refusals name what is at stake`, () => {
-    beforeEach(async () => {
-      repo = await makeRepo();
-    });
-
-    it('a commit only on a detached checkout blocks removal; --force keeps it', async () => {
-      const dir = await up('d', strategy);
-      await repo.git(['checkout', '-q', '--detach'], dir);
-      const oid = await commitFile(repo, dir, 'detached.txt', 'd', 'detached work');
-      await expectRefused('d', [oid.slice(0, 12), 'detached work', 'HEAD']);
-      await forceAndRecover('d', [oid]);
-    });
-  });
 }
 
 describe('clone lane: every ref namespace, every name, every stash entry', () => {

@@ -75,7 +75,7 @@ const PROBE = `[...document.querySelectorAll('canvas')].map((c) => {
   return { id: c.id, chart: Chart.getChart(c) !== undefined, painted };
 })`;
 
-describe.skipIf(missing !== undefined && !ci)('HTML report in headless Chromium', () => {
+describe.skipIf(missing !== undefined && !ci)('HTML report in headless Chromium', { tags: ['chromium'] }, () => {
   let browser: Browser | undefined;
   let dir: string;
   const keep = process.env.ISOLANE_REPORT_DIR;

@@ -1,3 +1,4 @@
+// @module-tag slow (the throughput benchmark): the full suite only, not `npm run test:fast`
 import { execFile } from 'node:child_process';
 import { promises as fsp } from 'node:fs';
 import os from 'node:os';

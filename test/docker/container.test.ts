@@ -1,7 +1,8 @@
 /**
  * The container strategy against a real Docker engine: what the container is (name, labels,
  * hardening, limits, network, ports), what runs in it, what it can and cannot write, how its
- * commits come home, and that `down` and crash recovery remove exactly what isolane made.
+ * commits come home, and that `down` removes exactly what isolane made. (What every strategy
+ * keeps, kills of `up` included, is test/strategies/container.test.ts.)
  * Facts are read from the engine (dockerode), the host filesystem and git, never through isolane.
  */
 import { randomBytes } from 'node:crypto';
@@ -13,7 +14,7 @@ import Docker from 'dockerode';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DEFAULT_IMAGE } from '../../src/config/schema.js';
 import { Isolane } from '../../src/index.js';
-import { expectNoLane, journalFiles, killCli, killGroup, ls, readRecord, repoSnapshot, spawnCli, waitGroupGone, type Spawned } from '../helpers/crash.js';
+import { journalFiles, killCli, killGroup, ls, readRecord, repoSnapshot, spawnCli, type Spawned } from '../helpers/crash.js';
 import { dockerAvailable } from '../helpers/docker.js';
 import { exists, makeRepo, type CliResult, type TestRepo } from '../helpers/repo.js';
 
@@ -362,15 +363,6 @@ describe.skipIf(!engine)('container strategy', () => {
       expect(await readRecord(repo, 'a')).toBeUndefined();
     });
 
-    it('a lane without work goes with a plain down: container, directory and branch', async () => {
-      const lanePath = await upContainer('a');
-      const r = await cli(['down', 'a']);
-      expect(r.code, r.stderr).toBe(0);
-      expect(await labelled('a')).toEqual([]);
-      await expectNoLane(repo, 'a');
-      expect(await exists(lanePath)).toBe(false);
-    });
-
     it('removes only what it labelled: similarly named or labelled containers survive', async () => {
       const other = `${randomBytes(4).toString('hex')}`;
       const similar = await makeForeign(`isolane-${repoId}-a-other`);
@@ -403,101 +395,6 @@ describe.skipIf(!engine)('container strategy', () => {
       expect(await exists(path.join(repo.lanesRoot, 'a'))).toBe(false);
       expect((await squatter.inspect()).State.Running).toBe(true);
       expect(await labelled()).toEqual([]);
-    });
-  });
-
-  describe('SIGKILL during up --strategy container', () => {
-    const args = (lane: string): string[] => ['up', lane, '--strategy', 'container'];
-
-    function start(lane: string, checkpoint?: string): Spawned {
-      lanes.add(lane);
-      const p = spawnCli(repo, args(lane), checkpoint ? { ISOLANE_TEST_CHECKPOINT: checkpoint } : {});
-      spawned.push(p);
-      return p;
-    }
-
-    /** After a kill: the lane can be made (or is already whole), then removed, leaving nothing. */
-    async function upThenDown(lane: string, what: string): Promise<void> {
-      if ((await readRecord(repo, lane))?.state === 'ready') {
-        const again = await cli(args(lane));
-        expect(again.code, `${what}: second up of a finished lane`).not.toBe(0);
-        expect(again.stderr).toContain('already exists');
-      } else {
-        const up = await cli(args(lane));
-        expect(up.code, `${what}: up after the kill\n${up.stderr}`).toBe(0);
-      }
-      const info = await inspectLane(lane);
-      expect(info.State.Running, what).toBe(true);
-      expect((await labelled(lane)).length, `${what}: one container`).toBe(1);
-      expect((await shOk(lane, 'git status --porcelain; cat README.md')).trim()).toBe('# fixture');
-      const down = await cli(['down', lane]);
-      expect(down.code, `${what}: down\n${down.stderr}`).toBe(0);
-      await expectNoLane(repo, lane);
-      expect(await labelled(lane), what).toEqual([]);
-    }
-
-    for (const checkpoint of ['up:journaled', 'up:created'] as const) {
-      it(`at ${checkpoint}: the lane shows as interrupted; up then down succeed, and a down right away removes it all`, async () => {
-        const p = start('crashy', checkpoint);
-        await p.waitForStderr(new RegExp(`^checkpoint ${checkpoint}$`, 'm'));
-        expect((await labelled('crashy')).length).toBe(checkpoint === 'up:created' ? 1 : 0);
-        await killCli(p);
-        await waitGroupGone(p.pid);
-        expect((await ls(repo)).find((l) => l.lane === 'crashy')?.state).toBe('interrupted');
-        await upThenDown('crashy', checkpoint);
-
-        const q = start('crashy2', checkpoint);
-        await q.waitForStderr(new RegExp(`^checkpoint ${checkpoint}$`, 'm'));
-        await killCli(q);
-        await waitGroupGone(q.pid);
-        const down = await cli(['down', 'crashy2', '--json']);
-        expect(down.code, down.stderr).toBe(0);
-        expect(JSON.parse(down.stdout)).toMatchObject({ lane: 'crashy2', wasHalfMade: true });
-        await expectNoLane(repo, 'crashy2');
-        expect(await labelled()).toEqual([]);
-        expect((await journalFiles(repo)).filter((f) => f.startsWith('crashy'))).toEqual([]);
-      });
-    }
-
-    it('the moment the clone or the container shows up: up then down succeed, and no labelled container remains', async ({ annotate }) => {
-      const seen: string[] = [];
-      const steps: Array<readonly [string, (lanePath: string) => Promise<boolean>]> = [
-        ['lane directory made', (p) => exists(p)],
-        ['file checked out', (p) => exists(path.join(p, 'README.md'))],
-      ];
-      for (const [i, [label, check]] of steps.entries()) {
-        const lane = `step-${i}`;
-        const lanePath = path.join(repo.lanesRoot, lane);
-        const p = start(lane);
-        // Polled between event-loop turns; the kill lands right after the step shows.
-        let hit = false;
-        const poll = async (): Promise<void> => {
-          while (!hit && !p.exited()) {
-            if (await check(lanePath)) hit = true;
-          }
-        };
-        await poll();
-        const ended = await killCli(p);
-        await waitGroupGone(p.pid);
-        const what = `${label}: ${ended.signal === 'SIGKILL' ? 'killed' : `had exited ${ended.code}`}; record=${(await readRecord(repo, lane))?.state ?? '-'} containers=${(await labelled(lane)).length}`;
-        seen.push(what);
-        await upThenDown(lane, what);
-      }
-      {
-        const lane = 'step-container';
-        const p = start(lane);
-        let found = false;
-        while (!found && !p.exited()) found = (await labelled(lane)).length > 0;
-        const ended = await killCli(p);
-        await waitGroupGone(p.pid);
-        const state = (await labelled(lane))[0]?.State ?? '-';
-        const what = `container listed: ${ended.signal === 'SIGKILL' ? 'killed' : `had exited ${ended.code}`}; record=${(await readRecord(repo, lane))?.state ?? '-'} container=${state}`;
-        seen.push(what);
-        await upThenDown(lane, what);
-      }
-      expect(await labelled()).toEqual([]);
-      expect(await ls(repo)).toEqual([]);
-      await annotate(seen.join('\n'));
     });
   });
 

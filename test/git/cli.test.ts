@@ -1,3 +1,4 @@
+// @module-tag slow (every CLI command end to end): the full suite only, not `npm run test:fast`
 import { spawn } from 'node:child_process';
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';

@@ -1,3 +1,4 @@
+// @module-tag slow (the policy through the CLI): the full suite only, not `npm run test:fast`
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';

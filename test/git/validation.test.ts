@@ -1,3 +1,4 @@
+// @module-tag slow (45 hostile inputs, each through the CLI): the full suite only, not `npm run test:fast`
 /**
  * Untrusted input never reaches git as an option and a refused command leaves nothing behind:
  * lane names and --from values are checked before any branch, worktree, record or directory is

@@ -1,3 +1,4 @@
+// @module-tag slow (env files in real lanes): the full suite only, not `npm run test:fast`
 import { execFile } from 'node:child_process';
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';

@@ -1,6 +1,6 @@
 /**
  * Ignored files a new lane gets: `.worktreeinclude` and `copy:` name them; real git decides what
- * is ignored, real files arrive with their modes (and, in a container lane, its user's ownership).
+ * is ignored, real files arrive with their modes (in a container lane: files-docker.test.ts).
  * Facts are read from the filesystem and git, never through isolane.
  */
 import { execFile } from 'node:child_process';
@@ -9,11 +9,9 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { seedTree } from '../../src/resources/share/seed-tree.js';
-import { dockerAvailable } from '../helpers/docker.js';
 import { exists, makeRepo, type TestRepo } from '../helpers/repo.js';
 
 const run = promisify(execFile);
-const engine = await dockerAvailable('files.test.ts');
 let repo: TestRepo;
 
 const mode = async (p: string): Promise<number> => (await fsp.lstat(p)).mode & 0o777;
@@ -138,25 +136,5 @@ describe('ignored files', () => {
     expect(await exists(path.join(dest, 'out'))).toBe(false);
     expect(await fsp.lstat(path.join(dest, 'pipe')).catch(() => undefined)).toBeUndefined();
     expect([...count.skipped].sort()).toEqual([expect.stringMatching(/^out: a symlink to \/etc/) as unknown, expect.stringMatching(/^pipe: not a regular file/) as unknown]);
-  });
-
-  it.runIf(engine)('a container lane\'s copies belong to its user', async () => {
-    await fsp.writeFile(path.join(repo.root, 'isolane.yaml'), 'strategy: container\n');
-    const up = await repo.cli(['up', 'c']);
-    expect(up.code, up.stderr).toBe(0);
-    try {
-      const lane = path.join(repo.lanesRoot, 'c');
-      const root = await fsp.lstat(lane);
-      for (const rel of ['.env.local', 'config/app.local.json', 'link-in']) {
-        const st = await fsp.lstat(path.join(lane, rel));
-        expect([rel, st.uid, st.gid]).toEqual([rel, root.uid, root.gid]);
-      }
-      expect(await mode(path.join(lane, '.env.local'))).toBe(0o600);
-      // The container's user reads and changes it.
-      const r = await repo.cli(['run', 'c', '--', 'sh', '-c', 'cat .env.local && echo more >> .env.local']);
-      expect(r.stdout, r.stderr).toBe('SECRET=main\n');
-    } finally {
-      await repo.cli(['down', 'c', '--force']);
-    }
   });
 });

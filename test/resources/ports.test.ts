@@ -1,3 +1,4 @@
+// @module-tag slow (20 concurrent ups and real listeners): the full suite only, not `npm run test:fast`
 import { spawn, type ChildProcess } from 'node:child_process';
 import { promises as fsp } from 'node:fs';
 import net from 'node:net';

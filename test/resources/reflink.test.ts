@@ -1,3 +1,4 @@
+// @module-tag slow (copies measured on real filesystems): the full suite only, not `npm run test:fast`
 /**
  * Copy-on-write on a filesystem that clones: an XFS with reflink=1 on a loop file, holding the
  * main checkout and its lanes root. The ignored files a lane gets (`.worktreeinclude`) and the

@@ -1,3 +1,4 @@
+// @module-tag slow (set-up and teardown steps in real lanes): the full suite only, not `npm run test:fast`
 /**
  * Set-up and teardown steps, run for real in real lanes: a failing or missing command leaves a
  * lane listed as setup-failed that `isolane setup` repairs; teardown runs only when down goes

@@ -1,14 +1,15 @@
 /**
  * The repository and lane locks, between real processes: a SIGKILLed holder frees the lock, a
  * child that inherited the descriptor keeps it, holders are serialised, shared holders coexist,
- * and a look never creates the lock file.
+ * and a look never creates the lock file. How a waiter backs off and when it gives up is driven
+ * through an injected clock instead: each wait is recorded and spent on virtual time.
  */
 import { execa, type ResultPromise } from 'execa';
 import { existsSync, promises as fsp } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { tryAcquireLock } from '../../src/fs/lock.js';
+import { acquireLock, tryAcquireLock, type HeldLock } from '../../src/fs/lock.js';
 
 const LOCK_MODULE = path.resolve('dist/src/fs/lock.js');
 
@@ -150,5 +151,83 @@ describe('locks between processes', () => {
     await fsp.rm(file);
     await execa('mkfifo', [file]);
     await expect(tryAcquireLock(file, { timeoutMs: 0 })).rejects.toMatchObject({ code: 'UNSAFE_PATH' });
+  });
+});
+
+/** A clock whose time moves only when waited on; every wait is recorded (`atWait(n)` runs at the n-th, from 1). */
+function virtualClock(atWait: (n: number) => void | Promise<void> = () => {}): { waits: number[]; now: () => Date; sleep: (ms: number, signal?: AbortSignal) => Promise<void> } {
+  let t = 0;
+  const waits: number[] = [];
+  return {
+    waits,
+    now: () => new Date(t),
+    sleep: async (ms, signal) => {
+      waits.push(ms);
+      t += ms;
+      await atWait(waits.length);
+      signal?.throwIfAborted();
+    },
+  };
+}
+
+/** The wait before attempt k+1 is min(100, 5·2^k) ms, jittered to [0.5, 1.5) of that. */
+function expectBackoff(waits: readonly number[]): void {
+  waits.forEach((ms, k) => {
+    const base = Math.min(100, 5 * 2 ** Math.min(k, 5));
+    expect(ms, `wait ${k + 1} of ${waits.map((w) => w.toFixed(1)).join(', ')}`).toBeGreaterThanOrEqual(base * 0.5);
+    expect(ms, `wait ${k + 1} of ${waits.map((w) => w.toFixed(1)).join(', ')}`).toBeLessThan(base * 1.5);
+  });
+}
+
+describe('waiting for a lock another holder has (in this process: an open file description lock is per open file)', () => {
+  let dir: string;
+  let file: string;
+  let held: HeldLock;
+  beforeEach(async () => {
+    dir = await fsp.mkdtemp(path.join(os.tmpdir(), 'isolane-lock-'));
+    file = path.join(dir, 'state', 'lane.lock');
+    held = (await tryAcquireLock(file, { timeoutMs: 0 }))!;
+    expect(held).toBeDefined();
+  });
+  afterEach(async () => {
+    await held.release();
+    await fsp.rm(dir, { recursive: true, force: true });
+  });
+
+  it('backs off from 5 ms doubling to 100 ms, jittered, and gives up once its timeout has passed on its clock', async () => {
+    const clock = virtualClock();
+    expect(await tryAcquireLock(file, { timeoutMs: 1000, clock })).toBeUndefined();
+    expectBackoff(clock.waits);
+    // It gave up at the first look after the deadline: the waits before the last fell short of it.
+    const total = clock.waits.reduce((a, b) => a + b, 0);
+    expect(total).toBeGreaterThanOrEqual(1000);
+    expect(total - clock.waits.at(-1)!).toBeLessThan(1000);
+    expect(clock.waits.length).toBeGreaterThan(8);
+  });
+
+  it('takes the lock at the first attempt after the holder lets go', async () => {
+    const clock = virtualClock(async (n) => {
+      if (n === 3) await held.release();
+    });
+    const lock = await tryAcquireLock(file, { timeoutMs: 60_000, clock });
+    expect(lock).toBeDefined();
+    expect(clock.waits).toHaveLength(3);
+    expectBackoff(clock.waits);
+    await lock!.release();
+  });
+
+  it('acquireLock says how long it waited, on its clock, and what for', async () => {
+    const clock = virtualClock();
+    await expect(acquireLock(file, 'lane x', { timeoutMs: 300, clock })).rejects.toMatchObject({ code: 'LOCK_TIMEOUT', message: `timed out after 300 ms waiting for the lock on lane x (${file})` });
+    expect(clock.waits.reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(300);
+  });
+
+  it('an abort during a wait ends the wait at once', async () => {
+    const abort = new AbortController();
+    const clock = virtualClock((n) => {
+      if (n === 2) abort.abort(new Error('caller gave up'));
+    });
+    await expect(tryAcquireLock(file, { timeoutMs: 60_000, clock, signal: abort.signal })).rejects.toThrow('caller gave up');
+    expect(clock.waits).toHaveLength(2);
   });
 });

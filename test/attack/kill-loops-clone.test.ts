@@ -1,3 +1,0 @@
-import { killLoops } from './kill-loops.js';
-
-killLoops('clone');

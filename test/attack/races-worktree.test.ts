@@ -1,3 +1,0 @@
-import { races } from './races.js';
-
-races('worktree');
