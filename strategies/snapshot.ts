@@ -10,6 +10,7 @@ import { probeSnapshotBackends, type BackendProbe, type SnapshotBackend } from '
 import { filesystemOf, nearestExisting } from '../src/snapshot/fs-kind.js';
 import { isMountingBackend, SNAPSHOT_BACKENDS } from '../src/snapshot/backend.js';
 import { copyGitFileToUpper, copyLaneIndex } from '../src/snapshot/lane-index.js';
+import { isSnapshotError } from '../src/snapshot/errors.js';
 import { mountLayer, unmountLayer } from '../src/snapshot/mount.js';
 import { isMounted } from '../src/snapshot/mountinfo.js';
 import { bindReadOnly } from '../src/snapshot/readonly-bind.js';
@@ -121,6 +122,22 @@ function snapshotLanes(kit: StrategyKit<Settings>): Strategy {
     return (await lstatOrUndefined(lane.path))?.isDirectory() === true && !(await isMounted(lane.path));
   };
 
+  /**
+   * Unmounts the lane's layer, waiting a little for short-lived readers (an `ls`'s git status)
+   * to leave it; a process that stays (an agent's shell) keeps it mounted: BUSY, naming it.
+   */
+  const unmountPatiently = async (backend: SnapshotBackend, target: string): Promise<void> => {
+    for (const waitMs of [50, 100, 200, 400, 800, 1_000, 1_000]) {
+      try {
+        return await unmountLayer(backend, target, sys);
+      } catch (e) {
+        if (!isSnapshotError(e, 'BUSY')) throw e;
+        await ctx.sleep(waitMs, ctx.signal);
+      }
+    }
+    return unmountLayer(backend, target, sys);
+  };
+
   const worktree = worktreeLanes(kit, 'snapshot', async (spec: LaneSpec, adminDir: string) => {
     const backend = await backendForNewLane();
     await fsp.mkdir(path.join(layerDir(kit, spec.lane), 'upper'), { recursive: true });
@@ -176,8 +193,7 @@ function snapshotLanes(kit: StrategyKit<Settings>): Strategy {
       const backend = await backendOf(lane);
       // First the layer (a process still in the lane keeps it: BUSY, nothing removed), then the
       // worktree's registration and directory, then the lane's changes and its use of the base.
-      if (backend) await unmountLayer(backend, lane.path, sys);
-      else if (await isMounted(lane.path)) await unmountLayer('kernel', lane.path, sys);
+      await unmountPatiently(backend ?? 'kernel', lane.path);
       await worktree.destroy(lane, { force: true, halfMade: opts.halfMade });
       await fsp.rm(layerDir(kit, lane.lane), { recursive: true, force: true });
       // A lane found without its record knows no start commit: every base it uses is let go.

@@ -17,7 +17,7 @@ export interface ContractOptions {
    * What the strategy needs of the host. 'docker': without a reachable engine the suite is
    * skipped, saying why (under CI=true that is a failure); leak checks include its containers.
    */
-  readonly needs?: 'docker';
+  readonly needs?: 'docker' | 'mount';
   /**
    * 'own' (default): a lane keeps refs of its own, so a stash or a branch made in it exists
    * nowhere else and `down` must refuse to lose it. 'shared': the lane's refs are the main
@@ -40,6 +40,11 @@ export interface ContractOptions {
    * when the entry must go.
    */
   readonly knownGaps?: readonly ContractGap[];
+  /**
+   * How a person removes a lane's directory by hand; default `rm -rf`. A lane whose directory is
+   * a mount (snapshot) is unmounted first, as `rm -rf` alone cannot remove a mount point.
+   */
+  readonly removeByHand?: (dir: string) => Promise<void>;
 }
 
 /**
@@ -58,6 +63,7 @@ export interface Contract {
   readonly kills: number;
   readonly races: number;
   readonly knownGaps: readonly ContractGap[];
+  readonly removeByHand: (dir: string) => Promise<void>;
   /** The engine, for a strategy that needs one (its containers count as leaks). */
   readonly docker: Docker | undefined;
 }

@@ -1,6 +1,7 @@
 import { promises as fsp } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { mountsUnder } from '../../src/snapshot/mountinfo.js';
 import type Docker from 'dockerode';
 import { expect } from 'vitest';
 import { ROOT_MARKER } from '../../src/engine/lanes-root.js';
@@ -39,6 +40,14 @@ export async function expectNoLeaks(repo: TestRepo, docker?: Docker, what = ''):
     }
   });
   expect(stale, `${what}: views of dead processes`).toEqual([]);
+  // Snapshot lanes: no mount of this test's left anywhere, no layer or base checkout in the state.
+  const mounts = await mountsUnder(repo.dir);
+  expect(mounts, `${what}: mounts`).toEqual([]);
+  const snapshotState = path.join(repo.root, '.git', 'isolane', 'strategies', 'snapshot');
+  for (const part of ['lanes', 'bases']) {
+    const entries = await fsp.readdir(path.join(snapshotState, part)).catch(() => [] as string[]);
+    expect(entries, `${what}: snapshot ${part}`).toEqual([]);
+  }
   if (docker) {
     const containers = await docker.listContainers({ all: true, filters: { label: [`isolane.repo=${id}`] } });
     expect(containers.map((c) => c.Names), `${what}: containers`).toEqual([]);
