@@ -28,7 +28,7 @@ describe('isolane.yaml', () => {
   });
 
   it('rejects unknown strategies and unsafe prefixes', () => {
-    expect(problems('strategy: kube\n')).toEqual(['isolane.yaml:1:1 strategy: expected one of: worktree, clone, container, auto']);
+    expect(problems('strategy: kube\n')).toEqual(['isolane.yaml:1:1 strategy: expected one of: worktree, clone, container, snapshot, auto']);
     expect(problems('clone:\n  mode: shallow\n')).toEqual(['isolane.yaml:2:3 clone.mode: expected one of: full, reference, blobless']);
     expect(problems('branchPrefix: "a..b/"\n')[0]).toMatch(/branchPrefix: expected ref-safe/);
     expect(problems('branchPrefix: "--upload-pack=x/"\n')[0]).toMatch(/branchPrefix: expected ref-safe/);
