@@ -132,6 +132,7 @@ export class Project {
     const lock = await acquireLock(file, what, {
       timeoutMs: this.ctx.lockTimeoutMs,
       registry: this.ctx.heldLocks,
+      clock: this.ctx,
       ...(this.ctx.signal ? { signal: this.ctx.signal } : {}),
     });
     try {
@@ -150,6 +151,7 @@ export class Project {
     return tryAcquireLock(path.join(this.stateDir, 'lanes', `${lane}.lock`), {
       timeoutMs,
       registry: this.ctx.heldLocks,
+      clock: this.ctx,
       create: !look,
       shared,
       ...(this.ctx.signal ? { signal: this.ctx.signal } : {}),

@@ -28,7 +28,7 @@ async function upsAndDowns(t: Lanes, n: number): Promise<void> {
 }
 
 export function concurrencyCases(c: Contract): void {
-  describe('many processes at once', () => {
+  describe('many processes at once', { tags: ['slow'] }, () => {
     const it = contractIt(c);
 
     it('4 ups of distinct lanes at once all become ready; as many downs at once remove them all', async ({ t }) => {

@@ -42,7 +42,7 @@ async function recover(t: Lanes, lane: string, what: string): Promise<void> {
 }
 
 export function killCases(c: Contract): void {
-  describe('kill -9 at a checkpoint', () => {
+  describe('kill -9 at a checkpoint', { tags: ['slow'] }, () => {
     const it = contractIt(c);
 
     for (const checkpoint of ['up:journaled', 'up:created'] as const) {

@@ -61,7 +61,8 @@ afterAll(async () => {
   await unmountAllAndRemove(dir);
 });
 
-describe.skipIf(backends.length === 0).each(backends)('a lane over a %s overlay', (backend: MountingBackend) => {
+// 5,000 files checked out and hashed twice: the full suite's, not the fast loop's.
+describe.skipIf(backends.length === 0).each(backends)('a lane over a %s overlay', { tags: ['slow'] }, (backend: MountingBackend) => {
   const lane = `lane-${backend}`;
   const branch = `isolane/${lane}`;
   let lanePath: string;
