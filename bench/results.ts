@@ -92,10 +92,8 @@ export interface Conclusion {
 
 export interface StrategyMeasure {
   readonly strategy: StrategyName;
-  /** e.g. "clone (blobless)"; the strategy name alone for the default mode. */
+  /** The variant measured, as its plug-in names it (`variant`): "worktree", "clone (blobless)". */
   readonly label: string;
-  /** clone.mode, for clone lanes. */
-  readonly mode?: 'full' | 'reference' | 'blobless';
   /** isolane (a) beside the raw tools (b), interleaved in the same run. */
   readonly create: PairedResult;
   readonly destroy: PairedResult;

@@ -305,7 +305,9 @@ function containerLanes(kit: StrategyKit<ContainerSettings>): Strategy {
 
     async list(): Promise<FoundLane[]> {
       // With no engine to ask, the markers in the lanes root still prove which lanes are ours.
-      const used = await fsp.access(usedMark).then(() => true, () => false);
+      // (`used-container` in isolane's state is where versions before 0.2 left the same mark.)
+      const marked = (file: string): Promise<boolean> => fsp.access(file).then(() => true, () => false);
+      const used = (await marked(usedMark)) || (await marked(path.join(kit.stateDir, '..', '..', 'used-container')));
       const byLabel = used ? (await labelled().catch(() => [] as Docker.ContainerInfo[])).map((info) => info.Labels[LABEL_LANE]) : [];
       const byMarker = await findMarkedLanes(kit.lanesRoot, repo.id, 'container');
       return [...new Set([...byLabel, ...byMarker])]
