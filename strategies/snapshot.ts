@@ -211,7 +211,7 @@ function snapshotLanes(kit: StrategyKit<Settings>): Strategy {
  */
 async function benchVariants(b: BenchPlaces): Promise<BenchVariant[] | { skipped: string }> {
   const { createContext } = await import('../src/context.js');
-  const probe = await probeSnapshotBackends({ scratchDir: path.join(b.scratch, 'snapshot-probe'), lanesRoot: b.scratch, env: b.env });
+  const probe = await probeSnapshotBackends({ scratchDir: b.scratch, lanesRoot: b.scratch, env: b.env });
   const backend = probe.usable[0];
   if (!backend) return { skipped: `no copy-on-write backend works here (${probe.tried.map((t) => `${t.backend}: ${t.why ?? 'failed'}`).join('; ')})` };
   const sys = { env: b.env };

@@ -40,8 +40,20 @@ export async function lstatOrUndefined(p: string): Promise<Stats | undefined> {
   }
 }
 
+/** Reads again after a file was replaced between the look and the open: isolane's own writers replace by rename. */
+const REPLACED_RETRIES = 3;
+
 /** The contents of a regular file, or undefined when there is none at `file`. */
 export async function readFileSafely(file: string, opts: SafeReadOptions): Promise<Buffer | undefined> {
+  for (let attempt = 1; ; attempt++) {
+    const read = await readOnce(file, opts);
+    // Replaced by another regular file (an atomic rename) between lstat and open: look again.
+    if (read !== 'replaced') return read;
+    if (attempt >= REPLACED_RETRIES) throw unsafePath(file, `was replaced while being read, ${REPLACED_RETRIES} times running`);
+  }
+}
+
+async function readOnce(file: string, opts: SafeReadOptions): Promise<Buffer | undefined | 'replaced'> {
   const before = await lstatOrUndefined(file);
   if (!before) return undefined;
   if (before.isSymbolicLink()) throw unsafePath(file, 'is a symlink');
@@ -58,7 +70,8 @@ export async function readFileSafely(file: string, opts: SafeReadOptions): Promi
   }
   try {
     const now = await handle.stat();
-    if (!now.isFile() || now.ino !== before.ino || now.dev !== before.dev) throw unsafePath(file, 'was replaced while being read');
+    if (!now.isFile()) throw unsafePath(file, 'was replaced by something else than a file while being read');
+    if (now.ino !== before.ino || now.dev !== before.dev) return 'replaced';
     if (opts.within) await assertWithin(handle, file, opts.within);
     const buffer = Buffer.alloc(Math.min(opts.maxBytes, now.size) + 1);
     let length = 0;

@@ -3,6 +3,7 @@ import { promises as fsp } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { canMount } from '../../src/snapshot/privilege.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BenchResults } from '../../bench/results.js';
 import { CLI } from '../helpers/repo.js';
@@ -98,7 +99,8 @@ describe('isolane bench', () => {
     expect(results.host.cores).toBeGreaterThan(0);
     expect(results.host.git).toMatch(/^\d+\.\d+/);
     const labels = results.strategies.map((s) => s.label);
-    expect(labels).toEqual(['worktree', 'clone (full)', ...(docker ? ['container'] : [])]);
+    const mounts = await canMount(); // snapshot lanes need a way to mount: root here and in CI
+    expect(labels).toEqual(['worktree', 'clone (full)', ...(docker ? ['container'] : []), ...(mounts ? ['snapshot'] : [])]);
     if (!docker) expect(results.skipped).toEqual([{ strategy: 'container', reason: expect.stringMatching(/docker/i) as unknown }]);
     for (const s of results.strategies) {
       expect(s.create.a.runs).toBe(1);
@@ -118,12 +120,14 @@ describe('isolane bench', () => {
     const worktree = results.strategies.find((s) => s.strategy === 'worktree');
     const clone = results.strategies.find((s) => s.label === 'clone (full)');
     const container = results.strategies.find((s) => s.strategy === 'container');
-    // One fetch serves every worktree lane; each clone lane fetches for itself.
+    const snapshot = results.strategies.find((s) => s.strategy === 'snapshot');
+    // One fetch serves every worktree (and snapshot) lane; each clone lane fetches for itself.
     expect(worktree?.fetch).toMatchObject({ lanes: 2, fetches: 1 });
+    if (mounts) expect(snapshot?.fetch).toMatchObject({ lanes: 2, fetches: 1 });
     expect(clone?.fetch).toMatchObject({ lanes: 2, fetches: 2 });
     if (docker) expect(container?.fetch).toMatchObject({ lanes: 2, fetches: 2 });
     // The agents' task runs in every kind of lane, containers included (global setup builds the Node image).
-    for (const s of [worktree, clone, ...(docker ? [container] : [])]) {
+    for (const s of [worktree, clone, ...(docker ? [container] : []), ...(mounts ? [snapshot] : [])]) {
       expect(s?.throughput.map((p) => [p.agents, p.tasks, p.failures])).toEqual([
         [1, 1, 0],
         [2, 2, 0],

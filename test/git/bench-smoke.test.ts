@@ -1,4 +1,5 @@
 import { DEFAULT_IMAGE } from '../../src/docker/settings.js';
+import { canMount } from '../../src/snapshot/privilege.js';
 import { execFile } from 'node:child_process';
 import { promises as fsp } from 'node:fs';
 import os from 'node:os';
@@ -57,7 +58,9 @@ describe('bench harness', () => {
   it('measures create, destroy and disk for each strategy beside the raw tools', async () => {
     const probe = await probeDocker(createContext());
     const { results } = await strategyTable(e, probe.available ? dockerClient(createContext()).docker : undefined, { image: DEFAULT_IMAGE, agentImage: `${DEFAULT_IMAGE}-node` });
-    expect(results.map((r) => r.label)).toEqual(['worktree', 'clone (full)', 'clone (reference)', 'clone (blobless)', ...(probe.available ? ['container'] : [])]);
+    // snapshot where this process may mount (as root here; CI runs as root)
+    const mounts = await canMount();
+    expect(results.map((r) => r.label)).toEqual(['worktree', 'clone (full)', 'clone (reference)', 'clone (blobless)', ...(probe.available ? ['container'] : []), ...(mounts ? ['snapshot'] : [])]);
     for (const r of results) {
       expect(r.create.a.p50).toBeGreaterThan(0);
       expect(r.destroy.b.p50).toBeGreaterThan(0);
