@@ -109,11 +109,16 @@ function snapshotLanes(kit: StrategyKit<Settings>): Strategy {
   const backendFile = (lane: string): string => path.join(layerDir(kit, lane), 'backend');
   /** The backend a lane was made with: its record says, else the note in its layer dir (a lane found without a record). */
   const backendOf = async (lane: LaneRecord): Promise<SnapshotBackend | undefined> => {
-    const said = lane.place?.detail?.backend ?? (await fsp.readFile(backendFile(lane.lane), 'utf8').catch(() => undefined))?.trim();
+    const said = lane.place?.detail?.backend ?? (await readTextSafely(backendFile(lane.lane), { maxBytes: 64 }).catch(() => undefined))?.trim();
     return SNAPSHOT_BACKENDS.find((b) => b === said);
   };
   const paths = (lane: string, target: string, base: string) => ({ lower: path.join(base, 'tree'), upper: path.join(layerDir(kit, lane), 'upper'), work: path.join(layerDir(kit, lane), 'work'), target });
   const baseDir = (oid: string): string => path.join(bases.basesDir, oid);
+  /** The commits whose bases the lane uses: its start; for a lane found without its record, every base naming it. */
+  const basesOf = async (lane: LaneRecord): Promise<string[]> => {
+    const oid = lane.startOid || lane.place?.detail?.base;
+    return oid ? [oid] : (await listBases(bases)).filter((b) => b.users.includes(lane.lane)).map((b) => b.oid);
+  };
 
   /** Is the lane's layer gone while its directory is there (after a reboot)? */
   const unmounted = async (lane: LaneRecord): Promise<boolean> => {
@@ -171,14 +176,15 @@ function snapshotLanes(kit: StrategyKit<Settings>): Strategy {
     },
 
     async ready(lane: LaneRecord) {
-      if (!(await unmounted(lane)) || !lane.startOid) return;
-      const backend = await backendOf(lane);
-      if (!backend) return;
+      if (!(await unmounted(lane))) return;
+      const [backend, [oid]] = await Promise.all([backendOf(lane), basesOf(lane)]);
+      if (!backend || !oid) return;
       await kit.withLock(`mount-${lane.lane}`, async () => {
         if (!(await unmounted(lane))) return; // another process mounted it meanwhile
         ctx.logger.progress(`lane ${lane.lane}: mounting its files again`);
-        if (await canMount()) await bindReadOnly(path.join(baseDir(lane.startOid), 'tree'), sys);
-        await mountLayer(backend, paths(lane.lane, lane.path, baseDir(lane.startOid)), sys);
+        // The base's read-only bind went with the reboot too; lanes sharing it make it under its own lock, once.
+        if (await canMount()) await kit.withLock(`base-${oid}`, () => bindReadOnly(path.join(baseDir(oid), 'tree'), sys));
+        await mountLayer(backend, paths(lane.lane, lane.path, baseDir(oid)), sys);
       });
     },
 
@@ -196,10 +202,7 @@ function snapshotLanes(kit: StrategyKit<Settings>): Strategy {
       await unmountPatiently(backend ?? 'kernel', lane.path);
       await worktree.destroy(lane, { force: true, halfMade: opts.halfMade });
       await fsp.rm(layerDir(kit, lane.lane), { recursive: true, force: true });
-      // A lane found without its record knows no start commit: every base it uses is let go.
-      const oid = lane.startOid || lane.place?.detail?.base;
-      const used = oid ? [oid] : (await listBases(bases)).filter((b) => b.users.includes(lane.lane)).map((b) => b.oid);
-      for (const base of used) await releaseBase(bases, base, lane.lane);
+      for (const oid of await basesOf(lane)) await releaseBase(bases, oid, lane.lane);
     },
   };
 }

@@ -144,6 +144,10 @@ describe.skipIf(missing !== undefined)('snapshot lanes', () => {
     const lane = path.join(repo.lanesRoot, 'r');
     await fsp.writeFile(path.join(lane, 'notes.txt'), 'unsaved\n');
     expect((await sys('umount', [lane]).then(() => true))).toBe(true);
+    // a reboot takes the base's read-only bind as well
+    const oid = (await repo.git(['rev-parse', 'HEAD'])).trim();
+    const baseTree = path.join(stateOf(repo), 'bases', oid, 'tree');
+    await sys('umount', [baseTree]);
     expect(await fsp.readdir(lane)).toEqual(['.git']); // under the mount: only the worktree's .git file
     // ls only looks: it says so, and mounts nothing
     expect((await ls(repo)).find((l) => l.lane === 'r')?.state).toBe('unmounted');
@@ -156,6 +160,7 @@ describe.skipIf(missing !== undefined)('snapshot lanes', () => {
     expect(down.code, down.stderr).toBe(3);
     expect(down.stderr).toContain('notes.txt');
     expect(await isMounted(lane)).toBe(true);
+    expect((await readMounts()).find((m) => m.mountPoint === baseTree)?.mountOptions.split(',')).toContain('ro');
     await sys('umount', [lane]);
     const run = await repo.cli(['run', 'r', '--', 'cat', 'notes.txt']);
     expect(run.code, run.stderr).toBe(0);
