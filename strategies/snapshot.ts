@@ -2,7 +2,10 @@ import { promises as fsp } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import * as z from 'zod';
-import { IsolaneError } from '../src/errors.js';
+import { IsolaneError, WouldLoseWorkError } from '../src/errors.js';
+import { worktreeAdminDir } from '../src/git/worktree-admin.js';
+import { hostReader } from '../src/lane/host-reader.js';
+import { dirtyFiles, unsavedSubmoduleCommits } from '../src/lane/inspect.js';
 import { lstatOrUndefined, readTextSafely } from '../src/fs/safe-read.js';
 import type { LaneRecord } from '../src/lane/record.js';
 import { acquireBase, listBases, releaseBase, type BaseIo } from '../src/snapshot/base-checkout.js';
@@ -143,6 +146,28 @@ function snapshotLanes(kit: StrategyKit<Settings>): Strategy {
     return unmountLayer(backend, target, sys);
   };
 
+  /**
+   * The removal's own check, so that nothing written after `down`'s check is lost: a kernel
+   * overlay is remounted read-only first (nothing can write between the check and the unmount);
+   * other backends are checked as they are. Refuses (WouldLoseWorkError, the lane made writable
+   * again) when the lane holds uncommitted files or submodule commits; else returns how to undo
+   * the freeze should the removal fail.
+   */
+  const freezeUnlessWorkIsThere = async (lane: LaneRecord, backend: SnapshotBackend | undefined): Promise<(() => Promise<void>) | undefined> => {
+    const admin = await worktreeAdminDir(kit.repo.commonDir, lane.path);
+    if (!('dir' in admin)) return undefined; // nothing git can read: the engine's own checks stand
+    const frozen = backend === 'kernel' && (await isMounted(lane.path)) && (await runTool(sys, 'mount', ['-o', 'remount,ro', lane.path])).ok;
+    const unfreeze = frozen ? async () => void (await runTool(sys, 'mount', ['-o', 'remount,rw', lane.path])) : undefined;
+    const reader = hostReader(ctx, { workTree: lane.path, gitDir: admin.dir });
+    const [files, submoduleCommits] = await Promise.all([dirtyFiles(reader), unsavedSubmoduleCommits(reader)]).catch(async (e: unknown) => {
+      await unfreeze?.();
+      throw e;
+    });
+    if (files.length === 0 && submoduleCommits.length === 0) return unfreeze;
+    await unfreeze?.();
+    throw new WouldLoseWorkError('WOULD_LOSE_WORK', `lane ${lane.lane} has uncommitted files or submodule commits`, { data: { files, submoduleCommits } });
+  };
+
   const worktree = worktreeLanes(kit, 'snapshot', async (spec: LaneSpec, adminDir: string) => {
     const backend = await backendForNewLane();
     await fsp.mkdir(path.join(layerDir(kit, spec.lane), 'upper'), { recursive: true });
@@ -162,8 +187,8 @@ function snapshotLanes(kit: StrategyKit<Settings>): Strategy {
 
   return {
     ...worktree,
-    // Its removal is isolane's own (unmount, then unregister), so the engine checks the lane's work first.
-    removalRefusesDirty: false,
+    // Its removal checks the lane's files itself, frozen read-only first on a kernel overlay.
+    removalRefusesDirty: true,
 
     async create(spec: LaneSpec) {
       const place = await worktree.create(spec);
@@ -197,9 +222,15 @@ function snapshotLanes(kit: StrategyKit<Settings>): Strategy {
 
     async destroy(lane: LaneRecord, opts) {
       const backend = await backendOf(lane);
+      const unfreeze = opts.force || opts.halfMade ? undefined : await freezeUnlessWorkIsThere(lane, backend);
       // First the layer (a process still in the lane keeps it: BUSY, nothing removed), then the
       // worktree's registration and directory, then the lane's changes and its use of the base.
-      await unmountPatiently(backend ?? 'kernel', lane.path);
+      try {
+        await unmountPatiently(backend ?? 'kernel', lane.path);
+      } catch (e) {
+        await unfreeze?.();
+        throw e;
+      }
       await worktree.destroy(lane, { force: true, halfMade: opts.halfMade });
       await fsp.rm(layerDir(kit, lane.lane), { recursive: true, force: true });
       for (const oid of await basesOf(lane)) await releaseBase(bases, oid, lane.lane);
