@@ -21,7 +21,15 @@ export const STRATEGY_NAMES = STRATEGIES.map((p) => p.name) as [StrategyName, ..
 /** Each strategy's validated section of isolane.yaml, by name. */
 export type StrategySettings = { [P in (typeof STRATEGIES)[number] as P['name']]: P extends StrategyPlugin<string, infer S> ? S : never };
 
-/** The plug-in named `name`, if there is one. Settings given to it must come from its own schema. */
+/**
+ * Every plug-in, cheapest first (by cost rank), typed for callers that hand each its own
+ * settings: a plug-in's settings always come from its own schema.
+ */
+export function plugins(): ReadonlyArray<StrategyPlugin<StrategyName, unknown>> {
+  return [...(STRATEGIES as unknown as ReadonlyArray<StrategyPlugin<StrategyName, unknown>>)].sort((a, b) => a.costRank - b.costRank);
+}
+
+/** The plug-in named `name`, if there is one. */
 export function pluginOf(name: string): StrategyPlugin<StrategyName, unknown> | undefined {
-  return (STRATEGIES as unknown as readonly StrategyPlugin<StrategyName, unknown>[]).find((p) => p.name === name);
+  return plugins().find((p) => p.name === name);
 }

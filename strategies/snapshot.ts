@@ -2,6 +2,7 @@ import { promises as fsp } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import * as z from 'zod';
+import { createContext } from '../src/context.js';
 import { IsolaneError, WouldLoseWorkError } from '../src/errors.js';
 import { worktreeAdminDir } from '../src/git/worktree-admin.js';
 import { hostReader } from '../src/lane/host-reader.js';
@@ -244,7 +245,6 @@ function snapshotLanes(kit: StrategyKit<Settings>): Strategy {
  * reflink copy), the index copied; removal by status, unmount, `worktree remove`, `branch -d`.
  */
 async function benchVariants(b: BenchPlaces): Promise<BenchVariant[] | { skipped: string }> {
-  const { createContext } = await import('../src/context.js');
   const probe = await probeSnapshotBackends({ scratchDir: b.scratch, lanesRoot: b.scratch, env: b.env });
   const backend = probe.usable[0];
   if (!backend) return { skipped: `no copy-on-write backend works here (${probe.tried.map((t) => `${t.backend}: ${t.why ?? 'failed'}`).join('; ')})` };

@@ -2,8 +2,8 @@ import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import type Docker from 'dockerode';
 import { stringify } from 'yaml';
-import { STRATEGIES, type StrategyName } from '../../strategies/index.js';
-import type { BenchVariant, RawEquivalent, StrategyPlugin } from '../../strategies/strategy.js';
+import { pluginOf, STRATEGIES, type StrategyName } from '../../strategies/index.js';
+import type { BenchVariant, RawEquivalent } from '../../strategies/strategy.js';
 import { Isolane } from '../../src/index.js';
 import { paired, type PairedResult } from '../paired.js';
 import type { BenchEnv } from '../env.js';
@@ -55,8 +55,10 @@ export async function contenders(e: BenchEnv, images: { image: string; agentImag
     git: (args: readonly string[], cwd = e.root): Promise<void> => rawGit(cwd, args, e.env),
   };
   const found: Contender[] = [];
+  // In the registry's order, as the reports list them.
+  const registered = STRATEGIES.map((s) => pluginOf(s.name)).filter((p) => p !== undefined);
   const skipped: Array<{ strategy: StrategyName; reason: string }> = [];
-  for (const plugin of STRATEGIES as unknown as ReadonlyArray<StrategyPlugin<StrategyName, unknown>>) {
+  for (const plugin of registered) {
     const variants = await plugin.bench(places);
     if ('skipped' in variants) {
       skipped.push({ strategy: plugin.name, reason: variants.skipped });

@@ -1,4 +1,4 @@
-import { STRATEGIES } from '../../strategies/index.js';
+import { plugins } from '../../strategies/index.js';
 import type { PolicyRule } from '../config/schema.js';
 
 /**
@@ -7,5 +7,5 @@ import type { PolicyRule } from '../config/schema.js';
  * rules in isolane.yaml come after these.
  */
 export function builtInRules(): ReadonlyArray<PolicyRule & { readonly because: string }> {
-  return [...STRATEGIES].sort((a, b) => a.costRank - b.costRank).flatMap((p) => (p.rules ?? []).map((r) => ({ when: r.when, strategy: p.name, because: r.because })));
+  return plugins().flatMap((p) => (p.rules ?? []).map((r) => ({ when: r.when, strategy: p.name, because: r.because })));
 }

@@ -1,5 +1,5 @@
 import type { PolicyRule, Workload } from '../config/schema.js';
-import { STRATEGIES, type StrategyName } from '../../strategies/index.js';
+import { pluginOf, plugins, type StrategyName } from '../../strategies/index.js';
 import type { Need, ProbeResult } from '../../strategies/strategy.js';
 import { builtInRules } from './defaults.js';
 
@@ -49,11 +49,11 @@ const DISK_HEADROOM = 0.9;
 /** Sizes for reasons: MiB, or GiB from 10 GiB up. */
 export const humanBytes = (bytes: number): string => (bytes >= 10 * 2 ** 30 ? `${(bytes / 2 ** 30).toFixed(1)} GiB` : `${(bytes / 2 ** 20).toFixed(1)} MiB`);
 
-const pluginNamed = (strategy: StrategyName) => STRATEGIES.find((p) => p.name === strategy) ?? STRATEGIES[0];
-const lists = (strategy: StrategyName, need: Need): boolean => pluginNamed(strategy).gives.includes(need);
+const lists = (strategy: StrategyName, need: Need): boolean => pluginOf(strategy)?.gives.includes(need) === true;
+const takesUntrusted = (strategy: StrategyName): boolean => pluginOf(strategy)?.untrustedCode === true;
 
 /** Strategies from cheapest to dearest (their plug-ins' cost ranks). */
-export const byCost = (): StrategyName[] => [...STRATEGIES].sort((a, b) => a.costRank - b.costRank).map((p) => p.name);
+export const byCost = (): StrategyName[] => plugins().map((p) => p.name);
 
 interface Against {
   readonly text: string;
@@ -68,7 +68,7 @@ function against(strategy: StrategyName, workload: NamedWorkload, facts: PolicyF
     if (!lists(strategy, need)) why.push({ text: `does not give ${need}`, nature: true });
     else if (withheld) why.push({ text: withheld, nature: false });
   }
-  if (workload.trust === 'untrusted' && !pluginNamed(strategy).untrustedCode) why.push({ text: "runs the lane's tools and git hooks on the host: unsafe for untrusted code", nature: true });
+  if (workload.trust === 'untrusted' && !takesUntrusted(strategy)) why.push({ text: "runs the lane's tools and git hooks on the host: unsafe for untrusted code", nature: true });
   const probe = facts.probes[strategy];
   if (probe && !probe.available) why.push({ text: `cannot run here: ${probe.reason ?? 'its probe failed'}`, nature: false });
   const perLane = facts.diskPerLane[strategy];
@@ -156,7 +156,7 @@ function unmetDemands(workload: NamedWorkload, facts: PolicyFacts, ruledOut: rea
   const demands = [
     // Who could give it at all (the registry); whether it does here is what `against` says.
     ...workload.needs.map((need) => ({ label: need, by: (s: StrategyName) => lists(s, need) })),
-    ...(workload.trust === 'untrusted' ? [{ label: 'trust: untrusted', by: (s: StrategyName) => pluginNamed(s).untrustedCode }] : []),
+    ...(workload.trust === 'untrusted' ? [{ label: 'trust: untrusted', by: takesUntrusted }] : []),
   ];
   const unmet: string[] = [];
   for (const { label, by } of demands) {

@@ -1,7 +1,7 @@
 import { promises as fsp } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { STRATEGIES, type StrategyName } from '../../strategies/index.js';
+import { plugins, type StrategyName } from '../../strategies/index.js';
 import { NEEDS, type Need, type ProbeResult, type StrategyPlugin } from '../../strategies/strategy.js';
 import type { Project } from '../engine/project.js';
 import { readStoredDisk } from './bench-store.js';
@@ -34,14 +34,14 @@ export async function indexEntries(indexFile: string): Promise<number | undefine
  * probe among it. `look`: for a command that only reads, so no probe writes anything.
  */
 export async function gatherFacts(project: Project, look = false): Promise<PolicyFacts> {
-  const plugins = STRATEGIES as unknown as ReadonlyArray<StrategyPlugin<StrategyName, unknown>>;
+  const all = plugins();
   const probe = async (p: StrategyPlugin<StrategyName, unknown>): Promise<[StrategyName, ProbeResult]> => [
     p.name,
     await p.probe(project.probeKit(p.name, look)).catch((e: unknown) => ({ available: false, reason: e instanceof Error ? e.message : String(e) })),
   ];
   const withheld: PolicyFacts['withheld'] = {};
   const variants: Record<string, string> = {};
-  for (const p of plugins) {
+  for (const p of all) {
     const settings = project.config[p.name];
     variants[p.name] = p.variant(settings);
     const held = NEEDS.flatMap((n): Array<[Need, string]> => {
@@ -51,7 +51,7 @@ export async function gatherFacts(project: Project, look = false): Promise<Polic
     if (held.length > 0) withheld[p.name] = Object.fromEntries(held);
   }
   const [probes, free, stored, tracked] = await Promise.all([
-    Promise.all(plugins.map(probe)),
+    Promise.all(all.map(probe)),
     freeBytes(project.lanesRoot),
     readStoredDisk(project.stateDir, variants),
     indexEntries(path.join(project.repo.commonDir, 'index')),
