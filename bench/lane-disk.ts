@@ -6,7 +6,7 @@ import type Docker from 'dockerode';
 import { LABEL_LANE, LABEL_REPO } from '../strategies/container.js';
 import type { Isolane } from '../src/index.js';
 import type { BenchEnv } from './env.js';
-import { DiskTally, laneRoots, linkedInodes } from './disk-walk.js';
+import { DiskTally, laneRoots, linkedInodes } from '../src/lane/disk-walk.js';
 import { withCleanup } from './failure.js';
 import { bytes } from './reports/format.js';
 import type { DiskMeasure } from './results.js';

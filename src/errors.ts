@@ -12,6 +12,7 @@ export type ErrorCode =
   | 'LANE_EXISTS'
   | 'LANE_NOT_FOUND'
   | 'LANE_BUSY' // another isolane process holds the lane
+  | 'LANE_IN_USE' // claimed by an agent, or running a command or service: gc leaves it
   | 'LOCK_TIMEOUT'
   | 'WOULD_LOSE_WORK' // refused: uncommitted files or unmerged commits
   | 'STRATEGY_UNAVAILABLE'

@@ -22,7 +22,7 @@ import { headsRef, LANE_NAME } from '../src/git/names.js';
 import { runGit } from '../src/git/run-git.js';
 import { findMarkedLanes, writeMarker } from '../src/lane/marker.js';
 import { openViewAccess } from '../src/lane/view-access.js';
-import { defineStrategy, type BenchPlaces, type BenchVariant, type ExecOptions, type FoundLane, type LaneAccess, type LaneSpec, type ProbeKit, type Strategy, type StrategyKit } from './strategy.js';
+import { defineStrategy, type BenchPlaces, type BenchVariant, type ExecOptions, type FoundLane, type LaneAccess, type Leftover, type LaneSpec, type ProbeKit, type Strategy, type StrategyKit, type SweepKit } from './strategy.js';
 
 /** Where the lane's checkout appears inside its container. */
 export { WORKSPACE };
@@ -263,7 +263,9 @@ function containerLanes(kit: StrategyKit<ContainerSettings>): Strategy {
         return { ...access, unchecked: [...access.unchecked, why] };
       }
       if (found?.running && exists) return insideAccess(lane, found, exists);
-      return openViewAccess(ctx, repo, lane, found ? 'container stopped' : 'container gone');
+      if (found) return openViewAccess(ctx, repo, lane, 'container stopped');
+      // Removed behind isolane's back (docker rm): the lane cannot run anything until it is made again.
+      return { ...(await openViewAccess(ctx, repo, lane, 'container gone')), broken: 'its container is gone (removed outside isolane)' };
     },
 
     async exec(lane: LaneRecord, argv: readonly string[], opts: ExecOptions) {
@@ -313,6 +315,32 @@ function containerLanes(kit: StrategyKit<ContainerSettings>): Strategy {
       return [...new Set([...byLabel, ...byMarker])]
         .filter((lane): lane is string => lane !== undefined && LANE_NAME.test(lane))
         .map((lane) => ({ lane, path: kit.lanePath(lane), branch: kit.laneBranch(lane), missing: false }));
+    },
+
+    // A container of a lane with no record is an orphan lane (list finds it by its labels, and
+    // `down` removes it); what is left to sweep are volumes labelled for a lane that is gone.
+    async sweep(sweepKit: SweepKit): Promise<Leftover[]> {
+      if (!(await fsp.access(usedMark).then(() => true, () => false))) return [];
+      const docker = await engine();
+      const { Volumes } = await docker.listVolumes({ filters: { label: [`${LABEL_REPO}=${repo.id}`] } }).catch(() => ({ Volumes: [] as Docker.VolumeInspectInfo[] }));
+      const found: Leftover[] = [];
+      for (const v of Volumes ?? []) {
+        const lane = v.Labels?.[LABEL_LANE];
+        if (lane === undefined || !LANE_NAME.test(lane) || sweepKit.live.has(lane)) continue;
+        const item = { what: `volume ${v.Name}`, lane, why: `labelled for lane ${lane}, which no longer exists` };
+        if (!sweepKit.act) {
+          found.push(item);
+          continue;
+        }
+        let error: string | undefined;
+        const ran = await sweepKit.ifStillGone(lane, () =>
+          docker.getVolume(v.Name).remove().catch((e: { statusCode?: number; message?: string }) => {
+            if (e.statusCode !== 404) error = e.message ?? String(e);
+          }),
+        );
+        found.push({ ...item, removed: ran && error === undefined, ...(error ? { error } : ran ? {} : { error: 'its lane came back' }) });
+      }
+      return found;
     },
   };
 }

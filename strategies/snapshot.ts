@@ -21,7 +21,8 @@ import { bindReadOnly } from '../src/snapshot/readonly-bind.js';
 import { canMount } from '../src/snapshot/privilege.js';
 import { findTool, runTool } from '../src/snapshot/system-tool.js';
 import { runGit } from '../src/git/run-git.js';
-import { defineStrategy, type BenchPlaces, type BenchVariant, type LaneAccess, type LaneSpec, type ProbeKit, type ProbeResult, type Strategy, type StrategyKit } from './strategy.js';
+import { defineStrategy, type BenchPlaces, type BenchVariant, type LaneAccess, type Leftover, type LaneSpec, type ProbeKit, type ProbeResult, type Strategy, type StrategyKit, type SweepKit } from './strategy.js';
+import { LANE_NAME } from '../src/git/names.js';
 import { worktreeLanes } from './worktree.js';
 
 const settings = z
@@ -235,6 +236,39 @@ function snapshotLanes(kit: StrategyKit<Settings>): Strategy {
       await worktree.destroy(lane, { force: true, halfMade: opts.halfMade });
       await fsp.rm(layerDir(kit, lane.lane), { recursive: true, force: true });
       for (const oid of await basesOf(lane)) await releaseBase(bases, oid, lane.lane);
+    },
+
+    async diskRoots(lane: LaneRecord) {
+      // A mounted lane's own files are its layer; a reflink lane's are in its directory.
+      return isMountingBackend((await backendOf(lane)) ?? 'kernel') ? [layerDir(kit, lane.lane)] : [lane.path];
+    },
+
+    // Layers and uses of a base checkout by lanes that are gone (removed outside isolane, or a
+    // removal that died before it got to them): the last use going takes the base with it.
+    async sweep(sweepKit: SweepKit): Promise<Leftover[]> {
+      const found: Leftover[] = [];
+      const act = async (item: Leftover, lane: string, fn: () => Promise<void>): Promise<void> => {
+        if (!sweepKit.act) return void found.push(item);
+        try {
+          const ran = await sweepKit.ifStillGone(lane, fn);
+          found.push({ ...item, removed: ran, ...(ran ? {} : { error: 'its lane came back' }) });
+        } catch (e) {
+          found.push({ ...item, removed: false, error: e instanceof Error ? e.message : String(e) });
+        }
+      };
+      for (const base of await listBases(bases)) {
+        for (const user of base.users.filter((u) => LANE_NAME.test(u) && !sweepKit.live.has(u))) {
+          const last = base.users.every((u) => u === user || !sweepKit.live.has(u));
+          await act({ what: `use of the base checkout of ${base.oid.slice(0, 12)}${last ? ' (the base goes with it)' : ''}`, lane: user, why: `lane ${user} no longer exists` }, user, async () => {
+            await releaseBase(bases, base.oid, user);
+          });
+        }
+      }
+      const layers = await fsp.readdir(path.join(kit.stateDir, 'lanes')).catch(() => [] as string[]);
+      for (const lane of layers.filter((l) => LANE_NAME.test(l) && !sweepKit.live.has(l))) {
+        await act({ what: `copy-on-write layer of lane ${lane}`, lane, why: `lane ${lane} no longer exists` }, lane, () => fsp.rm(layerDir(kit, lane), { recursive: true, force: true }));
+      }
+      return found;
     },
   };
 }

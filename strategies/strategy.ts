@@ -86,6 +86,35 @@ export interface Strategy {
    * mount). The engine calls it, holding the lane, before any command that acts in the lane.
    */
   ready?(lane: LaneRecord): Promise<void>;
+  /**
+   * What this strategy made beside its lanes' directories that no lane owns any more (a container
+   * of a lane without a record, a layer or base checkout whose lanes are gone), for `gc`. Each is
+   * removed only when `kit.act`, and only through `kit.ifStillGone`.
+   */
+  sweep?(kit: SweepKit): Promise<Leftover[]>;
+  /** Disk the lane's own files take (beyond what it shares), when walking its directory would say otherwise (an overlay). */
+  diskRoots?(lane: LaneRecord): Promise<string[]>;
+}
+
+export interface SweepKit {
+  /** Lanes with a record (in any state): nothing of theirs is a leftover. */
+  readonly live: ReadonlySet<string>;
+  /** False: only say what would go. */
+  readonly act: boolean;
+  /** Runs fn holding the lane (no isolane process at work on it) if it still has no record and no directory; false when it did not run. */
+  ifStillGone(lane: string, fn: () => Promise<void>): Promise<boolean>;
+}
+
+/** A part of a lane that is gone, found (and with `act`, removed) by a strategy's sweep. */
+export interface Leftover {
+  /** What it is, e.g. `container isolane-x-1a2b` or `base checkout of 1a2b3c4d5e6f`. */
+  readonly what: string;
+  readonly lane?: string;
+  readonly why: string;
+  readonly bytes?: number;
+  /** Set when acted on: it went, or why not. */
+  readonly removed?: boolean;
+  readonly error?: string;
 }
 
 /** The same job as isolane's up and down of a strategy, done with the raw tools, for `isolane bench`. */

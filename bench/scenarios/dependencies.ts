@@ -2,7 +2,7 @@ import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
 import { Isolane } from '../../src/index.js';
-import { DiskTally, laneRoots, linkedInodes } from '../disk-walk.js';
+import { DiskTally, laneRoots, linkedInodes } from '../../src/lane/disk-walk.js';
 import type { DependencyPoint } from '../results.js';
 import { summarize } from '../stats.js';
 import { nodeProjectFixture } from './throughput.js';

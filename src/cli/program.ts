@@ -74,6 +74,7 @@ export async function runCli(argv: readonly string[], version: string): Promise<
     .command('ls')
     .alias('list')
     .description('list lanes, reconciling the journal with what really exists')
+    .option('--disk', "measure each lane's own disk (walks its files)")
     .addOption(json)
     .action(lazy(async () => (await import('./commands/ls.js')).lsCommand, state));
 
@@ -101,6 +102,33 @@ export async function runCli(argv: readonly string[], version: string): Promise<
     .option('--keep-branch', 'keep the branch (and its commits); remove only the checkout')
     .addOption(json)
     .action(lazy(async () => (await import('./commands/down.js')).downCommand, state));
+
+  program
+    .command('gc')
+    .description('remove what no lane owns and lanes that are broken (or merged/idle, when asked): prints its plan, acts only with --yes; never a lane in use or holding work')
+    .option('--merged', 'also lanes whose branch is merged into its base (merge, squash or rebase merge)')
+    .option('--older-than <duration>', 'only lanes idle longer than this (30m, 12h, 7d); alone: idle lanes with no commits of their own')
+    .option('--dry-run', 'only print the plan (the default without --yes, unless a terminal answers yes)')
+    .option('--yes', 'remove what the plan lists, without asking')
+    .option('--log', 'print what gc removed so far, with each branch\'s last commit (to restore it)')
+    .addOption(json)
+    .action(lazy(async () => (await import('./commands/gc.js')).gcCommand, state));
+
+  program
+    .command('claim')
+    .description('claim a lane for an agent: gc leaves it while the claim holds; activity in the lane renews it')
+    .argument('<lane>')
+    .requiredOption('--ttl <duration>', 'how long it holds without activity (e.g. 30m)')
+    .option('--as <name>', 'who claims it (shown by gc; default: user and parent process)')
+    .addOption(json)
+    .action(lazy(async () => (await import('./commands/claim.js')).claimCommand, state));
+
+  program
+    .command('release')
+    .description("let go of a lane's claim")
+    .argument('<lane>')
+    .addOption(json)
+    .action(lazy(async () => (await import('./commands/claim.js')).releaseCommand, state));
 
   program
     .command('setup')

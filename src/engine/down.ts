@@ -20,6 +20,14 @@ export interface DownOptions {
   readonly force?: boolean;
   /** Keep the lane's branch (its commits stay reachable); only the checkout goes. */
   readonly keepBranch?: boolean;
+  /**
+   * The lane's branch at `tip` was found merged into `base` (gc: also by a squash or rebase merge):
+   * commits reachable from `tip` and not from `base` are not work to lose. They are kept under
+   * refs/isolane/discarded/ all the same. Any other commit still refuses the removal.
+   */
+  readonly merged?: { readonly tip: string; readonly base: string };
+  /** Asked with the lane held, before anything is checked: reasons it is in use refuse the removal (LANE_IN_USE). */
+  readonly inUse?: (lane: string) => Promise<readonly string[]>;
 }
 
 export interface DownReport {
@@ -61,6 +69,13 @@ export async function down(project: Project, lane: string, opts: DownOptions = {
   }
   try {
     await Promise.all([journal.removeStaleTemps(lane), sweepStaleViews()]);
+    const busy = (await opts.inUse?.(lane)) ?? [];
+    if (busy.length > 0) {
+      throw new IsolaneError('LANE_IN_USE', `lane ${lane} is in use: ${busy.join('; ')}`, {
+        hint: 'wait until it is released (`isolane release`) and its commands end, or remove it with `isolane down`',
+        data: { lane, reasons: busy },
+      });
+    }
     const record = await readRecord(project, lane, opts.force === true);
     if (record === 'record-removed') {
       await laneLock.releaseAndRemove();
@@ -158,7 +173,9 @@ async function removeLane(project: Project, strategy: Strategy, record: LaneReco
     const branch: LaneTip = { label: record.branch, rev: headsRef(record.branch), key: headsRef(record.branch) };
     const [branchOid] = await resolveRevisions(ctx, repo.root, [branch.rev]);
     const all = branchOid && !tips.some((t) => t.rev === branch.rev) ? [branch, ...tips] : tips;
-    const commits = await unsavedCommits(ctx, repo.root, record.lane, all, { branch: record.branch, keepBranch });
+    const unsaved = await unsavedCommits(ctx, repo.root, record.lane, all, { branch: record.branch, keepBranch });
+    const inBase = opts.merged ? await mergedCommits(project, opts.merged, unsaved) : [];
+    const commits = unsaved.filter((c) => !inBase.includes(c));
     loss = { files: files ?? [], commits, submoduleCommits: submoduleCommits ?? [], unchecked, ...(move?.kind === 'diverged' ? { diverged: true } : {}) };
     if (!force && hasLoss(loss)) {
       // Refused anyway: list the files too (left to the removal above), so the hint is complete.
@@ -168,7 +185,8 @@ async function removeLane(project: Project, strategy: Strategy, record: LaneReco
       }
       throw wouldLose(record.lane, record.branch, loss);
     }
-    const keptUnder = force && commits.length > 0 ? await keepDiscarded(project, record.lane, all, commits) : undefined;
+    const kept = force ? unsaved : inBase;
+    const keptUnder = kept.length > 0 ? await keepDiscarded(project, record.lane, all, kept) : undefined;
     const removing: LaneRecord = { ...record, state: 'removing', removal: keepBranch || !branchOid ? {} : { deleteBranchAt: branchOid.oid } };
     // What the namespace holds, when the fetch home said so (a failed one may have left part of it).
     const mirrored = homeFailed ? undefined : tips.map((t) => t.rev).filter((rev) => rev.startsWith(`${laneRefNamespace(record.lane)}/`));
@@ -192,6 +210,16 @@ async function removeLane(project: Project, strategy: Strategy, record: LaneReco
   } finally {
     await access.close();
   }
+}
+
+/** Of the unsaved commits, those the tip found merged holds and its base lacks. */
+async function mergedCommits(project: Project, merged: NonNullable<DownOptions['merged']>, unsaved: readonly UnsavedCommit[]): Promise<UnsavedCommit[]> {
+  if (unsaved.length === 0) return [];
+  const oid = /^[0-9a-f]{40}(?:[0-9a-f]{24})?$/;
+  if (!oid.test(merged.tip) || !oid.test(merged.base)) throw new IsolaneError('USAGE', 'merged: tip and base must be object ids');
+  const r = await runGit(project.ctx, project.repo.root, ['rev-list', '--end-of-options', merged.tip, `^${merged.base}`], { okExitCodes: [128] });
+  const held = new Set(r.exitCode === 0 ? r.stdout.split('\n').filter(Boolean) : []);
+  return unsaved.filter((c) => held.has(c.oid));
 }
 
 function hasLoss(l: Loss): boolean {

@@ -41,6 +41,16 @@ export interface LaneSummary {
   readonly ports?: readonly PublishedPort[];
   /** Its set-up should run again (failed, or its lockfile changed since); absent when the project has no set-up. */
   readonly needsSetup?: boolean;
+  /** The commit its branch points at, as the lane sees it. */
+  readonly tip?: string;
+  /** What could not be checked in it, in words (its work is then unknown). */
+  readonly unchecked?: readonly string[];
+  /** Its branch has moved from the commit it started at (it has commits of its own). */
+  readonly moved?: boolean;
+  /** A part of it is gone (its container removed by hand): it cannot be used as it is. */
+  readonly broken?: string;
+  /** Disk its own files take (`ls --disk`): allocated bytes, shared objects and base checkouts not counted. */
+  readonly diskBytes?: number;
 }
 
 /** Made whole and at rest: a lane to inspect, not one in flight. */
@@ -154,6 +164,9 @@ async function summarise(project: Project, record: LaneRecord, baseOf: (base: st
       ...(notes.length > 0 ? { note: notes.join('; ') } : {}),
       ...(access.ports ? { ports: access.ports } : {}),
       ...(setup.needsSetup === undefined ? {} : { needsSetup: setup.needsSetup }),
+      ...(tip ? { tip, moved: tip !== record.startOid } : {}),
+      ...(access.broken ? { broken: access.broken } : {}),
+      ...(access.unchecked.length > 0 ? { unchecked: access.unchecked } : {}),
     };
   } catch (e) {
     const now = await reread(project, record.lane);

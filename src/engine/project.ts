@@ -125,6 +125,11 @@ export class Project {
     return this.withLock(path.join(this.stateDir, 'repo.lock'), `repository ${this.repo.root}`, fn);
   }
 
+  /** Serialises one kind of whole-repository job (`gc`, `watch`) across processes: `<state>/<name>.lock`. */
+  async withJobLock<T>(name: string, fn: () => Promise<T>): Promise<T> {
+    return this.withLock(path.join(this.stateDir, `${name}.lock`), `isolane ${name} in ${this.repo.root}`, fn);
+  }
+
   /** Holds the exclusive lock at `file` (an OFD lock: a killed holder frees it) while `fn` runs. */
   private async withLock<T>(file: string, what: string, fn: () => Promise<T>): Promise<T> {
     if (!/^[A-Za-z0-9.-]+\.lock$/.test(path.basename(file))) throw new IsolaneError('USAGE', `not a lock name: ${path.basename(file)}`);

@@ -1,6 +1,8 @@
 import type { ExecResult } from '../../strategies/strategy.js';
 import { IsolaneError } from '../errors.js';
 import { assertLaneName } from '../git/names.js';
+import { beginActivity } from '../lane/activity.js';
+import { renewClaim } from '../lane/claims.js';
 import { execEnv } from '../resources/env/exec-env.js';
 import type { Journal, LaneRecord } from './journal.js';
 import type { Project } from './project.js';
@@ -43,14 +45,22 @@ export async function run(project: Project, lane: string, argv: readonly string[
     await strategy.ready?.(record);
     // The lane's own environment (src/resources/env), its path as the command sees it.
     const { env, laneEnv } = execEnv(project, record, strategy, opts.env);
-    return await strategy.exec(record, argv, {
-      env,
-      laneEnv,
-      stdio: opts.stdio ?? 'pipe',
-      onStarted: () => void hold.release(),
-      ...(opts.interactive ? { interactive: true } : {}),
-      ...(ctx.signal ? { signal: ctx.signal } : {}),
-    });
+    // Known to be in use (gc leaves it) before the lane is let go; a claim on it is renewed.
+    const [activity] = await Promise.all([beginActivity(project.stateDir, lane, opts.interactive ? 'shell' : `run ${argv[0] ?? ''}`, ctx.now()), renewClaim(project.stateDir, lane, ctx.now())]);
+    try {
+      return await strategy.exec(record, argv, {
+        env,
+        laneEnv,
+        stdio: opts.stdio ?? 'pipe',
+        onStarted: (pid) => {
+          void activity.started(pid).finally(() => hold.release());
+        },
+        ...(opts.interactive ? { interactive: true } : {}),
+        ...(ctx.signal ? { signal: ctx.signal } : {}),
+      });
+    } finally {
+      await activity.done();
+    }
   } finally {
     await hold.release();
   }

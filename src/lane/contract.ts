@@ -60,8 +60,8 @@ export interface ExecOptions {
   /** Attach stdin and a terminal (for `isolane shell`). */
   readonly interactive?: boolean;
   readonly signal?: AbortSignal;
-  /** Called once the command has started (the engine then lets go of the lane). */
-  readonly onStarted?: () => void;
+  /** Called once the command has started, with its host pid when it runs on the host (the engine then lets go of the lane). */
+  readonly onStarted?: (pid?: number) => void;
 }
 
 export interface ExecResult {

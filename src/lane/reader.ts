@@ -55,6 +55,8 @@ export interface LaneAccess {
   readonly unchecked: readonly string[];
   /** Words for `ls` about how the lane stands (e.g. "container stopped"). */
   readonly note?: string;
+  /** A part of the lane is gone (its container removed by hand): it cannot be used as it is; gc removes it when it holds no work. */
+  readonly broken?: string;
   /** Ports its running container publishes on the host (container lanes). */
   readonly ports?: readonly PublishedPort[];
   /** The commit the lane's own branch points at, as the lane sees it. */

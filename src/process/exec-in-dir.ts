@@ -34,7 +34,7 @@ export async function execInDir(cwd: string, argv: readonly string[], opts: Exec
     for (const [signal, handler] of handlers) process.off(signal, handler);
     throw e;
   }
-  child.once('spawn', () => opts.onStarted?.());
+  child.once('spawn', () => opts.onStarted?.(child?.pid));
   for (const signal of pending.splice(0)) child.kill(signal);
   try {
     const result = await child;

@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { DiskTally, laneRoots, linkedInodes, walkTree } from '../../bench/disk-walk.js';
+import { DiskTally, laneRoots, linkedInodes, walkTree } from '../../src/lane/disk-walk.js';
 import { disagreement } from '../../bench/lane-disk.js';
 
 const execFileP = promisify(execFile);

@@ -1,12 +1,15 @@
 import type { Context } from '../../context.js';
 import { list, type LaneSummary } from '../../engine/list.js';
 import { Project } from '../../engine/project.js';
+import { laneDiskMeter } from '../../engine/disk.js';
+import { formatBytes } from '../../size.js';
 import { printJson, table } from '../output.js';
 
 const show = (v: number | boolean | undefined): string => (v === undefined ? '-' : typeof v === 'boolean' ? (v ? 'yes' : 'no') : String(v));
 
-export async function lsCommand(ctx: Context, opts: { json?: boolean }): Promise<void> {
-  const lanes = await list(await Project.open(ctx));
+export async function lsCommand(ctx: Context, opts: { json?: boolean; disk?: boolean }): Promise<void> {
+  const project = await Project.open(ctx);
+  const lanes = opts.disk ? await withDisk(project, await list(project)) : await list(project);
   if (opts.json) {
     printJson(lanes);
     return;
@@ -30,7 +33,31 @@ export async function lsCommand(ctx: Context, opts: { json?: boolean }): Promise
     ...ports(l),
     l.path,
   ]);
-  const headers = ['LANE', 'STATE', 'STRATEGY', 'BRANCH', 'DIRTY', 'AHEAD/BEHIND', 'MERGED', 'CREATED', ...(withPorts ? ['PORTS'] : []), 'PATH'];
-  process.stdout.write(`${table(headers, rows)}\n`);
+  const headers = ['LANE', 'STATE', 'STRATEGY', 'BRANCH', 'DIRTY', 'AHEAD/BEHIND', 'MERGED', 'CREATED', ...(withPorts ? ['PORTS'] : []), ...(opts.disk ? ['DISK'] : []), 'PATH'];
+  const withDiskCells = opts.disk ? rows.map((r, i) => [...r.slice(0, -1), lanes[i]?.diskBytes === undefined ? '-' : formatBytes(lanes[i]?.diskBytes ?? 0), ...r.slice(-1)]) : rows;
+  process.stdout.write(`${table(headers, withDiskCells)}\n`);
   for (const l of lanes) if (l.note) process.stdout.write(`  ${l.lane}: ${l.note}\n`);
+  // What gc would take without being asked for merged lanes: the broken ones (it still keeps any holding work).
+  const broken = lanes.filter((l) => ['missing', 'interrupted', 'orphan'].includes(l.state) || l.broken !== undefined);
+  const merged = lanes.filter((l) => l.state === 'ready' && l.moved === true && l.merged === true && l.dirty === 0);
+  if (broken.length > 0 || merged.length > 0) {
+    const bytes = (ls: readonly LaneSummary[]): string => (opts.disk ? ` (${formatBytes(ls.reduce((s, l) => s + (l.diskBytes ?? 0), 0))})` : '');
+    const parts = [
+      ...(broken.length > 0 ? [`${broken.length} broken lane(s)${bytes(broken)}: \`isolane gc\``] : []),
+      ...(merged.length > 0 ? [`${merged.length} clean lane(s) with nothing unmerged${bytes(merged)}: \`isolane gc --merged --dry-run\` checks them`] : []),
+    ];
+    process.stdout.write(`reclaimable: ${parts.join('; ')}\n`);
+  }
+}
+
+/** Each lane's own disk (`--disk`): walks its files, so only on request. */
+async function withDisk(project: Project, lanes: LaneSummary[]): Promise<LaneSummary[]> {
+  const measure = laneDiskMeter(project);
+  const out: LaneSummary[] = [];
+  for (const l of lanes) {
+    const record = await project.journal.read(l.lane).catch(() => undefined);
+    const bytes = l.state === 'missing' || l.state === 'corrupt' ? undefined : await measure(record ?? { lane: l.lane, strategy: l.strategy, path: l.path });
+    out.push(bytes === undefined ? l : { ...l, diskBytes: bytes });
+  }
+  return out;
 }

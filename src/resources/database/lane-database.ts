@@ -113,7 +113,7 @@ export async function releaseDatabase(project: Project, record: LaneRecord): Pro
 }
 
 /** The server and source database from isolane.yaml's url, else DATABASE_URL of isolane's environment. */
-function serverOf(project: Project, config: Extract<DatabaseConfig, { provider: 'postgres' }>): ServerSource & { database: string } {
+export function serverOf(project: Project, config: Extract<DatabaseConfig, { provider: 'postgres' }>): ServerSource & { database: string } {
   const from = config.url !== undefined ? project.where(['database', 'url']) : 'DATABASE_URL';
   const text = config.url ?? project.ctx.env.DATABASE_URL;
   if (text === undefined || text === '') {

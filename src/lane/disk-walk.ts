@@ -1,6 +1,6 @@
 import { promises as fsp, type BigIntStats } from 'node:fs';
 import path from 'node:path';
-import { mountAt } from '../src/snapshot/mountinfo.js';
+import { mountAt } from '../snapshot/mountinfo.js';
 
 /**
  * Disk a set of directories takes, found by walking their files: allocated blocks (st_blocks x
