@@ -1,4 +1,5 @@
 import { promises as fsp } from 'node:fs';
+import path from 'node:path';
 import { formatDuration } from '../duration.js';
 import { headsRef } from '../git/names.js';
 import { baseTips, mergedInto, stashedOn, upstreamGone, type MergedHow } from '../git/merged.js';
@@ -112,7 +113,7 @@ async function mergedTip(project: Project, s: LaneSummary, facts: RepoFacts): Pr
   const tips = await facts.baseTipsOf(s.base ?? '');
   if (tips.length === 0) return `its base ${s.base ?? '?'} does not exist`;
   for (const b of tips) {
-    const how = await mergedInto(ctx, repo.root, tip, b.oid);
+    const how = await mergedInto(ctx, repo.root, path.join(repo.commonDir, 'objects'), tip, b.oid);
     if (how) return { how, ref: b.ref.replace(/^refs\/(heads|remotes)\//, ''), oid: b.oid };
   }
   return `not merged into ${tips.map((b) => b.ref.replace(/^refs\/(heads|remotes)\//, '')).join(' or ')}`;
@@ -150,7 +151,7 @@ async function laneStashes(project: Project, s: LaneSummary, facts: RepoFacts): 
 async function idleFor(project: Project, s: LaneSummary): Promise<number> {
   const times: number[] = [];
   if (s.createdAt) times.push(Date.parse(s.createdAt));
-  if (s.tip) {
+  if (s.tip && s.moved) {
     const r = await runGit(project.ctx, project.repo.root, ['log', '-1', '--format=%ct', '--end-of-options', s.tip], { okExitCodes: [128] });
     const t = Number(r.stdout.trim());
     if (r.exitCode === 0 && Number.isFinite(t) && t > 0) times.push(t * 1000);

@@ -45,7 +45,9 @@ export interface GcResult {
  * holding its lane, after checking again that the lane is still gone).
  */
 export async function gc(project: Project, opts: GcOptions = {}): Promise<GcResult> {
-  return project.withJobLock('gc', async () => {
+  // A plan only reads: it takes no lock, and writes nothing (not even a lock file).
+  const whole = <T>(fn: () => Promise<T>): Promise<T> => (opts.act ? project.withJobLock('gc', fn) : fn());
+  return whole(async () => {
     const plan = await planLanes(project, opts);
     const live = new Set(plan.summaries.map((s) => s.lane));
     const notes: string[] = [];
@@ -80,7 +82,7 @@ async function planLanes(project: Project, opts: GcLaneOptions) {
   const lanes: GcLane[] = [];
   for (const s of summaries) {
     const verdict = await judgeLane(project, s, opts, facts);
-    const bytes = verdict.remove && s.state !== 'missing' ? await measure({ lane: s.lane, strategy: s.strategy, path: s.path, ...((await project.journal.read(s.lane).catch(() => undefined)) ?? {}) }) : undefined;
+    const bytes = verdict.remove && s.state !== 'missing' && (await lstatOrUndefined(s.path)) !== undefined ? await measure({ lane: s.lane, strategy: s.strategy, path: s.path, ...((await project.journal.read(s.lane).catch(() => undefined)) ?? {}) }) : undefined;
     lanes.push(bytes === undefined ? verdict : { ...verdict, bytes });
   }
   return { summaries, lanes };

@@ -1,3 +1,6 @@
+import { promises as fsp } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import type { Context } from '../context.js';
 import { runGit } from './run-git.js';
 
@@ -9,12 +12,19 @@ import { runGit } from './run-git.js';
  */
 export type MergedHow = 'merged' | 'squash-merged' | 'rebase-merged';
 
-/** `tip` and `base` are object ids (checked by the caller); one to three git processes. */
-export async function mergedInto(ctx: Context, repo: string, tip: string, base: string): Promise<MergedHow | undefined> {
+/**
+ * `tip` and `base` are object ids (checked by the caller); one to three git processes. The trial
+ * merge's objects go to a scratch object directory, removed after: looking writes nothing.
+ */
+export async function mergedInto(ctx: Context, repo: string, objectsDir: string, tip: string, base: string): Promise<MergedHow | undefined> {
   const ancestor = await runGit(ctx, repo, ['merge-base', '--is-ancestor', '--end-of-options', tip, base], { okExitCodes: [1] });
   if (ancestor.exitCode === 0) return 'merged';
   // The merge's tree equals the base's: everything the lane changed is in the base already.
-  const merge = await runGit(ctx, repo, ['merge-tree', '--write-tree', '--no-messages', '--end-of-options', base, tip], { okExitCodes: [1] });
+  const scratch = await fsp.mkdtemp(path.join(os.tmpdir(), 'isolane-merge-'));
+  const merge = await runGit(ctx, repo, ['merge-tree', '--write-tree', '--no-messages', '--end-of-options', base, tip], {
+    okExitCodes: [1],
+    env: { GIT_OBJECT_DIRECTORY: scratch, GIT_ALTERNATE_OBJECT_DIRECTORIES: objectsDir },
+  }).finally(() => fsp.rm(scratch, { recursive: true, force: true }));
   if (merge.exitCode === 0) {
     const tree = merge.stdout.split('\n')[0]?.trim();
     const baseTree = (await runGit(ctx, repo, ['rev-parse', '--verify', '--end-of-options', `${base}^{tree}`])).stdout.trim();

@@ -20,6 +20,8 @@ export interface GitOptions {
    * blocks opening a FIFO there, rather than when the timeout runs out.
    */
   readonly watchFifo?: boolean;
+  /** Variables on top of the scrubbed environment (e.g. a scratch object directory). */
+  readonly env?: Readonly<Record<string, string>>;
 }
 
 /** Linux names this kernel function as the wait channel of a process blocked opening a FIFO. */
@@ -33,7 +35,7 @@ export async function runGit(ctx: Context, cwd: string, argv: readonly string[],
   const started = performance.now();
   const child = execa('git', argv, {
     cwd,
-    env: scrubGitEnv(ctx.env),
+    env: opts.env ? { ...scrubGitEnv(ctx.env), ...opts.env } : scrubGitEnv(ctx.env),
     extendEnv: false,
     // fd 3 onwards: the locks this operation holds (see Context.heldLocks).
     // execa's types omit raw descriptors past stdio[2]; Node (and execa at run time) accept them.
