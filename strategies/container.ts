@@ -335,7 +335,7 @@ function containerLanes(kit: StrategyKit<ContainerSettings>): Strategy {
         let error: string | undefined;
         const ran = await sweepKit.ifStillGone(lane, () =>
           docker.getVolume(v.Name).remove().catch((e: { statusCode?: number; message?: string }) => {
-            if (e.statusCode !== 404) error = e.message ?? String(e);
+            if (e.statusCode !== 404) error = e.message ?? `status ${String(e.statusCode)}`;
           }),
         );
         found.push({ ...item, removed: ran && error === undefined, ...(error ? { error } : ran ? {} : { error: 'its lane came back' }) });

@@ -200,7 +200,7 @@ async function sweepQuietly(project: Project, live: ReadonlySet<string>): Promis
   const dir = path.join(project.stateDir, 'lanes');
   const names = await fsp.readdir(dir).catch(() => [] as string[]);
   for (const lane of names.filter((n) => n.endsWith('.lock')).map((n) => n.slice(0, -'.lock'.length))) {
-    if (!live.has(lane)) await stillGone(project, lane, async () => undefined).catch(() => undefined);
+    if (!live.has(lane)) await stillGone(project, lane, () => Promise.resolve()).catch(() => undefined);
   }
   for (const lane of live) {
     const { stale } = await readActivity(project.stateDir, lane);
