@@ -6,6 +6,9 @@ import { list, type LaneSummary } from './list.js';
 import { Project } from './project.js';
 import { readyLane, run, type RunOptions } from './run.js';
 import { up, type UpOptions } from './up.js';
+import { claimLane, releaseLane, type ClaimOptions } from './claim.js';
+import { gc, type GcOptions, type GcResult } from './gc.js';
+import type { Claim } from '../lane/claims.js';
 
 /**
  * A lane handle. `await using lane = await iso.up('x')` removes the lane at the end of the
@@ -76,5 +79,19 @@ export class Isolane {
 
   run(lane: string, argv: readonly string[], opts?: RunOptions): Promise<ExecResult> {
     return run(this.project, lane, argv, opts);
+  }
+
+  /** Plans (and with `act: true`, carries out) the clean-up `isolane gc` does. */
+  gc(opts?: GcOptions): Promise<GcResult> {
+    return gc(this.project, opts);
+  }
+
+  /** Claims a lane for an agent for `ttlMs` (renewed by activity): gc leaves it meanwhile. */
+  claim(lane: string, opts: ClaimOptions): Promise<Claim> {
+    return claimLane(this.project, lane, opts);
+  }
+
+  release(lane: string): Promise<{ lane: string; released: boolean }> {
+    return releaseLane(this.project, lane);
   }
 }
