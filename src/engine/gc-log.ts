@@ -1,4 +1,4 @@
-import { promises as fsp } from 'node:fs';
+import { constants, promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { readTextSafely } from '../fs/safe-read.js';
 
@@ -27,7 +27,13 @@ export function gcLogFile(stateDir: string): string {
 export async function appendGcLog(stateDir: string, entries: readonly GcLogEntry[]): Promise<void> {
   if (entries.length === 0) return;
   await fsp.mkdir(stateDir, { recursive: true });
-  await fsp.appendFile(gcLogFile(stateDir), entries.map((e) => `${JSON.stringify(e)}\n`).join(''), { mode: 0o600 });
+  // Never through a symlink planted in its place: O_NOFOLLOW makes opening one fail.
+  const file = await fsp.open(gcLogFile(stateDir), constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW, 0o600);
+  try {
+    await file.write(entries.map((e) => `${JSON.stringify(e)}\n`).join(''));
+  } finally {
+    await file.close();
+  }
 }
 
 /** The log, oldest first; a line that is not an entry (cut by a full disk) is skipped. */

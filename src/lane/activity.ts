@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
-import { readDirSafely, readTextSafely } from '../fs/safe-read.js';
+import { readDirSafely, readTextSafely, realDirectory } from '../fs/safe-read.js';
 import { identify, isRunning, type ProcessIdentity } from '../process/proc.js';
 
 /**
@@ -31,14 +31,13 @@ export function activityDir(stateDir: string, lane: string): string {
 }
 
 export async function beginActivity(stateDir: string, lane: string, what: string, now: Date): Promise<ActivityHandle> {
-  const dir = activityDir(stateDir, lane);
-  await fsp.mkdir(dir, { recursive: true });
+  const dir = await realDirectory(activityDir(stateDir, lane));
   const self = (await identify(process.pid)) ?? { pid: process.pid, start: '?' };
   const file = path.join(dir, `${process.pid}-${randomBytes(4).toString('hex')}.json`);
   let entry: Activity = { what, since: now.toISOString(), isolane: self };
   const write = async (): Promise<void> => {
     const temp = `${file}.tmp`;
-    await fsp.writeFile(temp, JSON.stringify(entry), { mode: 0o600 });
+    await fsp.writeFile(temp, JSON.stringify(entry), { mode: 0o600, flag: 'wx' });
     await fsp.rename(temp, file);
   };
   await write();
