@@ -2,6 +2,7 @@ import type { ExecResult } from '../../strategies/strategy.js';
 import { IsolaneError } from '../errors.js';
 import { assertLaneName } from '../git/names.js';
 import { execEnv } from '../resources/env/exec-env.js';
+import { laneConfinement } from '../limits/confine.js';
 import type { Journal, LaneRecord } from './journal.js';
 import type { Project } from './project.js';
 
@@ -43,7 +44,10 @@ export async function run(project: Project, lane: string, argv: readonly string[
     await strategy.ready?.(record);
     // The lane's own environment (src/resources/env), its path as the command sees it.
     const { env, laneEnv } = execEnv(project, record, strategy, opts.env);
+    // Its cgroups (src/limits) when isolane.yaml caps host lanes: refused, never run uncapped, when they cannot be made.
+    const confine = await laneConfinement(project, record);
     return await strategy.exec(record, argv, {
+      ...(confine ? { confine } : {}),
       env,
       laneEnv,
       stdio: opts.stdio ?? 'pipe',
