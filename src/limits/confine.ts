@@ -5,6 +5,7 @@ import { IsolaneError } from '../errors.js';
 import { acquireLock } from '../fs/lock.js';
 import { confinedArgv, type Confinement } from '../process/confined-argv.js';
 import { CGROUP_ROOT, CONTROLLERS, probeCgroups, type Controller } from './probe.js';
+import { ensureLaneSlices, laneSliceNames, removeLaneSlice, type SystemdTree } from './systemd.js';
 import { capsOf, hasCaps, type Caps } from './schema.js';
 import { ensureLaneCgroups, laneCgroupNames, removeLaneDirs, type Tree } from './tree.js';
 
@@ -55,6 +56,10 @@ export async function laneConfinement(project: Project, record: LaneRecord, root
       data: { lane: record.lane, problems: probe.problems },
     });
   }
+  if (probe.mode === 'systemd') {
+    const tree: SystemdTree = { user: process.getuid?.() !== 0, repoId: project.repo.id };
+    return { prefix: await withLimitsLock(project, () => ensureLaneSlices(tree, record.lane, caps.limits, caps.budget)) };
+  }
   // Every usable controller, not only the capped ones: the lane's processes are then found in one place.
   const controllers = probe.mode === 'v2' ? wanted : probe.usable;
   const tree: Tree = { root, mode: probe.mode, repoId: project.repo.id };
@@ -70,24 +75,28 @@ export async function confineArgv(project: Project, record: LaneRecord, argv: re
   return confinedArgv(await laneConfinement(project, record), argv);
 }
 
-async function treeOf(project: Project, root: string): Promise<Tree | undefined> {
-  const probe = await probeCgroups(root);
+/** How this host's cgroups are laid out (v1, v2 or systemd), without proving systemd works: for finding what exists. */
+async function treeOf(project: Project, root: string): Promise<Tree | SystemdTree | undefined> {
+  const probe = await probeCgroups(root, { tryScope: false });
+  if (probe.mode === 'systemd') return { user: process.getuid?.() !== 0, repoId: project.repo.id };
   return probe.mode ? { root, mode: probe.mode, repoId: project.repo.id } : undefined;
 }
 
-/** Removes the lane's cgroups; notes for what stays (processes still in it). Never throws: `down` goes on. */
+/** Removes the lane's cgroups (or its systemd slice); notes for what stays (processes still in it). Never throws: `down` goes on. */
 export async function removeLaneCgroup(project: Project, lane: string, root: string = CGROUP_ROOT): Promise<string[]> {
   const tree = await treeOf(project, root);
   if (!tree) return [];
   try {
-    return await withLimitsLock(project, () => removeLaneDirs(tree, lane));
+    return await withLimitsLock(project, () => ('mode' in tree ? removeLaneDirs(tree, lane) : removeLaneSlice(tree, lane)));
   } catch (e) {
     return [`cgroups of lane ${lane} not removed: ${e instanceof Error ? e.message : String(e)}`];
   }
 }
 
-/** Lanes of this repository with cgroups left but not in `liveLanes` (for gc, which removes them with removeLaneCgroup). */
+/** Lanes of this repository with cgroups (or slices) left but not in `liveLanes`: for gc, which removes them with removeLaneCgroup. */
 export async function staleLaneCgroups(project: Project, liveLanes: ReadonlySet<string>, root: string = CGROUP_ROOT): Promise<string[]> {
   const tree = await treeOf(project, root);
-  return tree ? (await laneCgroupNames(tree)).filter((lane) => !liveLanes.has(lane)) : [];
+  if (!tree) return [];
+  const names = 'mode' in tree ? await laneCgroupNames(tree) : await laneSliceNames(tree);
+  return names.filter((lane) => !liveLanes.has(lane));
 }

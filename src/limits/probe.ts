@@ -1,14 +1,15 @@
 import { constants, promises as fsp } from 'node:fs';
 import path from 'node:path';
 import type { ProbeResult } from '../lane/contract.js';
+import { scopeProblem, systemdIsInit } from './systemd.js';
 
 /** Where the kernel's cgroup filesystems are mounted on every common distribution. */
 export const CGROUP_ROOT = '/sys/fs/cgroup';
 export const CONTROLLERS = ['memory', 'cpu', 'pids'] as const;
 export type Controller = (typeof CONTROLLERS)[number];
 
-/** v1: one hierarchy per controller (root/<controller>); v2: the unified tree at root. */
-export type CgroupMode = 'v1' | 'v2';
+/** v1: one hierarchy per controller (root/<controller>); v2: the unified tree at root; systemd: v2 through systemd's transient units. */
+export type CgroupMode = 'v1' | 'v2' | 'systemd';
 
 const CGROUP_SUPER_MAGIC = 0x27e0eb;
 const CGROUP2_SUPER_MAGIC = 0x63677270;
@@ -45,11 +46,17 @@ async function fsType(dir: string): Promise<number | undefined> {
   return (await fsp.statfs(dir).catch(() => undefined))?.type;
 }
 
+export interface ProbeOptions {
+  /** Prove that systemd starts a scope (one empty `systemd-run --scope true`); false: take PID 1 being systemd on v2 as enough (to find what exists, for removal). */
+  readonly tryScope?: boolean;
+}
+
 /**
- * Can isolane cap a lane's processes here, and with which controllers? Only looks: statfs and
- * access(2), no cgroup made. `root` is the cgroup mount point (tests give another).
+ * Can isolane cap a lane's processes here, and with which controllers? Only looks: statfs,
+ * access(2) and, under systemd, one empty scope; no cgroup made. `root` is the cgroup mount
+ * point (tests give another; systemd is asked only at the real one).
  */
-export async function probeCgroups(root: string = CGROUP_ROOT): Promise<CgroupProbe> {
+export async function probeCgroups(root: string = CGROUP_ROOT, opts: ProbeOptions = {}): Promise<CgroupProbe> {
   const problems: Partial<Record<Controller, string>> = {};
   const usable: Controller[] = [];
   const result = (mode: CgroupMode | undefined, detail: string): CgroupProbe => {
@@ -66,10 +73,25 @@ export async function probeCgroups(root: string = CGROUP_ROOT): Promise<CgroupPr
   const unified = await fsp.readFile(controllersFile, 'utf8').catch(() => undefined);
   if (unified !== undefined && type === CGROUP2_SUPER_MAGIC) {
     const enabled = new Set(unified.trim().split(/\s+/));
+    const absent = (c: Controller): string | undefined => (enabled.has(c) ? undefined : `the ${c} controller is not available in ${controllersFile}`);
+    // systemd owns the tree where it is PID 1: its scopes are the way in, for root and users alike.
+    let viaSystemd: string | undefined;
+    if (root === CGROUP_ROOT && (await systemdIsInit())) {
+      const user = process.getuid?.() !== 0;
+      viaSystemd = opts.tryScope === false ? undefined : await scopeProblem(user);
+      if (viaSystemd === undefined) {
+        for (const c of CONTROLLERS) {
+          const problem = absent(c);
+          if (problem) problems[c] = problem;
+          else usable.push(c);
+        }
+        return result('systemd', `cgroup v2 through systemd${user ? ' --user' : ''} scopes`);
+      }
+    }
     const denied = await writable(root);
     for (const c of CONTROLLERS) {
-      if (!enabled.has(c)) problems[c] = `the ${c} controller is not available in ${controllersFile}`;
-      else if (denied) problems[c] = denied;
+      const problem = absent(c) ?? (denied && viaSystemd ? `${viaSystemd}; and ${denied}` : denied);
+      if (problem) problems[c] = problem;
       else usable.push(c);
     }
     return result('v2', `cgroup v2 at ${root}`);

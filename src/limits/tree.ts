@@ -17,7 +17,7 @@ import { CONTROLLERS, type CgroupMode, type Controller } from './probe.js';
  */
 export interface Tree {
   readonly root: string;
-  readonly mode: CgroupMode;
+  readonly mode: Exclude<CgroupMode, 'systemd'>;
   readonly repoId: string;
 }
 
