@@ -140,6 +140,9 @@ describe.skipIf(!v1 || !host.available)(`host lanes in cgroups (${host.available
     const r = await repoWith('limits: { pids: 64 }\nsetup:\n  - [sh, -c, "cat /proc/self/cgroup > setup-cgroup"]\n');
     await up(r, 'made');
     expect(await read(path.join(r.lanesRoot, 'made', 'setup-cgroup'))).toMatch(/:pids:\/isolane\/[0-9a-f]{12}\/made$/m);
+    // ls --json tells what the lane's cgroup holds (the set-up's page cache at least).
+    const [made] = JSON.parse((await r.cli(['ls', '--json'])).stdout) as Array<{ memoryBytes?: number }>;
+    expect(made?.memoryBytes).toBeTypeOf('number');
   });
 
   it('gc finds cgroups of lanes that are gone', async () => {
@@ -160,6 +163,9 @@ describe('without limits, and where cgroups cannot be used', () => {
     await up(r, 'free');
     const seen = await cgroupsSeen(r, 'free');
     expect(Object.values(seen).some((where) => where.includes('/isolane/'))).toBe(false);
+    const [free] = JSON.parse((await r.cli(['ls', '--json'])).stdout) as Array<Record<string, unknown>>;
+    expect(free).toBeDefined();
+    expect(free).not.toHaveProperty('memoryBytes');
   });
 
   it('bad values are config errors naming the key', async () => {
