@@ -14,9 +14,9 @@ const pids = z.number().int().min(8, 'expected at least 8 (a shell and its tools
 
 export const limitsSchema = z
   .strictObject({
-    memory: memory.optional().meta({ description: 'Memory of each lane (k, m, g suffixes): at more, the kernel kills a process of the lane.' }),
-    cpus: cpus.optional().meta({ description: 'CPU time of each lane, in cores (fractions allowed).' }),
-    pids: pids.optional().meta({ description: 'Most processes and threads at once in each lane.' }),
+    memory: memory.optional().meta({ examples: ['2g'], description: 'Memory of each lane (k, m, g suffixes): at more, the kernel kills a process of the lane.' }),
+    cpus: cpus.optional().meta({ examples: [1.5], description: 'CPU time of each lane, in cores (fractions allowed).' }),
+    pids: pids.optional().meta({ examples: [512], description: 'Most processes and threads at once in each lane.' }),
   })
   .meta({
     description:
@@ -25,8 +25,8 @@ export const limitsSchema = z
 
 export const budgetSchema = z
   .strictObject({
-    memory: memory.optional().meta({ description: 'Memory of all host lanes of this repository together.' }),
-    cpus: cpus.optional().meta({ description: 'CPU time of all host lanes of this repository together, in cores.' }),
+    memory: memory.optional().meta({ examples: ['8g'], description: 'Memory of all host lanes of this repository together.' }),
+    cpus: cpus.optional().meta({ examples: [4], description: 'CPU time of all host lanes of this repository together, in cores.' }),
     pids: pids.optional().meta({ description: 'Most processes and threads of all host lanes of this repository together.' }),
   })
   .meta({ description: "Caps of all host lanes of this repository together: a cgroup holding every lane's own." });
