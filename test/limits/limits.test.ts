@@ -17,7 +17,14 @@ const host = await probeCgroups();
 const v1 = host.mode === 'v1';
 
 const ALLOC_1G = 'const a = []; for (let i = 0; i < 16; i++) a.push(Buffer.alloc(64 << 20).fill(1)); console.log("allocated")';
-const hold = (mib: number): string => `const a = []; for (let i = 0; i < ${mib / 8}; i++) a.push(Buffer.alloc(8 << 20).fill(1)); setTimeout(() => console.log("held"), 3000)`;
+/**
+ * Allocates `mib` and touches it, says so with a file of its own, then holds it until the other's
+ * file is there (or 10 s passed): two of them hold their memory at one moment, or one is killed.
+ */
+const HOLD = (mib: number): string =>
+  `const fs = require('fs'); const [, dir, me, other] = process.argv; const a = []; for (let i = 0; i < ${mib / 8}; i++) a.push(Buffer.alloc(8 << 20).fill(1));` +
+  ` fs.writeFileSync(dir + '/' + me, ''); const t0 = Date.now();` +
+  ` const wait = () => (fs.existsSync(dir + '/' + other) || Date.now() - t0 > 10000 ? setTimeout(() => console.log('held', a.length), 300) : setTimeout(wait, 50)); wait();`;
 
 let repo: TestRepo | undefined;
 const slices = new Set<string>();
@@ -123,11 +130,11 @@ describe.skipIf(!v1 || !host.available)(`host lanes in cgroups (${host.available
     await up(r, 'one');
     await up(r, 'two');
     const [a, b] = await Promise.all([
-      r.cli(['run', 'one', '--', process.execPath, '-e', hold(200)]),
-      r.cli(['run', 'two', '--', process.execPath, '-e', hold(200)]),
+      r.cli(['run', 'one', '--', process.execPath, '-e', HOLD(200), r.dir, 'one.held', 'two.held']),
+      r.cli(['run', 'two', '--', process.execPath, '-e', HOLD(200), r.dir, 'two.held', 'one.held']),
     ]);
-    // 400 MiB do not fit in 300: the kernel kills one of them.
-    expect([a.code, b.code].sort()).toEqual([0, 137]);
+    // 400 MiB do not fit in 300: the kernel kills one of them, and the other goes on.
+    expect([a.code, b.code].sort(), `${a.stdout}${a.stderr} / ${b.stdout}${b.stderr}`).toEqual([0, 137]);
     const own = (await cgroupsSeen(r, 'one')).memory ?? '';
     const slice = path.join(CGROUP_ROOT, 'memory', path.dirname(own));
     expect(await read(path.join(slice, 'memory.limit_in_bytes'))).toBe(String(300 * 2 ** 20));
