@@ -16,6 +16,7 @@ export type ErrorCode =
   | 'LOCK_TIMEOUT'
   | 'WOULD_LOSE_WORK' // refused: uncommitted files or unmerged commits
   | 'STRATEGY_UNAVAILABLE'
+  | 'LIMITS_UNAVAILABLE' // limits or budget are set but the lane's cgroups cannot be made or set here
   | 'POLICY_UNMET' // a workload's needs cannot be met on this host
   | 'DOCKER_FAILED' // the Docker engine refused or failed an operation
   | 'COMMAND_NOT_FOUND' // the command to run in a lane does not exist there (its container's image lacks it)

@@ -6,6 +6,7 @@ import { findMarkedLanes, writeMarker } from '../src/lane/marker.js';
 import type { LaneRecord } from '../src/lane/record.js';
 import { openViewAccess } from '../src/lane/view-access.js';
 import { execInDir } from '../src/process/exec-in-dir.js';
+import { cgroupsWithhold } from './host-limits.js';
 import { defineStrategy, type BenchPlaces, type ExecOptions, type FoundLane, type LaneAccess, type LaneSpec, type RawEquivalent } from './strategy.js';
 
 const MODES = ['full', 'reference', 'blobless'] as const;
@@ -55,15 +56,15 @@ export const clone = defineStrategy({
   name: 'clone',
   summary: 'a clone of its own per lane',
   settings,
-  gives: ['own-remote', 'own-object-store'],
+  gives: ['own-remote', 'own-object-store', 'resource-limits'],
   untrustedCode: false,
   costRank: 3,
   rules: [
     { when: { needs: ['own-remote'] }, because: 'needs a remote of its own: a clone per lane' },
     { when: { needs: ['own-object-store'] }, because: 'needs an object store of its own: a full clone per lane' },
   ],
-  withholds: (need, s) =>
-    need === 'own-object-store' && s.mode === 'reference' ? 'clone.mode reference borrows objects from the main repository: own-object-store needs mode full or blobless' : undefined,
+  withholds: (need, s, host) =>
+    need === 'own-object-store' && s.mode === 'reference' ? 'clone.mode reference borrows objects from the main repository: own-object-store needs mode full or blobless' : cgroupsWithhold(need, host),
   probe: () => Promise.resolve({ available: true }),
   variant: (s) => label(s.mode),
   bench: (b) => Promise.resolve(MODES.map((mode) => ({ label: label(mode), settings: { mode }, raw: rawClone(b, mode) }))),

@@ -10,6 +10,7 @@ import { dirtyFiles, unsavedSubmoduleCommits } from '../src/lane/inspect.js';
 import { lstatOrUndefined, readTextSafely } from '../src/fs/safe-read.js';
 import type { LaneRecord } from '../src/lane/record.js';
 import { acquireBase, listBases, releaseBase, type BaseIo } from '../src/snapshot/base-checkout.js';
+import { cgroupsWithhold } from './host-limits.js';
 import { probeSnapshotBackends, type BackendProbe, type SnapshotBackend } from '../src/snapshot/backends.js';
 import { filesystemOf, nearestExisting } from '../src/snapshot/fs-kind.js';
 import { isMountingBackend, SNAPSHOT_BACKENDS } from '../src/snapshot/backend.js';
@@ -342,7 +343,8 @@ export const snapshot = defineStrategy({
   name: 'snapshot',
   summary: 'a copy-on-write layer per lane over one shared read-only checkout of its commit',
   settings,
-  gives: [],
+  gives: ['resource-limits'],
+  withholds: (need, _s, host) => cgroupsWithhold(need, host),
   untrustedCode: false,
   costRank: 1,
   rules: [{ when: { trust: 'trusted', minAgents: 4, minFiles: 20_000 }, because: 'many agents on a large tree: a copy-on-write lane costs the same at any tree size' }],

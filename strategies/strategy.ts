@@ -164,6 +164,17 @@ export interface BenchVariant {
   readonly agents?: { readonly settings?: Readonly<Record<string, unknown>>; readonly missing?: string };
 }
 
+/**
+ * What decides whether a host strategy's lanes are capped (src/limits): cgroups usable here, and
+ * caps set in isolane.yaml. Gathered by the policy, handed to `withholds`.
+ */
+export interface HostLimits {
+  /** The cgroup probe of this host (src/limits/probe.ts). */
+  readonly cgroups: ProbeResult;
+  /** isolane.yaml sets `limits` or `budget`. */
+  readonly configured: boolean;
+}
+
 /** When a built-in rule of a strategy applies (the same conditions as isolane.yaml's `policy[].when`). */
 export interface RuleWhen {
   readonly trust?: 'trusted' | 'untrusted';
@@ -192,8 +203,8 @@ export interface StrategyPlugin<N extends string = string, S = unknown> {
   readonly costRank: number;
   /** The policy's built-in rules that choose it, each with why in words. */
   readonly rules?: ReadonlyArray<{ readonly when: RuleWhen; readonly because: string }>;
-  /** Why these settings keep a need it lists from being given (clone.mode reference has no object store of its own). */
-  withholds?(need: Need, settings: S): string | undefined;
+  /** Why these settings (or this host's cgroups) keep a need it lists from being given (clone.mode reference has no object store of its own). */
+  withholds?(need: Need, settings: S, host: HostLimits): string | undefined;
   /** Can it run on this host with these settings? The policy asks every strategy; `up` asks the one it uses. */
   probe(kit: ProbeKit<S>): Promise<ProbeResult>;
   /** The bench's variants of it, each beside its raw equivalent; or why it cannot be measured here. */

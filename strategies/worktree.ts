@@ -16,6 +16,7 @@ import type { LaneTip } from '../src/git/lane-home.js';
 import { hostReader } from '../src/lane/host-reader.js';
 import { dirtyFiles, unsavedSubmoduleCommits } from '../src/lane/inspect.js';
 import { execInDir } from '../src/process/exec-in-dir.js';
+import { cgroupsWithhold } from './host-limits.js';
 import * as z from 'zod';
 import { defineStrategy, type DestroyOptions, type ExecOptions, type FoundLane, type LaneAccess, type LaneSpec, type Strategy, type StrategyKit } from './strategy.js';
 
@@ -30,7 +31,8 @@ export const worktree = defineStrategy({
   name: 'worktree',
   summary: 'a git worktree per lane on one shared object store',
   settings,
-  gives: [],
+  gives: ['resource-limits'],
+  withholds: (need, _s, host) => cgroupsWithhold(need, host),
   untrustedCode: false,
   costRank: 0,
   rules: [{ when: {}, because: 'trusted local development: lanes share one object store (least disk) and one fetch serves every lane' }],

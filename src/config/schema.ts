@@ -3,6 +3,7 @@ import { STRATEGIES, STRATEGY_NAMES, type StrategySettings } from '../../strateg
 import { NEEDS } from '../../strategies/strategy.js';
 import { BRANCH_PREFIX, LANE_NAME } from '../git/names.js';
 import { checkResourceReferences, RESOURCE_SECTIONS } from '../resources/schema.js';
+import { LIMITS_SECTIONS } from '../limits/schema.js';
 
 export { DEFAULT_IMAGE } from '../docker/settings.js';
 
@@ -21,7 +22,7 @@ const workloadSchema = z
     trust: trust.default('trusted').meta({ description: 'untrusted: the agents run code nobody reviewed; only a strategy that keeps it off the host will do.' }),
     needs: needs.default([]).meta({
       description:
-        'What each lane must get: process-isolation, network-isolation, resource-limits (a container), own-remote (a repository of its own), own-object-store (a clone that borrows nothing).',
+        'What each lane must get: process-isolation, network-isolation, resource-limits (a container, or host lanes with limits set where cgroups work), own-remote (a repository of its own), own-object-store (a clone that borrows nothing).',
     }),
     agents: z.number().int().min(1).max(1000).default(1).meta({ description: 'How many lanes of this workload run at once (disk is checked for that many).' }),
     bound: bound.default('io').meta({ description: 'cpu: builds and tests dominate; io: mostly reading, editing and fetching.' }),
@@ -107,6 +108,7 @@ export const configSchema = z
       .default([])
       .meta({ description: 'Rules evaluated in order after the built-in ones (see README, Choosing a strategy): the last rule whose conditions hold chooses.' }),
     ...RESOURCE_SECTIONS,
+    ...LIMITS_SECTIONS,
     ...strategySections(),
   })
   .superRefine(checkResourceReferences)

@@ -7,6 +7,7 @@ import { readActivity } from '../lane/activity.js';
 import { lstatOrUndefined } from '../fs/safe-read.js';
 import { dropStaleDatabase, staleDatabases } from '../resources/database/stale.js';
 import { listLeases, releasePorts } from '../resources/ports/leases.js';
+import { removeLaneCgroup, staleLaneCgroups } from '../limits/confine.js';
 import { laneDiskMeter } from './disk.js';
 import { down, type DownReport } from './down.js';
 import { appendGcLog, type GcLogEntry } from './gc-log.js';
@@ -185,6 +186,13 @@ async function findLeftovers(project: Project, live: ReadonlySet<string>, act: b
     }
   } catch (e) {
     notes.push(`lane databases could not be listed: ${e instanceof Error ? e.message : String(e)}`);
+  }
+
+  for (const lane of await staleLaneCgroups(project, live).catch(() => [] as string[])) {
+    await take({ what: `cgroups of lane ${lane}`, lane, why: `lane ${lane} no longer exists` }, lane, async () => {
+      const left = await removeLaneCgroup(project, lane);
+      if (left.length > 0) throw new Error(left.join('; '));
+    });
   }
 
   for (const s of await staleLaneState(project.stateDir, live)) {

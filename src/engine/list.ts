@@ -7,6 +7,7 @@ import type { LaneRecord } from './journal.js';
 import type { Project } from './project.js';
 import { findExisting } from './reconcile.js';
 import { setupStatus } from '../resources/setup/needs-setup.js';
+import { laneMemoryUsage } from '../limits/usage.js';
 
 /**
  * - ready: recorded and present
@@ -51,6 +52,8 @@ export interface LaneSummary {
   readonly broken?: string;
   /** Disk its own files take (`ls --disk`): allocated bytes, shared objects and base checkouts not counted. */
   readonly diskBytes?: number;
+  /** Memory its host lane's cgroup holds now (src/limits), in bytes; absent without limits or budget. */
+  readonly memoryBytes?: number;
 }
 
 /** Made whole and at rest: a lane to inspect, not one in flight. */
@@ -151,7 +154,7 @@ async function summarise(project: Project, record: LaneRecord, baseOf: (base: st
       return { ...head, state: 'missing', ...unknownCounts, note: 'its directory is gone; `isolane down` removes the rest' };
     }
     const { reader } = access;
-    const [dirty, tip, baseOid, setup] = await Promise.all([reader ? dirtyFiles(reader) : undefined, access.branchTip(), baseOf(record.base), setupStatus(project, record)]);
+    const [dirty, tip, baseOid, setup, memory] = await Promise.all([reader ? dirtyFiles(reader) : undefined, access.branchTip(), baseOf(record.base), setupStatus(project, record), laneMemoryUsage(project, record.lane)]);
     const counts = reader && tip && baseOid ? await aheadBehind(reader, baseOid, tip) : undefined;
     const notes = [access.note, ...access.unchecked, setup.note].filter(Boolean);
     return {
@@ -167,6 +170,7 @@ async function summarise(project: Project, record: LaneRecord, baseOf: (base: st
       ...(tip ? { tip, moved: tip !== record.startOid } : {}),
       ...(access.broken ? { broken: access.broken } : {}),
       ...(access.unchecked.length > 0 ? { unchecked: access.unchecked } : {}),
+      ...(memory === undefined ? {} : { memoryBytes: memory }),
     };
   } catch (e) {
     const now = await reread(project, record.lane);

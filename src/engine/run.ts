@@ -4,6 +4,7 @@ import { assertLaneName } from '../git/names.js';
 import { beginActivity } from '../lane/activity.js';
 import { renewClaim } from '../lane/claims.js';
 import { execEnv } from '../resources/env/exec-env.js';
+import { laneConfinement } from '../limits/confine.js';
 import type { Journal, LaneRecord } from './journal.js';
 import type { Project } from './project.js';
 
@@ -45,10 +46,13 @@ export async function run(project: Project, lane: string, argv: readonly string[
     await strategy.ready?.(record);
     // The lane's own environment (src/resources/env), its path as the command sees it.
     const { env, laneEnv } = execEnv(project, record, strategy, opts.env);
+    // Its cgroups (src/limits) when isolane.yaml caps host lanes: refused, never run uncapped, when they cannot be made.
+    const confine = await laneConfinement(project, record);
     // Known to be in use (gc leaves it) before the lane is let go; a claim on it is renewed.
     const [activity] = await Promise.all([beginActivity(project.stateDir, lane, opts.interactive ? 'shell' : `run ${argv[0] ?? ''}`, ctx.now()), renewClaim(project.stateDir, lane, ctx.now())]);
     try {
       return await strategy.exec(record, argv, {
+        ...(confine ? { confine } : {}),
         env,
         laneEnv,
         stdio: opts.stdio ?? 'pipe',

@@ -1,3 +1,5 @@
+import type { Confinement } from '../process/confined-argv.js';
+
 /**
  * What the engine and a strategy hand each other. These types sit at the bottom layer: git, Docker
  * and process helpers use them too, and none of those may depend on a strategy or the engine.
@@ -62,6 +64,8 @@ export interface ExecOptions {
   readonly signal?: AbortSignal;
   /** Called once the command has started, with its host pid when it runs on the host (the engine then lets go of the lane). */
   readonly onStarted?: (pid?: number) => void;
+  /** The lane's cgroups (src/limits): a host strategy starts the command inside them; a container has limits of its own and ignores this. */
+  readonly confine?: Confinement;
 }
 
 export interface ExecResult {

@@ -7,6 +7,8 @@ import { builtInRules } from './defaults.js';
 export interface PolicyFacts {
   /** Each strategy's own probe on this host, with its settings. */
   readonly probes: Partial<Record<StrategyName, ProbeResult>>;
+  /** Whether cgroups can cap host lanes here (src/limits/probe.ts); absent when not looked at. */
+  readonly cgroups?: ProbeResult;
   /** Needs a strategy lists but its settings keep it from giving, with why (clone.mode reference: own-object-store). */
   readonly withheld: Partial<Record<StrategyName, Partial<Record<Need, string>>>>;
   /** Files the main checkout tracks (its index), for rules on tree size; undefined when unread. */

@@ -4,6 +4,8 @@ import path from 'node:path';
 import { plugins, type StrategyName } from '../../strategies/index.js';
 import { NEEDS, type Need, type ProbeResult, type StrategyPlugin } from '../../strategies/strategy.js';
 import type { Project } from '../engine/project.js';
+import { configuredCaps } from '../limits/confine.js';
+import { probeCgroups } from '../limits/probe.js';
 import { readStoredDisk } from './bench-store.js';
 import type { PolicyFacts } from './evaluate.js';
 
@@ -39,13 +41,16 @@ export async function gatherFacts(project: Project, look = false): Promise<Polic
     p.name,
     await p.probe(project.probeKit(p.name, look)).catch((e: unknown) => ({ available: false, reason: e instanceof Error ? e.message : String(e) })),
   ];
+  // Host lanes are capped by cgroups: whether that works here decides their resource-limits.
+  const cgroups = await probeCgroups();
+  const host = { cgroups: { available: cgroups.available, ...(cgroups.reason ? { reason: cgroups.reason } : {}), ...(cgroups.detail ? { detail: cgroups.detail } : {}) }, configured: configuredCaps(project) !== undefined };
   const withheld: PolicyFacts['withheld'] = {};
   const variants: Record<string, string> = {};
   for (const p of all) {
     const settings = project.config[p.name];
     variants[p.name] = p.variant(settings);
     const held = NEEDS.flatMap((n): Array<[Need, string]> => {
-      const why = p.withholds?.(n, settings);
+      const why = p.withholds?.(n, settings, host);
       return why ? [[n, why]] : [];
     });
     if (held.length > 0) withheld[p.name] = Object.fromEntries(held);
@@ -58,6 +63,7 @@ export async function gatherFacts(project: Project, look = false): Promise<Polic
   ]);
   return {
     probes: Object.fromEntries(probes),
+    cgroups: host.cgroups,
     withheld,
     trackedFiles: tracked,
     cores: os.availableParallelism(),

@@ -1,14 +1,16 @@
 import { execa } from 'execa';
 import type { ExecOptions, ExecResult } from '../lane/contract.js';
+import { confinedArgv } from './confined-argv.js';
 
 const FORWARDED_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT'] as const;
 
 /**
- * Runs argv in a directory on the host. With inherited stdio (the CLI) the signals isolane
- * receives are passed on to the child, so `kill <isolane pid>` reaches the command.
+ * Runs argv in a directory on the host, inside the lane's cgroups when it has limits. With
+ * inherited stdio (the CLI) the signals isolane receives are passed on to the child, so
+ * `kill <isolane pid>` reaches the command.
  */
 export async function execInDir(cwd: string, argv: readonly string[], opts: ExecOptions): Promise<ExecResult> {
-  const [file, ...args] = argv;
+  const [file, ...args] = confinedArgv(opts.confine, argv);
   if (file === undefined) throw new TypeError('execInDir needs a command');
   // Listen before spawning: a signal that comes the moment the command starts is passed on
   // once it exists, never left to kill isolane and orphan the command.

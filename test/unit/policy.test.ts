@@ -27,8 +27,18 @@ describe('policy: decide', () => {
     expect(decide(workload('w', { needs: ['own-object-store'] }), [], host)).toMatchObject({ ok: true, strategy: 'clone' });
     expect(decide(workload('w', { trust: 'untrusted' }), [], host)).toMatchObject({ ok: true, strategy: 'container' });
     expect(decide(workload('w', { needs: ['network-isolation'] }), [], host)).toMatchObject({ ok: true, strategy: 'container' });
-    // A container lane has a remote of its own too: the stronger need decides.
-    expect(decide(workload('w', { needs: ['own-remote', 'resource-limits'] }), [], host)).toMatchObject({ ok: true, strategy: 'container' });
+    // A container lane has a remote of its own too: the stronger need decides, where host lanes cannot be capped.
+    const uncapped = 'isolane.yaml sets no limits or budget, so host lanes run uncapped';
+    const noCaps = { ...host, withheld: { worktree: { 'resource-limits': uncapped }, clone: { 'resource-limits': uncapped }, snapshot: { 'resource-limits': uncapped } } };
+    expect(decide(workload('w', { needs: ['own-remote', 'resource-limits'] }), [], noCaps)).toMatchObject({ ok: true, strategy: 'container' });
+    expect(decide(workload('w', { needs: ['resource-limits'] }), [], noCaps)).toMatchObject({ ok: true, strategy: 'container' });
+    // With limits set and cgroups at work, host lanes are capped too: the built-in rule still prefers
+    // a container, but without an engine a capped worktree serves, and a clone serves its own remote.
+    expect(decide(workload('w', { needs: ['resource-limits'] }), [], host)).toMatchObject({ ok: true, strategy: 'container' });
+    const noEngine = { ...host, probes: { ...host.probes, container: { available: false, reason: 'no Docker engine' } } };
+    expect(decide(workload('w', { needs: ['resource-limits'] }), [], noEngine)).toMatchObject({ ok: true, strategy: 'worktree' });
+    expect(decide(workload('w', { needs: ['resource-limits'] }), [], { ...noCaps, probes: noEngine.probes })).toMatchObject({ ok: false });
+    expect(decide(workload('w', { needs: ['own-remote', 'resource-limits'] }), [], host)).toMatchObject({ ok: true, strategy: 'clone' });
   });
 
   it('gives many trusted agents on a large tree snapshot lanes, where the host can mount; else worktrees', () => {

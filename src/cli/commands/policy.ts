@@ -11,7 +11,8 @@ function hostLine(f: PolicyFacts): string {
   const free = f.freeDiskBytes === undefined ? 'free disk unknown' : `${humanBytes(f.freeDiskBytes)} free for lanes`;
   const measured = Object.entries(f.diskPerLane).map(([s, b]) => `${s} ${humanBytes(b)}`);
   const bench = f.benchedAt ? `disk per lane measured ${f.benchedAt.slice(0, 16).replace('T', ' ')}: ${measured.join(', ') || 'none'}` : 'not benched (`isolane bench`)';
-  return `${probes.join('; ')}; ${f.cores} cores; ${free}; ${bench}`;
+  const cgroups = f.cgroups ? [f.cgroups.available ? `cgroups can cap host lanes (${f.cgroups.detail ?? 'usable'})` : `cgroups cannot cap host lanes (${f.cgroups.reason ?? 'unusable'})`] : [];
+  return `${[...probes, ...cgroups].join('; ')}; ${f.cores} cores; ${free}; ${bench}`;
 }
 
 function render(d: Decision, f: PolicyFacts): string {

@@ -3,6 +3,7 @@ import type { LaneRecord } from '../../engine/journal.js';
 import type { Project } from '../../engine/project.js';
 import { isIsolaneError } from '../../errors.js';
 import { execEnv } from '../env/exec-env.js';
+import { laneConfinement } from '../../limits/confine.js';
 
 export interface StepFailure {
   /** 1-based. */
@@ -30,6 +31,7 @@ export async function runSteps(project: Project, record: LaneRecord, strategy: S
   const { ctx } = project;
   const env = execEnv(project, record, strategy);
   let output = '';
+  let confine: Awaited<ReturnType<typeof laneConfinement>> | null = null;
   for (const [i, argv] of steps.entries()) {
     const line = argv.map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : JSON.stringify(a))).join(' ');
     ctx.logger.progress(`${what} ${i + 1}/${steps.length} in lane ${record.lane}: ${line}`);
@@ -38,7 +40,9 @@ export async function runSteps(project: Project, record: LaneRecord, strategy: S
     const fail = (exitCode: number | undefined, why: string): StepsResult => ({ failure: { step: i + 1, argv, exitCode, why, output: own }, output: `${output}[${why}]\n` });
     let result;
     try {
-      result = await strategy.exec(record, argv, { ...env, stdio: 'pipe', ...(signal ? { signal } : {}) });
+      // In the lane's cgroups, as its commands are (src/limits); made once, before the first step.
+      confine ??= await laneConfinement(project, record);
+      result = await strategy.exec(record, argv, { ...env, stdio: 'pipe', ...(confine ? { confine } : {}), ...(signal ? { signal } : {}) });
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
       if (isIsolaneError(e, 'COMMAND_NOT_FOUND') || code === 'ENOENT') return fail(undefined, `${argv[0] ?? ''}: command not found in the lane`);
