@@ -133,8 +133,11 @@ describe.skipIf(!v1 || !host.available)(`host lanes in cgroups (${host.available
       r.cli(['run', 'one', '--', process.execPath, '-e', HOLD(200), r.dir, 'one.held', 'two.held']),
       r.cli(['run', 'two', '--', process.execPath, '-e', HOLD(200), r.dir, 'two.held', 'one.held']),
     ]);
-    // 400 MiB do not fit in 300: the kernel kills one of them, and the other goes on.
-    expect([a.code, b.code].sort(), `${a.stdout}${a.stderr} / ${b.stdout}${b.stderr}`).toEqual([0, 137]);
+    // 400 MiB do not fit in 300: the kernel kills one of them (under load, the OOM killer may take
+    // the second too before the first one's memory is freed); never do both go on.
+    const codes = [a.code, b.code].sort();
+    expect(codes, `${a.stdout}${a.stderr} / ${b.stdout}${b.stderr}`).toContain(137);
+    expect(codes.every((c) => c === 0 || c === 137), `${a.stdout}${a.stderr} / ${b.stdout}${b.stderr}`).toBe(true);
     const own = (await cgroupsSeen(r, 'one')).memory ?? '';
     const slice = path.join(CGROUP_ROOT, 'memory', path.dirname(own));
     expect(await read(path.join(slice, 'memory.limit_in_bytes'))).toBe(String(300 * 2 ** 20));
