@@ -8,6 +8,7 @@ export type { Loss } from './engine/loss.js';
 export type { UnsavedCommit } from './git/unsaved.js';
 export type { LaneSummary, LaneStatus } from './engine/list.js';
 export type { RunOptions } from './engine/run.js';
+export type { SyncOptions, SyncReport, SyncBase, LaneSync, LaneSyncResult } from './engine/sync.js';
 export type { LaneRecord } from './engine/journal.js';
 export type { IsolaneConfig, IsolaneConfigInput } from './config/schema.js';
 export { configJsonSchema } from './config/json-schema.js';

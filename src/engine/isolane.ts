@@ -5,6 +5,7 @@ import type { LaneRecord } from './journal.js';
 import { list, type LaneSummary } from './list.js';
 import { Project } from './project.js';
 import { readyLane, run, type RunOptions } from './run.js';
+import { sync, type SyncOptions, type SyncReport } from './sync.js';
 import { up, type UpOptions } from './up.js';
 
 /**
@@ -76,5 +77,10 @@ export class Isolane {
 
   run(lane: string, argv: readonly string[], opts?: RunOptions): Promise<ExecResult> {
     return run(this.project, lane, argv, opts);
+  }
+
+  /** Rebases lanes onto their base's upstream, fetched once (see engine/sync.ts). */
+  sync(opts: SyncOptions): Promise<SyncReport> {
+    return sync(this.project, opts);
   }
 }

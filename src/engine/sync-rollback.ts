@@ -1,0 +1,84 @@
+import type { Strategy } from '../../strategies/strategy.js';
+import { IsolaneError } from '../errors.js';
+import { headsRef } from '../git/names.js';
+import { abortRebase, rebaseInProgress } from '../git/rebase.js';
+import type { LaneRecord } from './journal.js';
+import { laneGit, type LaneGit } from './lane-git.js';
+import type { Project } from './project.js';
+import { readIndex, readSyncMarker, removeSyncMarker, restoreIndex, savedIndex, sha256, type SyncMarker } from './sync-marker.js';
+
+/** How a lane stands against what it was before a rebase: the parts that differ, in words. */
+async function differences(lg: LaneGit, marker: SyncMarker): Promise<string[]> {
+  const [branch, head, status, index] = await Promise.all([
+    lg.git(['rev-parse', '--verify', '--quiet', '--end-of-options', headsRef(marker.branch)], { okExitCodes: [1] }),
+    lg.git(['symbolic-ref', '--quiet', 'HEAD'], { okExitCodes: [1] }),
+    lg.git(['--no-optional-locks', 'status', '--porcelain=v1', '-z', '--untracked-files=all'], { okExitCodes: [128] }),
+    readIndex(lg.gitDir),
+  ]);
+  const found: string[] = [];
+  if (branch.stdout.trim() !== marker.oid) found.push(`branch ${marker.branch} at ${branch.stdout.trim().slice(0, 12) || 'nothing'}, not ${marker.oid.slice(0, 12)}`);
+  if (head.stdout.trim() !== marker.head) found.push(`HEAD is ${head.stdout.trim() || 'detached'}, not ${marker.head}`);
+  if (status.exitCode !== 0 || status.stdout !== '') found.push('its files differ from the commit');
+  if ((index ? sha256(index) : null) !== marker.indexSha256) found.push('its index file differs');
+  return found;
+}
+
+export interface RollBack {
+  /** What differed after `git rebase --abort` and was put back explicitly (empty: the abort sufficed; its rewritten index is always put back). */
+  readonly restored: readonly string[];
+}
+
+/**
+ * Undoes a rebase isolane started: `git rebase --abort`, then checks the branch, HEAD, the files
+ * and the index bytes against the marker, and puts back whatever differs (`reset --hard` is safe
+ * only because the lane was clean when the rebase began). Throws, loudly, when the lane still differs.
+ */
+export async function rollBack(project: Project, lg: LaneGit, marker: SyncMarker): Promise<RollBack> {
+  if (await rebaseInProgress(lg.gitDir)) await abortRebase(lg.git);
+  const found = await differences(lg, marker);
+  if (found.length === 0) return { restored: [] };
+  const onlyIndex = found.length === 1 && found[0] === 'its index file differs';
+  if (!onlyIndex) {
+    project.ctx.logger.warn(`lane ${marker.lane} was not as before after git rebase --abort (${found.join('; ')}): restoring it to ${marker.oid.slice(0, 12)}`);
+    await lg.git(['update-ref', '-m', 'isolane sync: roll back', '--end-of-options', headsRef(marker.branch), marker.oid]);
+    await lg.git(['symbolic-ref', 'HEAD', marker.head]);
+    await lg.git(['-c', 'core.hooksPath=/dev/null', 'reset', '--quiet', '--hard', '--end-of-options', marker.oid]);
+  }
+  // The abort rewrote the index (new file times): the saved bytes describe the same files.
+  const saved = await savedIndex(project.stateDir, marker);
+  if (saved && lg.onHost) await restoreIndex(lg.gitDir, saved);
+  const left = await differences(lg, marker);
+  if (left.length > 0) {
+    throw new IsolaneError('INTERNAL', `lane ${marker.lane} could not be put back exactly as it was before the rebase: ${left.join('; ')}`, {
+      hint: `its branch was at ${marker.oid}; inspect it (\`isolane path ${marker.lane}\`), e.g. \`git reset --hard ${marker.oid}\` there`,
+      data: { lane: marker.lane, oid: marker.oid, differences: left },
+    });
+  }
+  // A rewritten index alone is what every abort leaves: put back quietly; anything else was loud.
+  return { restored: onlyIndex ? [] : found };
+}
+
+/**
+ * Finds a sync of `record`'s lane that was killed half-way (its marker is still there) and undoes
+ * it: a rebase left in progress is aborted and the lane checked against what it was. Returns what
+ * was done, in words; undefined when there was nothing to do. Call holding the lane lock.
+ */
+export async function recoverInterruptedSync(project: Project, record: LaneRecord, strategy: Strategy, given?: LaneGit): Promise<string | undefined> {
+  const marker = await readSyncMarker(project.stateDir, record.lane);
+  if (!marker) return undefined;
+  if ('corrupt' in marker) throw new IsolaneError('INTERNAL', `an interrupted sync of lane ${record.lane} left a marker isolane cannot read: ${marker.corrupt}`, { hint: 'inspect the lane (is a rebase in progress there?), then remove the marker' });
+  if (!given) await strategy.ready?.(record);
+  const lg = given ?? (await laneGit(project, record, strategy));
+  if (typeof lg === 'string') throw new IsolaneError('INTERNAL', `an interrupted sync of lane ${record.lane} cannot be checked: ${lg}`);
+  let what: string;
+  if (await rebaseInProgress(lg.gitDir)) {
+    const { restored } = await rollBack(project, lg, marker);
+    what = `rolled back a sync interrupted mid-rebase: branch ${marker.branch} is at ${marker.oid.slice(0, 12)} again${restored.length > 0 ? ` (restored: ${restored.join('; ')})` : ''}`;
+  } else {
+    // No rebase under way: it had not started, or it had finished (the branch then holds its result).
+    what = 'an earlier sync was interrupted outside its rebase; nothing was left half-done';
+  }
+  await removeSyncMarker(project.stateDir, record.lane);
+  project.ctx.logger.warn(`lane ${record.lane}: ${what}`);
+  return what;
+}
