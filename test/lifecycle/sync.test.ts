@@ -9,7 +9,10 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { exists as pathExists } from '../helpers/repo.js';
 import { killCli, killGroup, spawnCli, waitGroupGone } from '../helpers/crash.js';
+import { kernelMissing } from '../helpers/snapshot.js';
 import { commitFile, makeRepo, type TestRepo } from '../helpers/repo.js';
+
+const noSnapshot = await kernelMissing('sync.test.ts');
 
 let repo: TestRepo;
 const groups: number[] = [];
@@ -312,5 +315,37 @@ describe('isolane sync', () => {
     expect(inLane).toBe(true);
     expect(await fsp.readFile(path.join(laneRepo, 'up.txt'), 'utf8')).toBe('up\n');
     expect(await repo.git(['status', '--porcelain'], laneRepo)).toBe('');
+  });
+
+  it('a rebase that merge-tree predicts clean but that stops on a commit is rolled back all the same', async () => {
+    await up('m');
+    // The lane changes a line and changes it back: merged as a whole it is clean, replayed commit by commit it is not.
+    await commitFile(repo, lanePath('m'), 'src/app.js', 'console.log("lane");\n', 'm: change');
+    await commitFile(repo, lanePath('m'), 'src/app.js', 'console.log("app");\n', 'm: change back');
+    await pushUpstream({ 'src/app.js': 'console.log("upstream");\n' });
+    const before = await laneBytes('m');
+    expect(byLane(await syncJson(['m', '--dry-run'], 0)).m).toMatchObject({ result: 'would-rebase', commits: 2 });
+    expect(byLane(await syncJson(['m'], 6)).m).toMatchObject({ result: 'conflict', files: ['src/app.js'], rolledBack: true });
+    expect(await laneBytes('m')).toEqual(before);
+  });
+
+  it.skipIf(noSnapshot !== undefined)('snapshot lanes: one is rebased in its overlay, a conflicting one is rolled back byte for byte', async () => {
+    await up('s1', ['--strategy', 'snapshot']);
+    await up('s2', ['--strategy', 'snapshot']);
+    try {
+      await commitFile(repo, lanePath('s1'), 's1.txt', 's1\n');
+      await commitFile(repo, lanePath('s2'), 'README.md', '# lane s2\n');
+      const upstream = await pushUpstream({ 'README.md': '# upstream\n', 'up.txt': 'up\n' });
+      const before = await laneBytes('s2');
+      const lanes = byLane(await syncJson(['--all'], 6));
+      expect(lanes).toMatchObject({ s1: { result: 'rebased', commits: 1 }, s2: { result: 'conflict', files: ['README.md'] } });
+      expect(await contains('s1', upstream)).toBe(true);
+      expect(await fsp.readFile(path.join(lanePath('s1'), 'up.txt'), 'utf8')).toBe('up\n');
+      expect(await repo.git(['status', '--porcelain'], lanePath('s1'))).toBe('');
+      expect(await laneBytes('s2')).toEqual(before);
+    } finally {
+      // Their overlays are mounts: take them away before the temp dir goes.
+      for (const lane of ['s1', 's2']) await repo.cli(['down', lane, '--force']);
+    }
   });
 });
