@@ -85,7 +85,7 @@ export async function syncLane(project: Project, lane: string, targets: Readonly
     if (why) return withRecovered(skipped(lane, why, { base }));
     const tip = (await lg.git(['rev-parse', '--verify', '--end-of-options', headsRef(record.branch)])).stdout.trim();
     const result = dryRun ? await predict(project, record, lg, tip, target) : await rebase(project, record, lg, tip, target);
-    return withRecovered({ base, ...result });
+    return withRecovered({ ...result, lane: result.lane, base });
   } catch (e) {
     return { lane, result: 'failed', error: { code: isIsolaneError(e) ? e.code : 'INTERNAL', message: e instanceof Error ? e.message : String(e) } };
   } finally {

@@ -38,6 +38,9 @@ export async function rollBack(project: Project, lg: LaneGit, marker: SyncMarker
   const found = await differences(lg, marker);
   if (found.length === 0) return { restored: [] };
   const onlyIndex = found.length === 1 && found[0] === 'its index file differs';
+  // A container lane's git directory is the container's to change: isolane writes nothing into it
+  // from the host. Its status is clean, so its rewritten index holds exactly HEAD's files.
+  if (onlyIndex && !lg.onHost) return { restored: [] };
   if (!onlyIndex) {
     project.ctx.logger.warn(`lane ${marker.lane} was not as before after git rebase --abort (${found.join('; ')}): restoring it to ${marker.oid.slice(0, 12)}`);
     await lg.git(['update-ref', '-m', 'isolane sync: roll back', '--end-of-options', headsRef(marker.branch), marker.oid]);

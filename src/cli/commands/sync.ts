@@ -44,7 +44,11 @@ export async function syncCommand(ctx: Context, lanes: string[], opts: { all?: b
   const out: string[] = [];
   for (const b of report.bases) {
     const onto = `${b.ref ?? b.base} at ${short(b.oid)}`;
-    out.push(b.fetched ? `fetched ${b.remote ?? ''}: ${b.base} is ${onto}` : `${b.note ?? `${b.base} is ${onto}`}`);
+    const line =
+      !b.fetched ? (b.note ?? `${b.base} is ${onto}`)
+      : b.ref === 'FETCH_HEAD' ? `fetched ${b.remote ?? ''} (no ref moved): ${b.base} is at ${short(b.oid)} there`
+      : `fetched ${b.remote ?? ''}: ${b.base} is ${onto}`;
+    out.push(line);
   }
   const width = Math.max(0, ...report.lanes.map((l) => l.lane.length));
   for (const r of report.lanes) {
