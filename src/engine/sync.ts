@@ -87,7 +87,14 @@ async function select(project: Project, opts: SyncOptions): Promise<string[]> {
 async function resolveTargets(project: Project, bases: readonly string[], dryRun: boolean, fetch: boolean): Promise<SyncBase[]> {
   const { ctx, repo } = project;
   const upstreams = new Map<string, Upstream>();
-  for (const base of bases) upstreams.set(base, await branchUpstream(ctx, repo.root, base));
+  const broken = new Map<string, string>();
+  for (const base of bases) {
+    // A base isolane will not fetch for (a record naming a strange branch) fails its lanes, not the sync.
+    await branchUpstream(ctx, repo.root, base).then(
+      (up) => upstreams.set(base, up),
+      (e: unknown) => broken.set(base, e instanceof Error ? e.message : String(e)),
+    );
+  }
   const byRemote = new Map<string, string[]>();
   for (const [base, up] of upstreams) if (up.remote && fetch) byRemote.set(up.remote, [...(byRemote.get(up.remote) ?? []), base]);
   const fetchedOids = new Map<string, string>();
@@ -106,7 +113,11 @@ async function resolveTargets(project: Project, bases: readonly string[], dryRun
   });
   const out: SyncBase[] = [];
   for (const base of bases) {
-    const up = upstreams.get(base)!;
+    const up = upstreams.get(base);
+    if (!up) {
+      out.push({ base, remote: undefined, fetched: false, ref: undefined, oid: undefined, note: broken.get(base) ?? 'not resolved' });
+      continue;
+    }
     const fetched = up.remote !== undefined && fetch;
     const dryOid = fetchedOids.get(base);
     const ref = dryOid ? 'FETCH_HEAD' : (up.tracking ?? headsRef(base));

@@ -217,6 +217,17 @@ describe('isolane sync', () => {
     expect(await fsp.readFile(path.join(lanePath('changes'), 'package-lock.json'), 'utf8')).toBe(newLock);
   });
 
+  it('a set-up that fails after the rebase: the lane stays rebased, listed as setup-failed, and sync exits 5', async () => {
+    await fsp.writeFile(path.join(repo.root, 'isolane.yaml'), "setup:\n  - [sh, -c, 'if grep -q broken package-lock.json; then echo broken >&2; exit 3; fi']\n");
+    await up('a');
+    const upstream = await pushUpstream({ 'package-lock.json': '{"lockfileVersion":3,"broken":true}\n' });
+    const report = await syncJson(['a'], 5);
+    expect(byLane(report).a).toMatchObject({ result: 'rebased', setup: { ok: false } });
+    expect(await contains('a', upstream)).toBe(true);
+    const ls = JSON.parse((await repo.cli(['ls', '--json'])).stdout) as Array<{ lane: string; state: string }>;
+    expect(ls.find((l) => l.lane === 'a')?.state).toBe('setup-failed');
+  });
+
   it('bad input: an unknown lane is a clear error that fetches and changes nothing; no lane and no --all is a usage error', async () => {
     await up('a');
     await pushUpstream({ 'up.txt': 'up\n' });

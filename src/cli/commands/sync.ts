@@ -56,6 +56,11 @@ export async function syncCommand(ctx: Context, lanes: string[], opts: { all?: b
     out.push(`${r.lane.padEnd(width)}  ${describe(r, report.dryRun)}`);
   }
   if (report.lanes.length === 0) out.push('no lanes to sync');
+  const conflicted = report.lanes.filter((l) => l.result === 'conflict');
+  if (conflicted.length > 0 && !report.dryRun) {
+    const onto = (base: string | undefined): string => report.bases.find((b) => b.base === base)?.ref?.replace(/^refs\/(?:remotes|heads)\//, '') ?? base ?? 'the base';
+    out.push(`to resolve a conflict by hand: cd "$(isolane path <lane>)" && git rebase ${onto(conflicted[0]?.base)}`);
+  }
   if (report.dryRun) out.push('(dry run: nothing was changed)');
   process.stdout.write(`${out.join('\n')}\n`);
   return syncExitCode(report);
