@@ -1,5 +1,7 @@
 import type { Strategy } from '../../strategies/strategy.js';
 import { IsolaneError } from '../errors.js';
+import { discardedNamespace } from '../git/lane-home.js';
+import { OID } from '../git/lane-refs.js';
 import { headsRef } from '../git/names.js';
 import { abortRebase, rebaseInProgress } from '../git/rebase.js';
 import type { LaneRecord } from './journal.js';
@@ -23,6 +25,20 @@ async function differences(lg: LaneGit, marker: SyncMarker): Promise<string[]> {
   return found;
 }
 
+/**
+ * The lane was clean when its rebase began, but something may have written to it since: before a
+ * `reset --hard`, its changes to tracked files are kept as a stash commit under the lane's
+ * discarded namespace (untracked files survive the reset anyway). Returns that ref, if any.
+ */
+async function keepChanges(project: Project, lg: LaneGit, lane: string): Promise<string | undefined> {
+  const made = await lg.git(['-c', 'user.name=isolane', '-c', 'user.email=isolane@localhost', 'stash', 'create', 'isolane sync: changes found while rolling back'], { okExitCodes: [1, 128] });
+  const oid = made.stdout.trim();
+  if (made.exitCode !== 0 || !OID.test(oid)) return undefined;
+  const ref = `${discardedNamespace(lane)}/${project.ctx.now().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}/sync-changes`;
+  await lg.git(['update-ref', '--end-of-options', ref, oid]);
+  return ref;
+}
+
 export interface RollBack {
   /** What differed after `git rebase --abort` and was put back explicitly (empty: the abort sufficed; its rewritten index is always put back). */
   readonly restored: readonly string[];
@@ -43,9 +59,12 @@ export async function rollBack(project: Project, lg: LaneGit, marker: SyncMarker
   if (onlyIndex && !lg.onHost) return { restored: [] };
   if (!onlyIndex) {
     project.ctx.logger.warn(`lane ${marker.lane} was not as before after git rebase --abort (${found.join('; ')}): restoring it to ${marker.oid.slice(0, 12)}`);
+    const kept = await keepChanges(project, lg, marker.lane);
+    if (kept) found.push(`changes to tracked files made meanwhile are kept at ${kept} (\`git stash apply ${kept}\` in the lane)`);
     await lg.git(['update-ref', '-m', 'isolane sync: roll back', '--end-of-options', headsRef(marker.branch), marker.oid]);
     await lg.git(['symbolic-ref', 'HEAD', marker.head]);
-    await lg.git(['-c', 'core.hooksPath=/dev/null', 'reset', '--quiet', '--hard', '--end-of-options', marker.oid]);
+    // git reset takes no --end-of-options (2.39); the marker's oid was checked to be an object id.
+    await lg.git(['-c', 'core.hooksPath=/dev/null', 'reset', '--quiet', '--hard', marker.oid]);
   }
   // The abort rewrote the index (new file times): the saved bytes describe the same files.
   const saved = await savedIndex(project.stateDir, marker);
@@ -69,6 +88,10 @@ export async function rollBack(project: Project, lg: LaneGit, marker: SyncMarker
 export async function recoverInterruptedSync(project: Project, record: LaneRecord, strategy: Strategy, given?: LaneGit): Promise<string | undefined> {
   const marker = await readSyncMarker(project.stateDir, record.lane);
   if (!marker) return undefined;
+  // A worktree lane can write into the shared `.git`, where the marker lives: it must name this lane's own branch.
+  if (!('corrupt' in marker) && (marker.branch !== record.branch || marker.head !== headsRef(record.branch))) {
+    throw new IsolaneError('BAD_RECORD', `the marker of an interrupted sync of lane ${record.lane} names branch ${marker.branch}, not the lane's ${record.branch}`, { hint: 'inspect the lane, then remove the marker under <git-common-dir>/isolane/sync/' });
+  }
   if ('corrupt' in marker) throw new IsolaneError('INTERNAL', `an interrupted sync of lane ${record.lane} left a marker isolane cannot read: ${marker.corrupt}`, { hint: 'inspect the lane (is a rebase in progress there?), then remove the marker' });
   if (!given) await strategy.ready?.(record);
   const lg = given ?? (await laneGit(project, record, strategy));

@@ -295,6 +295,25 @@ describe('isolane sync', () => {
     expect(await pathExists(path.join(repo.root, '.git', 'worktrees', 'k', 'rebase-merge'))).toBe(false);
   });
 
+  it('when git rebase --abort does not put the lane back (its rebase state tampered with), isolane restores it explicitly and says so', async () => {
+    await up('t');
+    await commitFile(repo, lanePath('t'), 'README.md', '# lane t\n');
+    const upstream = await pushUpstream({ 'README.md': '# upstream\n' });
+    const before = await laneBytes('t');
+    const p = spawnCli(repo, ['sync', 't'], { ISOLANE_TEST_CHECKPOINT: 'sync:conflicted' });
+    groups.push(p.pid);
+    await p.waitForStderr(/^checkpoint sync:conflicted$/m);
+    await killCli(p);
+    await waitGroupGone(p.pid);
+    // The abort would now leave the branch at the upstream commit, not where it was.
+    await fsp.writeFile(path.join(repo.root, '.git', 'worktrees', 't', 'rebase-merge', 'orig-head'), `${upstream}\n`);
+    const r = await repo.cli(['sync', 't', '--json']);
+    expect(r.code, `${r.stdout}${r.stderr}`).toBe(6);
+    expect(r.stderr).toContain('was not as before after git rebase --abort');
+    expect((JSON.parse(r.stdout) as ReportJson).lanes[0]?.recovered).toMatch(/restored: branch isolane\/t at/);
+    expect(await laneBytes('t')).toEqual(before);
+  });
+
   it('kill -9 mid-rebase, then down: the sync is undone first and the lane removed as usual', async () => {
     await up('k');
     await commitFile(repo, lanePath('k'), 'README.md', '# lane k\n');
