@@ -332,6 +332,24 @@ describe('isolane sync', () => {
     expect(await pathExists(lanePath('k'))).toBe(false);
   });
 
+  it('a sync marker that names another branch is refused by sync and down; down --force removes the lane anyway', async () => {
+    await up('x');
+    const dir = path.join(repo.root, '.git', 'isolane', 'sync');
+    await fsp.mkdir(dir, { recursive: true });
+    const oid = await branchOid('x');
+    await fsp.writeFile(path.join(dir, 'x.json'), JSON.stringify({ version: 1, lane: 'x', branch: 'main', oid, head: 'refs/heads/main', indexSha256: null, startedAt: '', pid: 1 }));
+    const refsBefore = await repo.git(['for-each-ref']);
+    expect(byLane(await syncJson(['x'], 1)).x).toMatchObject({ result: 'failed', error: { code: 'BAD_RECORD' } });
+    const down = await repo.cli(['down', 'x']);
+    expect(down.code).toBe(1);
+    expect(down.stderr).toContain('names branch main');
+    expect(await repo.git(['for-each-ref'])).toBe(refsBefore);
+    const forced = await repo.cli(['down', 'x', '--force', '--json']);
+    expect(forced.code, forced.stderr).toBe(0);
+    expect((JSON.parse(forced.stdout) as { notes?: string[] }).notes?.join('\n')).toContain('removed anyway (--force)');
+    expect(await pathExists(path.join(dir, 'x.json'))).toBe(false);
+  });
+
   it('a clone lane fetches the new base from the main repository (still one fetch of the remote) and is rebased', async () => {
     await up('cl', ['--strategy', 'clone']);
     const laneRepo = lanePath('cl');
