@@ -12,6 +12,7 @@ export type { GcOptions, GcResult, GcLane } from './engine/gc.js';
 export type { GcLogEntry } from './engine/gc-log.js';
 export type { Claim } from './lane/claims.js';
 export type { Leftover } from '../strategies/strategy.js';
+export type { SyncOptions, SyncReport, SyncBase, LaneSync, LaneSyncResult } from './engine/sync.js';
 export type { LaneRecord } from './engine/journal.js';
 export type { IsolaneConfig, IsolaneConfigInput } from './config/schema.js';
 export { configJsonSchema } from './config/json-schema.js';

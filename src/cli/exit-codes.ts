@@ -10,6 +10,8 @@ export const EXIT = {
   policyUnmet: 4,
   /** The lane was made but a set-up step failed: it is kept, listed as setup-failed. */
   setupFailed: 5,
+  /** `isolane sync`: a lane's rebase conflicted (it was rolled back), or would (--dry-run). */
+  conflicts: 6,
   /** Stopped by a signal, after cleaning up (128 + SIGINT, as shells report it). */
   interrupted: 130,
   /** `isolane run`: isolane itself failed before the command ran (as `docker run` does). */

@@ -145,6 +145,16 @@ export async function runCli(argv: readonly string[], version: string): Promise<
     .action(lazy(async () => (await import('./commands/fetch.js')).fetchCommand, state));
 
   program
+    .command('sync')
+    .description("rebase lanes onto their base's upstream, fetched once; a lane that conflicts is rolled back as it was")
+    .argument('[lanes...]', 'lanes to sync (or --all)')
+    .option('--all', 'every lane of the repository')
+    .option('--dry-run', 'only report what would be rebased and what would conflict (the base is fetched; no ref or lane file moves)')
+    .option('--no-fetch', 'fetch nothing: use the base as last fetched')
+    .addOption(json)
+    .action(lazy(async () => (await import('./commands/sync.js')).syncCommand, state));
+
+  program
     .command('env')
     .description("print a lane's environment (ISOLANE_*, ports, DATABASE_URL, env.vars) as export lines: eval \"$(isolane env <lane>)\"")
     .argument('<lane>')

@@ -14,6 +14,8 @@ import type { LaneRecord } from './journal.js';
 import type { Project } from './project.js';
 import { findOrphan } from './reconcile.js';
 import { describeLoss, type Loss } from './loss.js';
+import { removeSyncMarker } from './sync-marker.js';
+import { recoverInterruptedSync } from './sync-rollback.js';
 
 export interface DownOptions {
   /** Remove even when uncommitted files or unsaved commits would be lost (they are listed, and commits kept). */
@@ -98,7 +100,14 @@ export async function down(project: Project, lane: string, opts: DownOptions = {
       await strategy.destroy(record, { force: true, halfMade: false });
       report = { ...(await finishRemoval(project, record, nothingLost, undefined)), finishedInterrupted: true };
     } else {
+      // A sync killed mid-rebase is undone first: the lane is judged as it was.
+      const recovered = await recoverInterruptedSync(project, record, strategy).catch(async (e: unknown) => {
+        if (opts.force !== true) throw e;
+        await removeSyncMarker(project.stateDir, lane);
+        return `an interrupted sync could not be undone (${e instanceof Error ? e.message : String(e)}): removed anyway (--force)`;
+      });
       report = await removeLane(project, strategy, record, opts);
+      if (recovered) report = { ...report, notes: [...(report.notes ?? []), recovered] };
     }
     // The checkout is gone: what the lane held beside it goes too (the record still names it until here).
     const unreleased = await release(project, record);

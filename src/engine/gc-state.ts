@@ -12,6 +12,7 @@ const PER_LANE: ReadonlyArray<{ readonly dir: string; readonly suffix: string }>
   { dir: 'setup', suffix: '.log' },
   { dir: 'services', suffix: '' },
   { dir: 'sync', suffix: '.json' },
+  { dir: 'sync', suffix: '.index' },
 ];
 
 export interface StaleState {

@@ -5,6 +5,7 @@ import type { LaneRecord } from './journal.js';
 import { list, type LaneSummary } from './list.js';
 import { Project } from './project.js';
 import { readyLane, run, type RunOptions } from './run.js';
+import { sync, type SyncOptions, type SyncReport } from './sync.js';
 import { up, type UpOptions } from './up.js';
 import { claimLane, releaseLane, type ClaimOptions } from './claim.js';
 import { gc, type GcOptions, type GcResult } from './gc.js';
@@ -93,5 +94,10 @@ export class Isolane {
 
   release(lane: string): Promise<{ lane: string; released: boolean }> {
     return releaseLane(this.project, lane);
+  }
+
+  /** Rebases lanes onto their base's upstream, fetched once (see engine/sync.ts). */
+  sync(opts: SyncOptions): Promise<SyncReport> {
+    return sync(this.project, opts);
   }
 }

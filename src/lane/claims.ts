@@ -6,8 +6,7 @@ import { readTextSafely, realDirectory } from '../fs/safe-read.js';
 /**
  * An agent's claim on a lane (`isolane claim <lane> --ttl 30m`): while it holds, gc leaves the
  * lane alone. It lapses at `until` unless renewed: by `claim` again, or by activity in the lane
- * (`run`, `shell`, `path`, `env`, `setup`, `fetch`, `sync`), each of which moves `until` to a full
- * ttl from now. One file per lane under `<state>/claims/`.
+ * (`run`, `shell`: an agent at work), each of which moves `until` to a full ttl from now. One file per lane under `<state>/claims/`.
  */
 export interface Claim {
   readonly lane: string;
