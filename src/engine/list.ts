@@ -7,6 +7,7 @@ import type { LaneRecord } from './journal.js';
 import type { Project } from './project.js';
 import { findExisting } from './reconcile.js';
 import { setupStatus } from '../resources/setup/needs-setup.js';
+import { serviceSummaries, type ServiceSummary } from '../services/status.js';
 
 /**
  * - ready: recorded and present
@@ -41,6 +42,8 @@ export interface LaneSummary {
   readonly ports?: readonly PublishedPort[];
   /** Its set-up should run again (failed, or its lockfile changed since); absent when the project has no set-up. */
   readonly needsSetup?: boolean;
+  /** Its services as last recorded (`isolane start`, `watch`); exited when a host service's process is gone. Absent when none ever ran. */
+  readonly services?: ServiceSummary[];
 }
 
 /** Made whole and at rest: a lane to inspect, not one in flight. */
@@ -141,7 +144,13 @@ async function summarise(project: Project, record: LaneRecord, baseOf: (base: st
       return { ...head, state: 'missing', ...unknownCounts, note: 'its directory is gone; `isolane down` removes the rest' };
     }
     const { reader } = access;
-    const [dirty, tip, baseOid, setup] = await Promise.all([reader ? dirtyFiles(reader) : undefined, access.branchTip(), baseOf(record.base), setupStatus(project, record)]);
+    const [dirty, tip, baseOid, setup, services] = await Promise.all([
+      reader ? dirtyFiles(reader) : undefined,
+      access.branchTip(),
+      baseOf(record.base),
+      setupStatus(project, record),
+      serviceSummaries(project, record).catch(() => []),
+    ]);
     const counts = reader && tip && baseOid ? await aheadBehind(reader, baseOid, tip) : undefined;
     const notes = [access.note, ...access.unchecked, setup.note].filter(Boolean);
     return {
@@ -154,6 +163,7 @@ async function summarise(project: Project, record: LaneRecord, baseOf: (base: st
       ...(notes.length > 0 ? { note: notes.join('; ') } : {}),
       ...(access.ports ? { ports: access.ports } : {}),
       ...(setup.needsSetup === undefined ? {} : { needsSetup: setup.needsSetup }),
+      ...(services.length > 0 ? { services } : {}),
     };
   } catch (e) {
     const now = await reread(project, record.lane);

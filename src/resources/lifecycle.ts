@@ -8,6 +8,7 @@ import { releaseSetup } from './setup/release-setup.js';
 import { runTeardown } from './setup/run-teardown.js';
 import { shareAndSetUp } from './setup/share-and-setup.js';
 import { releaseLanePorts, reservePorts } from './ports/reserve-ports.js';
+import { releaseServices } from '../services/release-services.js';
 
 /**
  * The resources of a lane, in the order a lane needs them. Each phase calls every resource's
@@ -50,5 +51,6 @@ export async function release(project: Project, record: LaneRecord): Promise<str
   notes.push(...(await releaseLanePorts(project, record)));
   notes.push(...(await releaseSetup(project, record)));
   notes.push(...(await releaseDatabase(project, record)));
+  notes.push(...(await releaseServices(project.stateDir, record.lane)));
   return notes;
 }

@@ -2,6 +2,7 @@ import type { Context } from '../../context.js';
 import { list, type LaneSummary } from '../../engine/list.js';
 import { Project } from '../../engine/project.js';
 import { printJson, table } from '../output.js';
+import { describeService } from '../../services/status.js';
 
 const show = (v: number | boolean | undefined): string => (v === undefined ? '-' : typeof v === 'boolean' ? (v ? 'yes' : 'no') : String(v));
 
@@ -32,5 +33,8 @@ export async function lsCommand(ctx: Context, opts: { json?: boolean }): Promise
   ]);
   const headers = ['LANE', 'STATE', 'STRATEGY', 'BRANCH', 'DIRTY', 'AHEAD/BEHIND', 'MERGED', 'CREATED', ...(withPorts ? ['PORTS'] : []), 'PATH'];
   process.stdout.write(`${table(headers, rows)}\n`);
-  for (const l of lanes) if (l.note) process.stdout.write(`  ${l.lane}: ${l.note}\n`);
+  for (const l of lanes) {
+    if (l.note) process.stdout.write(`  ${l.lane}: ${l.note}\n`);
+    if (l.services?.length) process.stdout.write(`  ${l.lane}: services: ${l.services.map(describeService).join('; ')}\n`);
+  }
 }
