@@ -43,7 +43,7 @@ function hostRunner(project: Project, record: LaneRecord, strategy: Strategy): S
       try {
         process.kill(-pid, signal);
       } catch (e) {
-        if ((e as NodeJS.ErrnoException).code !== 'ESRCH') return Promise.reject(e as Error);
+        if ((e as NodeJS.ErrnoException).code !== 'ESRCH') return Promise.reject(e instanceof Error ? e : new Error(String(e)));
       }
       return Promise.resolve();
     },
