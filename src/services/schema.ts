@@ -79,8 +79,14 @@ export type ReadyConfig = NonNullable<ServiceConfig['ready']>;
 
 export const SERVICES_SECTION = {
   services: z
-    .record(z.string().regex(SERVICE_NAME, 'expected a service name of 1-30 of a-z, 0-9 and -, starting with a letter'), serviceSchema)
-    .refine((s) => Object.keys(s).length <= 32, 'expected at most 32 services')
+    .record(z.string(), serviceSchema)
+    .superRefine((s, ctx) => {
+      // Checked here, not by the key schema: its error would not say what a name may be.
+      for (const name of Object.keys(s)) {
+        if (!SERVICE_NAME.test(name)) ctx.addIssue({ code: 'custom', path: [name], message: 'expected a service name of 1-30 of a-z, 0-9 and -, starting with a letter' });
+      }
+      if (Object.keys(s).length > 32) ctx.addIssue({ code: 'custom', message: 'expected at most 32 services' });
+    })
     .default({})
     .meta({ description: 'Long-running processes of each lane, by name: started detached, health-checked, supervised by `isolane watch`.' }),
 };
