@@ -34,6 +34,9 @@ export interface WatchOptions {
   readonly backoffMs?: number;
 }
 
+/** How often isolane.yaml is read again. */
+const RELOAD_MS = 5000;
+
 /** Crashes within the window that make a crash loop. */
 const CRASH_LIMIT = 5;
 
@@ -62,15 +65,19 @@ export async function watchServices(ctx: Context, opts: WatchOptions): Promise<v
   if (!lock) throw await alreadyWatched(project.stateDir);
   const emit = (e: Omit<WatchEvent, 'at'>): void => opts.onEvent?.({ at: new Date().toISOString(), ...e });
   const memory = new Map<string, Memory>();
+  let opened = Date.now();
   try {
     await fsp.writeFile(watchHolderFile(project.stateDir), `${JSON.stringify({ pid: process.pid, host: os.hostname(), since: new Date().toISOString() })}\n`, { mode: 0o600 });
     emit({ event: 'watching', message: `watching the services of ${project.repo.root} (stop with Ctrl-C; the services keep running)` });
     while (!opts.signal.aborted) {
-      // A config edited meanwhile applies from the next tick; a broken one keeps the last good one.
-      project = await Project.open(ctx).catch((e: unknown) => {
-        emit({ event: 'warning', message: `isolane.yaml could not be read, using the last good one: ${e instanceof Error ? e.message : String(e)}` });
-        return project;
-      });
+      // A config edited meanwhile applies within seconds; a broken one keeps the last good one.
+      if (Date.now() - opened >= RELOAD_MS) {
+        opened = Date.now();
+        project = await Project.open(ctx).catch((e: unknown) => {
+          emit({ event: 'warning', message: `isolane.yaml could not be read, using the last good one: ${e instanceof Error ? e.message : String(e)}` });
+          return project;
+        });
+      }
       await tick(project, memory, timing, emit, opts.signal).catch((e: unknown) => emit({ event: 'warning', message: e instanceof Error ? e.message : String(e) }));
       if (opts.onTick) await opts.onTick(project).catch((e: unknown) => emit({ event: 'warning', message: `scheduled work failed: ${e instanceof Error ? e.message : String(e)}` }));
       await ctx.sleep(timing.tick, opts.signal).catch(() => undefined);

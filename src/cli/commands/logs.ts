@@ -35,8 +35,8 @@ export async function logsCommand(ctx: Context, lane: string, service: string | 
   }
   const controller = new AbortController();
   const stop = (): void => controller.abort();
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
   try {
     while (!controller.signal.aborted) {
       await drain(false);

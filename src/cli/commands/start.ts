@@ -11,7 +11,7 @@ export async function startCommand(ctx: Context, lane: string, service: string |
   assertLaneName(lane);
   const controller = new AbortController();
   const abort = (): void => controller.abort(new IsolaneError('INTERRUPTED', 'interrupted while waiting for services to be ready; they keep running'));
-  process.once('SIGINT', abort);
+  process.on('SIGINT', abort);
   let results: StartResult[];
   try {
     results = await startServices(await Project.open(ctx), lane, service, controller.signal);

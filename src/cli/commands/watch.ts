@@ -18,9 +18,10 @@ export async function watchCommand(ctx: Context, opts: { gcEvery?: string; json?
     });
   }
   const controller = new AbortController();
+  // on, not once: a listener that removed itself would leave execa's signal-exit alone to re-raise the signal.
   const stop = (): void => controller.abort();
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
   const print = (e: WatchEvent): void => {
     if (opts.json) process.stdout.write(`${JSON.stringify(e)}\n`);
     else process.stdout.write(`${e.at.slice(11, 19)} ${e.event === 'warning' ? 'warning: ' : ''}${e.message}\n`);
