@@ -23,12 +23,18 @@ export async function probeOnce(ready: ReadyConfig | undefined, port: number | u
   if (!ready) return true; // no check: alive is ready
   if ('http' in ready) {
     if (port === undefined) return false;
+    // A timer of our own, not AbortSignal.timeout's unref'd one: a request left hanging by a
+    // proxy (a container's published port before its server listens) must not let the process exit.
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(), 2000);
     try {
-      const res = await fetch(`http://127.0.0.1:${port}${ready.http}`, { signal: AbortSignal.timeout(2000), redirect: 'manual' });
+      const res = await fetch(`http://127.0.0.1:${port}${ready.http}`, { signal: controller.signal, redirect: 'manual' });
       await res.body?.cancel();
       return res.status < 500;
     } catch {
       return false;
+    } finally {
+      clearTimeout(timer);
     }
   }
   if ('port' in ready) return port !== undefined && listening(port, 1000);
