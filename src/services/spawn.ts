@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
-import { promises as fsp } from 'node:fs';
+import { constants, promises as fsp } from 'node:fs';
 import { IsolaneError } from '../errors.js';
+import { unsafePath } from '../fs/safe-read.js';
 import { procStat } from './proc.js';
 
 export interface DetachedSpec {
@@ -26,8 +27,13 @@ export interface Detached {
 export async function spawnDetached(spec: DetachedSpec): Promise<Detached> {
   const [command, ...args] = spec.argv;
   if (command === undefined) throw new IsolaneError('USAGE', 'a service needs a command');
-  const log = await fsp.open(spec.logFile, 'a', 0o600);
+  // Never through a symlink or FIFO put at its name (a worktree lane can write into the shared `.git`).
+  const log = await fsp.open(spec.logFile, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW | constants.O_NONBLOCK, 0o600).catch((e: NodeJS.ErrnoException) => {
+    if (e.code === 'ELOOP' || e.code === 'ENXIO') throw unsafePath(spec.logFile, 'is a symlink or FIFO, not a log file');
+    throw e;
+  });
   try {
+    if (!(await log.stat()).isFile()) throw unsafePath(spec.logFile, 'is not a regular file, not a log file');
     await log.chmod(0o600);
     const child = spawn(command, args, { cwd: spec.cwd, env: spec.env, detached: true, stdio: ['ignore', log.fd, log.fd] });
     const pid = await new Promise<number>((resolve, reject) => {

@@ -197,7 +197,7 @@ describe('isolane start / stop', () => {
     const api = await repo.cli(['start', 'a', 'api']);
     expect(api.code).not.toBe(0);
     expect(api.stdout).toMatch(/api: unhealthy/);
-    expect(api.stderr).toMatch(/api is unhealthy/);
+    expect(api.stderr).toMatch(/api of lane a is unhealthy/);
     const state = await readState('a', 'api');
     expect(state?.state).toBe('unhealthy');
     // Alive, only not ready: its process is still there.
@@ -217,6 +217,7 @@ describe('isolane start / stop', () => {
     const r = await repo.cli(['start', 'a', '--json']);
     expect(r.code).not.toBe(0);
     expect(JSON.parse(r.stdout)).toMatchObject({ services: [{ service: 'bad', state: 'exited' }] });
+    expect(JSON.parse(r.stderr)).toMatchObject({ error: { code: 'SERVICE_FAILED', services: ['bad'] } });
     expect((await repo.cli(['logs', 'a', 'bad'])).stdout).toBe('boom\n');
   });
 

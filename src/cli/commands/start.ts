@@ -30,6 +30,9 @@ export async function startCommand(ctx: Context, lane: string, service: string |
     }
   }
   if (failed.length === 0) return 0;
-  process.stderr.write(`isolane: ${failed.map((r) => `${r.service} is ${r.state}`).join(', ')}\n  → see \`isolane logs ${lane}${failed.length === 1 ? ` ${failed[0]?.service ?? ''}` : ''}\`\n`);
+  const message = `${failed.map((r) => `${r.service} of lane ${lane} is ${r.state}`).join(', ')}`;
+  const hint = `see its output: \`isolane logs ${lane}${failed.length === 1 ? ` ${failed[0]?.service ?? ''}` : ''}\``;
+  if (opts.json) process.stderr.write(`${JSON.stringify({ error: { code: 'SERVICE_FAILED', message, hint, services: failed.map((r) => r.service) } })}\n`);
+  else process.stderr.write(`isolane: ${message}\n  → ${hint}\n`);
   return exitCodeFor('SERVICE_FAILED');
 }
