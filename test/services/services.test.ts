@@ -244,6 +244,28 @@ describe('isolane start / stop', () => {
   });
 });
 
+describe('isolane logs -f', () => {
+  it('follows new output of every service, prefixed, until SIGINT', async () => {
+    const ticker = (name: string): string => `let i=0; console.log('${name} up'); setInterval(()=>console.log('${name} tick '+(++i)),200)`;
+    await writeConfig(
+      yaml(`  one:\n    run: [node, -e, ${JSON.stringify(ticker('one'))}]\n    ready: { log: "one up" }\n  two:\n    run: [node, -e, ${JSON.stringify(ticker('two'))}]\n    ready: { log: "two up" }\n`),
+    );
+    await up('a');
+    expect((await repo.cli(['start', 'a'])).code).toBe(0);
+    const child = spawn(process.execPath, [CLI, 'logs', 'a', '-f'], { cwd: repo.root, env: repo.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    watchers.push(child);
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    const exited = new Promise<number | string | null>((resolve) => child.once('exit', (code, sig) => resolve(code ?? sig)));
+    // Lines written after logs started: tick numbers beyond what the files held then.
+    const before = (await fsp.readFile(path.join(repo.root, '.git', 'isolane', 'services', 'a', 'one.log'), 'utf8')).split('\n').length;
+    await eventually('new lines of both services', () => new RegExp(`^one \\| one tick ${before + 3}$`, 'm').test(out) && /^two \| two tick \d+$/m.test(out));
+    expect(out).toMatch(/^one \| one up$/m);
+    child.kill('SIGINT');
+    expect(await exited).toBe(0);
+  });
+});
+
 describe('down and services', () => {
   it('a refused down leaves the service running; a down that goes ahead stops it first and leaves nothing of it', async () => {
     await writeConfig(yaml(webService()));
@@ -323,8 +345,8 @@ describe('isolane watch', () => {
     expect(await watch.exited).toBe(0);
   });
 
-  it('does not restart a service stopped by hand, and picks up lanes made while it runs', async () => {
-    await writeConfig(yaml(webService()));
+  it('does not restart a service stopped by hand nor one with restart: never, and picks up lanes made while it runs', async () => {
+    await writeConfig(yaml(webService() + `  once:\n    run: [node, -e, ${JSON.stringify(IDLE)}]\n    restart: never\n`));
     const watch = startWatch({ ISOLANE_WATCH_BACKOFF_MS: '50' });
     await eventually('the watcher says it watches', () => watch.output().includes('watching the services'));
     await up('b');
@@ -335,9 +357,13 @@ describe('isolane watch', () => {
       const s = await readState('b', 'web');
       return s?.state === 'healthy' && s.pid !== pid;
     });
-    expect((await repo.cli(['stop', 'b'])).code).toBe(0);
+    const once = (await readState('b', 'once'))!.pid!;
+    process.kill(once, 'SIGKILL');
+    await eventually('the watcher sees it exited', async () => (await readState('b', 'once'))?.state === 'exited');
+    expect((await repo.cli(['stop', 'b', 'web'])).code).toBe(0);
     await sleep(1000);
     expect((await readState('b', 'web'))?.state).toBe('stopped');
+    expect(await readState('b', 'once')).toMatchObject({ state: 'exited', restarts: 0 });
     watch.child.kill('SIGINT');
     expect(await watch.exited).toBe(0);
   });
