@@ -173,7 +173,9 @@ async function look(
     const lock = await lockService(project, record.lane, state.service, 0);
     if (!lock) return;
     try {
-      const exited = exitedState(state, new Date(), 'its process ended without `isolane stop`');
+      const current = (await laneServiceStates(project.stateDir, record.lane)).find((s) => s.service === state.service);
+      if (!current || !isRunningState(current.state) || current.pid !== state.pid || current.startTime !== state.startTime) return; // stopped or started again meanwhile
+      const exited = exitedState(current, new Date(), 'its process ended without `isolane stop`');
       await writeServiceState(project.stateDir, exited);
       m.healthySince = undefined;
       emit({ event: 'exited', ...who, message: `${who.lane}/${who.service} exited (pid ${state.pid ?? '?'})` });
@@ -185,7 +187,16 @@ async function look(
   }
   if (state.state !== 'exited' || config.restart === 'never') return;
   if (m.nextAt === undefined) {
-    await decide(project, state, config, m, t, emit);
+    // Under its lock, on the state as it is now: a `start` by hand meanwhile is never overwritten.
+    const lock = await lockService(project, record.lane, state.service, 0);
+    if (!lock) return;
+    try {
+      const current = (await laneServiceStates(project.stateDir, record.lane)).find((s) => s.service === state.service);
+      if (current?.state !== 'exited' || current.updatedAt !== state.updatedAt) return;
+      await decide(project, current, config, m, t, emit);
+    } finally {
+      await lock.release();
+    }
     if (m.nextAt === undefined) return;
   }
   if (now < m.nextAt) return;
