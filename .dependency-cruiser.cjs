@@ -2,13 +2,13 @@
  * The layering of isolane, checked by `npm run lint` (dependency-cruiser). From the bottom up:
  *   base     src/{errors,context,size}.ts, src/fs, src/git, src/lane, src/process, src/docker, src/snapshot
  *   plug-ins strategies/   (each gets a narrow kit: strategies/strategy.ts)
- *   config   src/config, src/resources, src/limits, src/policy   (merge and use the plug-ins)
+ *   config   src/config, src/resources, src/limits, src/policy, src/services   (merge and use the plug-ins)
  *   engine   src/engine
  *   surfaces src/cli, src/index.ts, bench/
  * An import may only point down, and nothing may import itself back through a circle.
  */
 const BASE = '^src/(?:(?:errors|context|size)\\.ts$|(?:fs|git|lane|process|docker|snapshot)/)';
-const ABOVE_BASE = '^(?:strategies/|bench/|src/(?:config|resources|limits|policy|engine|cli)/|src/index\\.ts$)';
+const ABOVE_BASE = '^(?:strategies/|bench/|src/(?:config|resources|limits|policy|services|engine|cli)/|src/index\\.ts$)';
 
 module.exports = {
   forbidden: [
@@ -18,7 +18,7 @@ module.exports = {
       severity: 'error',
       comment: 'A strategy gets what it needs through its kit (strategies/strategy.ts), never from the engine, config, policy or resources.',
       from: { path: '^strategies/' },
-      to: { path: '^(?:src/(?:engine|cli|config|policy|resources|limits)/|src/index\\.ts$|bench/)' },
+      to: { path: '^(?:src/(?:engine|cli|config|policy|resources|limits|services)/|src/index\\.ts$|bench/)' },
     },
     {
       name: 'base-stays-below',
@@ -31,7 +31,7 @@ module.exports = {
       name: 'engine-not-surfaces',
       severity: 'error',
       comment: 'The engine is driven by the CLI, the library and the bench; it never reaches back up to them.',
-      from: { path: '^src/(?:engine|config|resources|limits|policy)/' },
+      from: { path: '^src/(?:engine|config|resources|limits|policy|services)/' },
       to: { path: '^(?:src/cli/|bench/)' },
     },
   ],

@@ -28,6 +28,8 @@ export type ErrorCode =
   | 'SETUP_FAILED' // a lane's set-up step failed: the lane exists, listed as setup-failed
   | 'PORTS_EXHAUSTED' // no port of the range is free for a lane's lease
   | 'DATABASE_FAILED' // a lane's database branch could not be made, reached or dropped
+  | 'SERVICE_FAILED' // a lane's service exited or did not become ready in time
+  | 'ALREADY_WATCHED' // another `isolane watch` supervises this repository's services
   | 'INTERNAL';
 
 export interface ErrorDetails {

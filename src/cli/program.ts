@@ -175,6 +175,38 @@ export async function runCli(argv: readonly string[], version: string): Promise<
     .action(lazy(async () => (await import('./commands/shell.js')).shellCommand, state));
 
   program
+    .command('start')
+    .description("start a lane's services (isolane.yaml services:) detached, and wait until each is ready")
+    .argument('<lane>')
+    .argument('[service]', 'only this service (default: all)')
+    .addOption(json)
+    .action(lazy(async () => (await import('./commands/start.js')).startCommand, state));
+
+  program
+    .command('stop')
+    .description("stop a lane's services: SIGTERM to each one's process group, SIGKILL after 10 s")
+    .argument('<lane>')
+    .argument('[service]', 'only this service (default: all)')
+    .addOption(json)
+    .action(lazy(async () => (await import('./commands/stop.js')).stopCommand, state));
+
+  program
+    .command('logs')
+    .description("print a lane's service logs (each line prefixed by its service when there are several)")
+    .argument('<lane>')
+    .argument('[service]', 'only this service (default: all)')
+    .option('-f, --follow', 'keep printing new output until Ctrl-C')
+    .addOption(new Option('--json', 'print one JSON object per line: {service, line}'))
+    .action(lazy(async () => (await import('./commands/logs.js')).logsCommand, state));
+
+  program
+    .command('watch')
+    .description("supervise every lane's services of this repository: restart those that die (with backoff), mark crash loops; Ctrl-C stops supervising, NOT the services")
+    .option('--gc-every <duration>', 'also run `isolane gc --yes` this often (broken lanes and leftovers; never a lane in use or holding work)')
+    .addOption(new Option('--json', 'print one JSON event per line'))
+    .action(lazy(async () => (await import('./commands/watch.js')).watchCommand, state));
+
+  program
     .command('bench')
     .description('measure every strategy on this host (latency, disk, fetch, agents at once) and keep the results for the policy')
     .option('--quick', 'a short run: small fixture outside a repository, 3 rounds, 2 agents')

@@ -103,7 +103,7 @@ function describeIssue(doc: Document, issue: z.core.$ZodIssue, at: At): ConfigPr
     return issue.keys.map((key) => {
       const keyPath = [...keys, key].join('.');
       const keyOffset = keyNodeOffset(container, key) ?? offset;
-      if (keys.length === 0 && (RESERVED_SECTIONS as readonly string[]).includes(key)) {
+      if (keys.length === 0 && RESERVED_SECTIONS.includes(key)) {
         return at(keyOffset, keyPath, 'this section is reserved for a later version of isolane; remove it');
       }
       const guess = allowed.length > 0 ? closest(key, allowed) : undefined;

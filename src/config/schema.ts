@@ -4,11 +4,12 @@ import { NEEDS } from '../../strategies/strategy.js';
 import { BRANCH_PREFIX, LANE_NAME } from '../git/names.js';
 import { checkResourceReferences, RESOURCE_SECTIONS } from '../resources/schema.js';
 import { LIMITS_SECTIONS } from '../limits/schema.js';
+import { checkServiceReferences, SERVICES_SECTION } from '../services/schema.js';
 
 export { DEFAULT_IMAGE } from '../docker/settings.js';
 
 /** Top-level sections planned for later versions: named here so that using one gives a clear error. */
-export const RESERVED_SECTIONS = ['services'] as const;
+export const RESERVED_SECTIONS: readonly string[] = [];
 
 const strategyName = z.enum(STRATEGY_NAMES);
 const needs = z.array(z.enum(NEEDS)).max(NEEDS.length);
@@ -109,9 +110,11 @@ export const configSchema = z
       .meta({ description: 'Rules evaluated in order after the built-in ones (see README, Choosing a strategy): the last rule whose conditions hold chooses.' }),
     ...RESOURCE_SECTIONS,
     ...LIMITS_SECTIONS,
+    ...SERVICES_SECTION,
     ...strategySections(),
   })
   .superRefine(checkResourceReferences)
+  .superRefine(checkServiceReferences)
   .meta({ title: 'isolane.yaml', description: 'isolane settings for one repository: how lanes for parallel agents are named, placed and isolated.' });
 
 export type IsolaneConfig = z.output<typeof configSchema>;

@@ -16,6 +16,8 @@ import { findOrphan } from './reconcile.js';
 import { describeLoss, type Loss } from './loss.js';
 import { removeSyncMarker } from './sync-marker.js';
 import { recoverInterruptedSync } from './sync-rollback.js';
+import { runningServices } from '../services/state.js';
+import { stopServices } from '../services/stop.js';
 
 export interface DownOptions {
   /** Remove even when uncommitted files or unsaved commits would be lost (they are listed, and commits kept). */
@@ -89,6 +91,8 @@ export async function down(project: Project, lane: string, opts: DownOptions = {
     }
     const strategy = await project.strategy(record.strategy);
     let report: DownReport;
+    // A lane being removed as decided (half-made, or its removal interrupted): its services go first.
+    const stopNotes = record.state === 'creating' || record.state === 'removing' ? await stopServices(project, record) : [];
     if (record.state === 'creating') {
       // Never finished creation, so nobody worked in it: remove whatever part exists.
       await strategy.destroy(record, { force: true, halfMade: true });
@@ -110,7 +114,7 @@ export async function down(project: Project, lane: string, opts: DownOptions = {
       if (recovered) report = { ...report, notes: [...(report.notes ?? []), recovered] };
     }
     // The checkout is gone: what the lane held beside it goes too (the record still names it until here).
-    const unreleased = await release(project, record);
+    const unreleased = [...stopNotes, ...(await release(project, record))];
     if (unreleased.length > 0) report = { ...report, notes: [...(report.notes ?? []), ...unreleased] };
     await journal.remove(lane);
     await laneLock.releaseAndRemove();
@@ -164,7 +168,9 @@ async function removeLane(project: Project, strategy: Strategy, record: LaneReco
     // with teardown steps, a worktree is checked here too, before them, and its removal after
     // them is forced, so the teardown's own files cannot make it refuse after the teardown ran.
     const tearsDown = project.config.teardown.length > 0;
-    const leaveToRemoval = !force && strategy.removalRefusesDirty === true && !tearsDown;
+    // Running services are stopped once the checks pass: the files are checked here too, so a refused down leaves them running.
+    const serving = (await runningServices(project, record.lane)).length > 0;
+    const leaveToRemoval = !force && strategy.removalRefusesDirty === true && !tearsDown && !serving;
     const [files, submoduleCommits] = reader && !leaveToRemoval
       ? await Promise.all([dirtyFiles(reader).catch(noteFailure('its files could not be checked')), unsavedSubmoduleCommits(reader).catch(noteFailure('its submodules could not be checked'))])
       : [undefined, undefined];
@@ -201,7 +207,9 @@ async function removeLane(project: Project, strategy: Strategy, record: LaneReco
     const mirrored = homeFailed ? undefined : tips.map((t) => t.rev).filter((rev) => rev.startsWith(`${laneRefNamespace(record.lane)}/`));
     await project.journal.write(removing);
     await checkpoint(ctx, 'down:removing');
-    const teardownNotes = await beforeRemoval(project, removing, strategy);
+    // Every check passed: the lane's services stop before its teardown and removal (a refused down left them running).
+    const stopNotes = await stopServices(project, removing);
+    const teardownNotes = [...stopNotes, ...(await beforeRemoval(project, removing, strategy))];
     ctx.logger.progress(`removing lane ${record.lane} at ${record.path}`);
     try {
       await strategy.destroy(record, { force: force || tearsDown, halfMade: false });

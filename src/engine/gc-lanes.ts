@@ -1,6 +1,6 @@
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
-import { formatDuration } from '../duration.js';
+import { roughDuration } from '../duration.js';
 import { headsRef } from '../git/names.js';
 import { baseTips, mergedInto, stashedOn, upstreamGone, type MergedHow } from '../git/merged.js';
 import { runGit } from '../git/run-git.js';
@@ -89,12 +89,12 @@ async function candidacy(project: Project, s: LaneSummary, opts: GcLaneOptions, 
   if (s.unchecked && s.unchecked.length > 0 && s.state !== 'unmounted') return `it could not be checked, so it may hold work: ${s.unchecked.join('; ')}`;
   if (s.broken) return { reason: s.broken };
   const idle = opts.olderThanMs === undefined ? undefined : await idleFor(project, s);
-  if (idle !== undefined && opts.olderThanMs !== undefined && idle < opts.olderThanMs) return `active ${formatDuration(idle)} ago (--older-than ${formatDuration(opts.olderThanMs)})`;
+  if (idle !== undefined && opts.olderThanMs !== undefined && idle < opts.olderThanMs) return `active ${roughDuration(idle)} ago (--older-than ${roughDuration(opts.olderThanMs)})`;
   const record = await project.journal.read(s.lane).catch(() => undefined);
   const startOid = record?.startOid ?? '';
   if (!s.tip) return s.state === 'unmounted' ? 'its files are not mounted, so its branch was not read (any `isolane run` mounts them)' : 'its branch could not be read';
   if (s.tip === startOid) {
-    if (opts.olderThanMs !== undefined && idle !== undefined) return { reason: `idle for ${formatDuration(idle)}, no commits of its own` };
+    if (opts.olderThanMs !== undefined && idle !== undefined) return { reason: `idle for ${roughDuration(idle)}, no commits of its own` };
     return 'no commits of its own yet (`gc --older-than <duration>` removes idle ones)';
   }
   if (!opts.merged) return 'has commits of its own (`gc --merged` removes lanes merged into their base)';

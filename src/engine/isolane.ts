@@ -10,6 +10,8 @@ import { up, type UpOptions } from './up.js';
 import { claimLane, releaseLane, type ClaimOptions } from './claim.js';
 import { gc, type GcOptions, type GcResult } from './gc.js';
 import type { Claim } from '../lane/claims.js';
+import { startServices, type StartResult } from '../services/start.js';
+import { stopLaneServices, type StopResult } from '../services/stop.js';
 
 /**
  * A lane handle. `await using lane = await iso.up('x')` removes the lane at the end of the
@@ -41,6 +43,16 @@ export class Lane implements AsyncDisposable {
 
   down(opts?: DownOptions): Promise<DownReport> {
     return down(this.#project, this.record.lane, opts);
+  }
+
+  /** Starts the lane's services (isolane.yaml `services:`, or one) detached; resolves once each is ready or not. */
+  start(service?: string, signal?: AbortSignal): Promise<StartResult[]> {
+    return startServices(this.#project, this.record.lane, service, signal);
+  }
+
+  /** Stops them: SIGTERM to each process group, SIGKILL after 10 s. */
+  stop(service?: string): Promise<StopResult[]> {
+    return stopLaneServices(this.#project, this.record.lane, service);
   }
 
   async [Symbol.asyncDispose](): Promise<void> {

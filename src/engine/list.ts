@@ -8,6 +8,7 @@ import type { Project } from './project.js';
 import { findExisting } from './reconcile.js';
 import { setupStatus } from '../resources/setup/needs-setup.js';
 import { laneMemoryUsage } from '../limits/usage.js';
+import { serviceSummaries, type ServiceSummary } from '../services/status.js';
 
 /**
  * - ready: recorded and present
@@ -54,6 +55,8 @@ export interface LaneSummary {
   readonly diskBytes?: number;
   /** Memory its host lane's cgroup holds now (src/limits), in bytes; absent without limits or budget. */
   readonly memoryBytes?: number;
+  /** Its services as last recorded (`isolane start`, `watch`); exited when a host service's process is gone. Absent when none ever ran. */
+  readonly services?: ServiceSummary[];
 }
 
 /** Made whole and at rest: a lane to inspect, not one in flight. */
@@ -154,7 +157,14 @@ async function summarise(project: Project, record: LaneRecord, baseOf: (base: st
       return { ...head, state: 'missing', ...unknownCounts, note: 'its directory is gone; `isolane down` removes the rest' };
     }
     const { reader } = access;
-    const [dirty, tip, baseOid, setup, memory] = await Promise.all([reader ? dirtyFiles(reader) : undefined, access.branchTip(), baseOf(record.base), setupStatus(project, record), laneMemoryUsage(project, record.lane)]);
+    const [dirty, tip, baseOid, setup, memory, services] = await Promise.all([
+      reader ? dirtyFiles(reader) : undefined,
+      access.branchTip(),
+      baseOf(record.base),
+      setupStatus(project, record),
+      laneMemoryUsage(project, record.lane),
+      serviceSummaries(project, record).catch(() => []),
+    ]);
     const counts = reader && tip && baseOid ? await aheadBehind(reader, baseOid, tip) : undefined;
     const notes = [access.note, ...access.unchecked, setup.note].filter(Boolean);
     return {
@@ -171,6 +181,7 @@ async function summarise(project: Project, record: LaneRecord, baseOf: (base: st
       ...(access.broken ? { broken: access.broken } : {}),
       ...(access.unchecked.length > 0 ? { unchecked: access.unchecked } : {}),
       ...(memory === undefined ? {} : { memoryBytes: memory }),
+      ...(services.length > 0 ? { services } : {}),
     };
   } catch (e) {
     const now = await reread(project, record.lane);

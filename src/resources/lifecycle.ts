@@ -9,6 +9,7 @@ import { runTeardown } from './setup/run-teardown.js';
 import { shareAndSetUp } from './setup/share-and-setup.js';
 import { releaseLanePorts, reservePorts } from './ports/reserve-ports.js';
 import { removeLaneCgroup } from '../limits/confine.js';
+import { releaseServices } from '../services/release-services.js';
 
 /**
  * The resources of a lane, in the order a lane needs them. Each phase calls every resource's
@@ -52,5 +53,6 @@ export async function release(project: Project, record: LaneRecord): Promise<str
   notes.push(...(await releaseSetup(project, record)));
   notes.push(...(await releaseDatabase(project, record)));
   notes.push(...(await removeLaneCgroup(project, record.lane))); // empty by now: down stopped what ran in the lane
+  notes.push(...(await releaseServices(project.stateDir, record.lane)));
   return notes;
 }

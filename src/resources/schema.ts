@@ -12,7 +12,7 @@ import { parseServerUrl } from './database/url.js';
  */
 
 const PORT_NAME = /^[a-z][a-z0-9_]{0,29}$/;
-const VAR_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
+export const VAR_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
 /** A command as an argv array: never a shell string. */
 export const argvSchema = z.array(z.string().min(1).max(4096).refine((s) => !s.includes('\0'), 'expected no NUL byte')).min(1).max(256);
 

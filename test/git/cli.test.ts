@@ -89,7 +89,7 @@ describe('isolane CLI', () => {
     expect((await repo.cli(['init', '--force'])).code).toBe(0);
     expect(await fsp.readFile(path.join(repo.root, 'isolane.yaml'), 'utf8')).toBe(text);
     const schema = JSON.parse((await repo.cli(['schema'])).stdout) as { properties: Record<string, unknown> };
-    expect(Object.keys(schema.properties)).toEqual(['base', 'branchPrefix', 'lanes', 'strategy', 'workloads', 'policy', 'ports', 'env', 'copy', 'setup', 'teardown', 'share', 'database', 'limits', 'budget', 'worktree', 'clone', 'container', 'snapshot']);
+    expect(Object.keys(schema.properties)).toEqual(['base', 'branchPrefix', 'lanes', 'strategy', 'workloads', 'policy', 'ports', 'env', 'copy', 'setup', 'teardown', 'share', 'database', 'limits', 'budget', 'services', 'worktree', 'clone', 'container', 'snapshot']);
   });
 
   it('run: exit status passes through, isolane errors are 125, unknown commands 127', async () => {

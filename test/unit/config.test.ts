@@ -23,8 +23,15 @@ describe('isolane.yaml', () => {
     expect(problems('zzzzzz: 1\n')).toEqual(['isolane.yaml:1:1 zzzzzz: unknown key']);
   });
 
-  it('names sections reserved for later versions', () => {
-    expect(problems('services:\n  web: {}\n')[0]).toMatch(/^isolane\.yaml:1:1 services: this section is reserved/);
+  it('checks services: a run command, a declared port, a valid name, duration and regex', () => {
+    expect(problems('services:\n  web: {}\n')[0]).toMatch(/^isolane\.yaml:\d+:\d+ services\.web\.run: expected an array/);
+    expect(problems('ports:\n  names: [web]\nservices:\n  web:\n    run: [npm, run, dev]\n    port: api\n')[0]).toMatch(/services\.web\.port: "api" is not a port of ports\.names \(web\)/);
+    expect(problems('services:\n  Web:\n    run: [x]\n')[0]).toMatch(/expected a service name/);
+    expect(problems('services:\n  web:\n    run: [x]\n    ready: { log: "(", timeout: 5s }\n')[0]).toMatch(/not a regular expression/);
+    expect(problems('ports:\n  names: [web]\nservices:\n  web:\n    run: [x]\n    port: web\n    ready: { http: /, timeout: soon }\n')[0]).toMatch(/expected a duration/);
+    expect(problems('services:\n  web:\n    run: [x]\n    ready: { port: true }\n')[0]).toMatch(/needs the service's port/);
+    expect(problems('services:\n  web:\n    run: "npm run dev"\n')[0]).toMatch(/services\.web\.run: /);
+    expect(problems('ports:\n  names: [web]\nservices:\n  web:\n    run: [npm, run, dev]\n    port: web\n    ready: { http: /health, timeout: 2m }\n    restart: always\n')).toEqual([]);
   });
 
   it('rejects unknown strategies and unsafe prefixes', () => {

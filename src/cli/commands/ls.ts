@@ -4,6 +4,7 @@ import { Project } from '../../engine/project.js';
 import { laneDiskMeter } from '../../engine/disk.js';
 import { formatBytes } from '../../size.js';
 import { printJson, table } from '../output.js';
+import { describeService } from '../../services/status.js';
 
 const show = (v: number | boolean | undefined): string => (v === undefined ? '-' : typeof v === 'boolean' ? (v ? 'yes' : 'no') : String(v));
 
@@ -36,7 +37,10 @@ export async function lsCommand(ctx: Context, opts: { json?: boolean; disk?: boo
   const headers = ['LANE', 'STATE', 'STRATEGY', 'BRANCH', 'DIRTY', 'AHEAD/BEHIND', 'MERGED', 'CREATED', ...(withPorts ? ['PORTS'] : []), ...(opts.disk ? ['DISK'] : []), 'PATH'];
   const withDiskCells = opts.disk ? rows.map((r, i) => [...r.slice(0, -1), lanes[i]?.diskBytes === undefined ? '-' : formatBytes(lanes[i]?.diskBytes ?? 0), ...r.slice(-1)]) : rows;
   process.stdout.write(`${table(headers, withDiskCells)}\n`);
-  for (const l of lanes) if (l.note) process.stdout.write(`  ${l.lane}: ${l.note}\n`);
+  for (const l of lanes) {
+    if (l.note) process.stdout.write(`  ${l.lane}: ${l.note}\n`);
+    if (l.services?.length) process.stdout.write(`  ${l.lane}: services: ${l.services.map(describeService).join('; ')}\n`);
+  }
   // What gc would take without being asked for merged lanes: the broken ones (it still keeps any holding work).
   const broken = lanes.filter((l) => ['missing', 'interrupted', 'orphan'].includes(l.state) || l.broken !== undefined);
   const merged = lanes.filter((l) => l.state === 'ready' && l.moved === true && l.merged === true && l.dirty === 0);
