@@ -94,8 +94,11 @@ export async function checkLanesRoot(f: LanesRootFacts, isOurs: ((name: string) 
     return { foreign: [], ownedBy, marked: true };
   }
   if (!isOurs) return { foreign: [], marked: false };
+  const names = await fsp.readdir(f.root);
+  // A concurrent `up` marked it between our read of the marker and this listing: read it again.
+  if (names.includes(ROOT_MARKER)) return checkLanesRoot(f, isOurs, claim);
   const foreign: string[] = [];
-  for (const name of await fsp.readdir(f.root)) if (!isMarkerDraft(name) && !(await isOurs(name))) foreign.push(name);
+  for (const name of names) if (!isMarkerDraft(name) && !(await isOurs(name))) foreign.push(name);
   if (claim) {
     if (foreign.length > 0) {
       throw configError(f, `holds ${foreign.length} thing(s) isolane did not make for this repository: ${foreign.slice(0, 5).join(', ')}${foreign.length > 5 ? ', ...' : ''}`);
