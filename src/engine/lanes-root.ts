@@ -58,7 +58,7 @@ async function realish(p: string): Promise<string> {
  * the root holds nothing but lanes `isOurs` proves this repository's, and refuses a root that
  * holds anything else. Without `isOurs` the root's entries are not looked at.
  */
-export async function checkLanesRoot(f: LanesRootFacts, isOurs: ((name: string) => Promise<boolean>) | undefined, claim: boolean): Promise<LanesRootState> {
+export async function checkLanesRoot(f: LanesRootFacts, isOurs: ((name: string) => Promise<boolean>) | undefined, claim: boolean, again = false): Promise<LanesRootState> {
   let real: string;
   try {
     real = await realish(f.root);
@@ -95,8 +95,9 @@ export async function checkLanesRoot(f: LanesRootFacts, isOurs: ((name: string) 
   }
   if (!isOurs) return { foreign: [], marked: false };
   const names = await fsp.readdir(f.root);
-  // A concurrent `up` marked it between our read of the marker and this listing: read it again.
-  if (names.includes(ROOT_MARKER)) return checkLanesRoot(f, isOurs, claim);
+  // A concurrent `up` marked it between our read of the marker and this listing: read it again,
+  // once (a marker that cannot be read, a symlink say, is then foreign as anything else).
+  if (names.includes(ROOT_MARKER) && !again) return checkLanesRoot(f, isOurs, claim, true);
   const foreign: string[] = [];
   for (const name of names) if (!isMarkerDraft(name) && !(await isOurs(name))) foreign.push(name);
   if (claim) {
