@@ -1,12 +1,12 @@
 // Bundles the CLI into dist/cli: one file per command, loaded on demand. A single bundle loads
 // about twice as fast as the same modules resolved one file at a time from node_modules.
-import { readFileSync, rmSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { build } from 'esbuild';
 
 const { version } = JSON.parse(readFileSync('package.json', 'utf8'));
 rmSync('dist/cli', { recursive: true, force: true }); // no stale chunks from earlier builds
 
-await build({
+const result = await build({
   entryPoints: ['src/cli/main.ts'],
   outdir: 'dist/cli',
   bundle: true,
@@ -21,4 +21,7 @@ await build({
   sourcemap: 'linked',
   define: { __ISOLANE_VERSION__: JSON.stringify(version) },
   logLevel: 'warning',
+  // Which input modules each chunk holds: the start-up test maps loaded chunks back to modules.
+  metafile: true,
 });
+writeFileSync('dist/cli/meta.json', JSON.stringify(result.metafile));

@@ -20,6 +20,7 @@ export type { SyncOptions, SyncReport, SyncBase, LaneSync, LaneSyncResult } from
 export type { LaneRecord } from './engine/journal.js';
 export type { IsolaneConfig, IsolaneConfigInput } from './config/schema.js';
 export { configJsonSchema } from './config/json-schema.js';
-export { parseConfigText, loadConfig, CONFIG_FILE, type ConfigProblem } from './config/load.js';
+export { loadConfig, CONFIG_FILE } from './config/load.js';
+export { parseConfigText, type ConfigProblem } from './config/parse.js';
 export type { Strategy, LaneSpec, LaneAccess, ExecResult, ProbeResult } from '../strategies/strategy.js';
 export { LANE_NAME } from './git/names.js';

@@ -1,40 +1,13 @@
 import { Command, CommanderError, Option } from 'commander';
-import { createContext, type Context } from '../context.js';
-import { cliLogger, renderError, type GlobalOptions } from './output.js';
-
-/** Test hook: pause at a named checkpoint so a crash test can kill the process there. */
-function checkpointFromEnv(): Context['checkpoint'] {
-  const wanted = process.env.ISOLANE_TEST_CHECKPOINT;
-  if (!wanted) return undefined;
-  return async (name) => {
-    if (name !== wanted) return;
-    process.stderr.write(`checkpoint ${name}\n`);
-    await new Promise(() => setInterval(() => {}, 60_000)); // wait, alive, to be killed
-  };
-}
-
-function context(opts: GlobalOptions): Context {
-  const checkpoint = checkpointFromEnv();
-  const lockTimeout = Number(process.env.ISOLANE_LOCK_TIMEOUT);
-  return createContext({
-    logger: cliLogger(opts.json === true),
-    ...(checkpoint ? { checkpoint } : {}),
-    // How long to wait for a lane or the repository lock held by another process (ms).
-    ...(Number.isInteger(lockTimeout) && lockTimeout >= 0 ? { lockTimeoutMs: lockTimeout } : {}),
-  });
-}
+import { invoke, type CommandFn } from './invoke.js';
+import type { GlobalOptions } from './output.js';
 
 /** Wraps a lazily imported command: errors are rendered in one place, the status returned. */
-function lazy<A extends unknown[]>(load: () => Promise<(ctx: Context, ...args: A) => Promise<number | void>>, state: { code: number }) {
+function lazy<A extends unknown[]>(load: () => Promise<CommandFn<A>>, state: { code: number }) {
   return async (...args: unknown[]): Promise<void> => {
     const command = args[args.length - 1] as Command;
     const opts = command.optsWithGlobals<GlobalOptions>();
-    try {
-      const fn = await load();
-      state.code = (await fn(context(opts), ...(args.slice(0, -1) as A))) ?? 0;
-    } catch (e) {
-      state.code = renderError(e, opts.json === true);
-    }
+    state.code = await invoke(load, opts.json === true, args.slice(0, -1) as A);
   };
 }
 

@@ -5,8 +5,10 @@ import { beginActivity } from '../lane/activity.js';
 import { renewClaim } from '../lane/claims.js';
 import { execEnv } from '../resources/env/exec-env.js';
 import { laneConfinement } from '../limits/confine.js';
-import type { Journal, LaneRecord } from './journal.js';
 import type { Project } from './project.js';
+import { readyLane } from './ready-lane.js';
+
+export { readyLane };
 
 export interface RunOptions {
   readonly stdio?: 'inherit' | 'pipe';
@@ -14,18 +16,6 @@ export interface RunOptions {
   readonly interactive?: boolean;
   /** Extra variables for the command (on top of the caller's environment). */
   readonly env?: Readonly<Record<string, string>>;
-}
-
-/** The lane's record when it is ready (or, with `orSetupFailed`, made whole but its set-up failed: for `path`, to look at it). */
-export async function readyLane(where: { readonly journal: Journal; readonly repo: { readonly root: string } }, lane: string, orSetupFailed = false): Promise<LaneRecord> {
-  assertLaneName(lane);
-  const record = await where.journal.read(lane);
-  if (!record) throw new IsolaneError('LANE_NOT_FOUND', `no lane named ${lane} in ${where.repo.root}`, { hint: `create it with \`isolane up ${lane}\`` });
-  if (record.state !== 'ready' && !(orSetupFailed && record.state === 'setup-failed')) {
-    const hint = record.state === 'setup-failed' ? `its set-up failed: fix it and run \`isolane setup ${lane}\` (its files are at \`isolane path ${lane}\`)` : '`isolane ls` shows its state';
-    throw new IsolaneError('LANE_BUSY', `lane ${lane} is not ready (${record.state})`, { hint });
-  }
-  return record;
 }
 
 /**

@@ -1,6 +1,5 @@
 import { constants, promises as fsp } from 'node:fs';
 import path from 'node:path';
-import { tryLock } from 'fs-native-extensions';
 import { realSleep, type Context } from '../context.js';
 import { IsolaneError } from '../errors.js';
 import { unsafePath } from './safe-read.js';
@@ -70,6 +69,8 @@ export async function tryAcquireLock(file: string, opts: LockOptions): Promise<H
     let keep = false;
     try {
       if (!(await handle.stat()).isFile()) throw unsafePath(file, 'is not a regular file, not a lock file');
+      // The native addon loads only when a lock file is really there to lock: `path` takes none.
+      const { tryLock } = await import('fs-native-extensions');
       // The file may have been removed by the previous holder after we opened it; then our
       // lock would guard a dead inode, so start again on the new file.
       if (tryLock(handle.fd, { shared: look || opts.shared === true }) && (await sameInode(handle, file))) {

@@ -1,4 +1,3 @@
-import { simpleGit } from 'simple-git';
 import type { Context } from '../context.js';
 import { GitError } from '../errors.js';
 import { gitCommands } from './commands.js';
@@ -17,6 +16,8 @@ export async function checkoutFiles(ctx: Context, cwd: string): Promise<void> {
     await runGit(ctx, cwd, [...argv, '--quiet']);
     return;
   }
+  // Loaded only here, where a terminal watches: simple-git and its debug cost start-up elsewhere.
+  const { simpleGit } = await import('simple-git');
   const git = simpleGit({
     baseDir: cwd,
     allowEnvironment: FORCED_GIT_ENV,

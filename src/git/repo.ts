@@ -4,6 +4,7 @@ import type { Context } from '../context.js';
 import { GitError, IsolaneError } from '../errors.js';
 import { gitCommands } from './commands.js';
 import { runGit } from './run-git.js';
+import { cacheGitVersion, cachedGitVersion, gitBinary } from './version-cache.js';
 import { enclosingLanesRoot, ROOT_MARKER, type EnclosingLanesRoot } from '../lane/root-marker.js';
 
 /** `--path-format=absolute` and `rev-parse --end-of-options` need 2.31. */
@@ -43,26 +44,21 @@ export function versionAtLeast(v: readonly number[], min: readonly number[]): bo
 export async function locateRepo(ctx: Context): Promise<RepoLocation> {
   const home = process.env.GIT_DIR === undefined ? await enclosingLanesRoot(ctx.cwd) : undefined;
   const where = home ? path.dirname(home.commonDir) : ctx.cwd;
-  const [versionOut, discovered] = await Promise.all([
-    runGit(ctx, where, gitCommands.version()).catch((cause: unknown) => {
-      throw new IsolaneError('GIT_VERSION', 'could not run git', { cause, hint: 'install git 2.31 or newer and put it on PATH' });
-    }),
-    runGit(ctx, where, gitCommands.discover()).catch((cause: unknown) => {
-      if (home) throw laneWithoutHome(home, ctx.cwd, cause);
-      if (cause instanceof GitError && /not a git repository/i.test(cause.stderr)) {
-        throw new IsolaneError('NOT_A_REPO', `${ctx.cwd} is not inside a git repository`, {
-          hint: 'run isolane from a checkout of the repository, or create one with git init',
-        });
-      }
-      throw cause;
-    }),
-  ]);
-  const version = parseGitVersion(versionOut.stdout);
-  if (!version || !versionAtLeast(version, MIN_GIT_VERSION)) {
-    throw new IsolaneError('GIT_VERSION', `git ${versionOut.stdout.trim()} is too old`, {
-      hint: `install git ${MIN_GIT_VERSION.join('.')} or newer`,
-    });
+  // Both at once; a git too old (or missing) is named as such even when discovery fails with it.
+  const [versioned, discovery] = await Promise.allSettled([gitVersion(ctx, where), runGit(ctx, where, gitCommands.discover())]);
+  if (versioned.status === 'rejected') throw versioned.reason;
+  if (discovery.status === 'rejected') {
+    const cause: unknown = discovery.reason;
+    if (home) throw laneWithoutHome(home, ctx.cwd, cause);
+    if (cause instanceof GitError && /not a git repository/i.test(cause.stderr)) {
+      throw new IsolaneError('NOT_A_REPO', `${ctx.cwd} is not inside a git repository`, {
+        hint: 'run isolane from a checkout of the repository, or create one with git init',
+      });
+    }
+    throw cause;
   }
+  const discovered = discovery.value;
+  const version = versioned.value;
   const [commonDir] = discovered.stdout.split('\n');
   if (!commonDir) throw new IsolaneError('NOT_A_REPO', `${ctx.cwd}: git did not report a repository`);
   if (path.basename(commonDir) !== '.git') {
@@ -77,9 +73,30 @@ export async function locateRepo(ctx: Context): Promise<RepoLocation> {
     root: path.dirname(commonDir),
     commonDir,
     id,
-    gitVersion: version.join('.'),
+    gitVersion: version,
     ...(home ? { from: { lanesRoot: home.root, ...(home.lane ? { lane: home.lane } : {}) } } : {}),
   };
+}
+
+/**
+ * git's version ("2.39.5"), at least MIN_GIT_VERSION: from the cache when this very git binary
+ * was asked before (version-cache.ts), else from `git version`, then cached.
+ */
+async function gitVersion(ctx: Context, cwd: string): Promise<string> {
+  const binary = await gitBinary(ctx.env, ctx.cwd).catch(() => undefined);
+  const cached = binary ? await cachedGitVersion(binary) : undefined;
+  if (cached) return cached;
+  const out = await runGit(ctx, cwd, gitCommands.version()).catch((cause: unknown) => {
+    throw new IsolaneError('GIT_VERSION', 'could not run git', { cause, hint: 'install git 2.31 or newer and put it on PATH' });
+  });
+  const version = parseGitVersion(out.stdout);
+  if (!version || !versionAtLeast(version, MIN_GIT_VERSION)) {
+    throw new IsolaneError('GIT_VERSION', `git ${out.stdout.trim()} is too old`, {
+      hint: `install git ${MIN_GIT_VERSION.join('.')} or newer`,
+    });
+  }
+  if (binary) await cacheGitVersion(binary, version.join('.'));
+  return version.join('.');
 }
 
 function laneWithoutHome(home: EnclosingLanesRoot, cwd: string, cause: unknown): IsolaneError {

@@ -1,5 +1,5 @@
+import { spawn, type StdioOptions } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
-import { execa, type Options } from 'execa';
 import type { Context } from '../context.js';
 import { GitError } from '../errors.js';
 import { scrubGitEnv } from './env.js';
@@ -26,53 +26,118 @@ export interface GitOptions {
 
 /** Linux names this kernel function as the wait channel of a process blocked opening a FIFO. */
 const FIFO_WAIT = 'wait_for_partner';
+/** A git that ignores SIGTERM (after a timeout or a cancel) gets SIGKILL this much later. */
+const FORCE_KILL_AFTER_MS = 2_000;
+/** More output than this on stdout or stderr is a runaway git: it is stopped. */
+const MAX_BUFFER = 256 * 1024 * 1024;
+
+/** How one git process ended. */
+interface Ended {
+  readonly exitCode: number | undefined;
+  readonly signal: NodeJS.Signals | undefined;
+  readonly stdout: string;
+  readonly stderr: string;
+  /** Why isolane stopped it, or could not start it, if it did. */
+  readonly stopped?: 'timeout' | 'cancel' | 'fifo' | 'maxBuffer';
+  readonly error?: Error;
+}
 
 /**
  * The one place that runs git: argv arrays only, a scrubbed environment, a timeout (escalating
- * to SIGKILL) and the caller's AbortSignal on every call.
+ * to SIGKILL) and the caller's AbortSignal on every call. node:child_process directly: a git call
+ * is the hot path of every command, and a process library costs start-up and CPU on each.
  */
 export async function runGit(ctx: Context, cwd: string, argv: readonly string[], opts: GitOptions = {}): Promise<GitResult> {
   const started = performance.now();
-  const child = execa('git', argv, {
-    cwd,
-    env: opts.env ? { ...scrubGitEnv(ctx.env), ...opts.env } : scrubGitEnv(ctx.env),
-    extendEnv: false,
-    // fd 3 onwards: the locks this operation holds (see Context.heldLocks).
-    // execa's types omit raw descriptors past stdio[2]; Node (and execa at run time) accept them.
-    stdio: [opts.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe', ...ctx.heldLocks] as unknown as Options['stdio'],
-    ...(opts.input === undefined ? {} : { input: opts.input }),
-    reject: false,
-    stripFinalNewline: false,
-    timeout: opts.timeoutMs ?? ctx.gitTimeoutMs,
-    forceKillAfterDelay: 2_000,
-    maxBuffer: 256 * 1024 * 1024,
-    ...(ctx.signal ? { cancelSignal: ctx.signal } : {}),
-  });
-  let blockedOnFifo = false;
-  const watchdog = opts.watchFifo
-    ? setInterval(() => {
-        void readFile(`/proc/${child.pid ?? 0}/wchan`, 'utf8').then(
-          (wchan) => {
-            if (wchan.trim() !== FIFO_WAIT) return;
-            blockedOnFifo = true;
-            child.kill('SIGKILL');
-          },
-          () => undefined, // gone already, or no /proc here: the timeout still bounds the call
-        );
-      }, 250)
-    : undefined;
-  const result = await child.finally(() => clearInterval(watchdog));
-  const exitCode = result.exitCode;
-  const stdout = typeof result.stdout === 'string' ? result.stdout : '';
-  const stderr = typeof result.stderr === 'string' ? result.stderr : '';
+  const timeoutMs = opts.timeoutMs ?? ctx.gitTimeoutMs;
+  const result = await spawnGit(ctx, cwd, argv, opts, timeoutMs);
+  const { exitCode, stdout, stderr } = result;
   ctx.logger.debug(`git ${argv.join(' ')} (exit ${String(exitCode)}, ${(performance.now() - started).toFixed(1)} ms)`);
-  if (exitCode === 0 || (exitCode !== undefined && opts.okExitCodes?.includes(exitCode))) {
+  if (result.stopped === undefined && exitCode !== undefined && (exitCode === 0 || opts.okExitCodes?.includes(exitCode))) {
     return { stdout, exitCode };
   }
-  const why = blockedOnFifo
-    ? 'stopped: it blocked opening a FIFO (a named pipe where git expects a file, e.g. a .gitignore)'
-    : result.timedOut ? `timed out after ${opts.timeoutMs ?? ctx.gitTimeoutMs} ms` : result.isCanceled ? 'cancelled' : result.signal ? `killed by ${result.signal}` : '';
-  throw new GitError(argv, cwd, exitCode, [stderr, why].filter(Boolean).join('\n') || (result.shortMessage ?? 'no output'), { cause: result.cause ?? result });
+  const why = {
+    fifo: 'stopped: it blocked opening a FIFO (a named pipe where git expects a file, e.g. a .gitignore)',
+    timeout: `timed out after ${timeoutMs} ms`,
+    cancel: 'cancelled',
+    maxBuffer: `stopped: more than ${MAX_BUFFER} bytes of output`,
+    none: result.signal ? `killed by ${result.signal}` : '',
+  }[result.stopped ?? 'none'];
+  const fallback = result.error ? `could not run git: ${result.error.message}` : 'no output';
+  throw new GitError(argv, cwd, exitCode, [stderr, why].filter(Boolean).join('\n') || fallback, { cause: result.error ?? result });
+}
+
+function spawnGit(ctx: Context, cwd: string, argv: readonly string[], opts: GitOptions, timeoutMs: number): Promise<Ended> {
+  return new Promise((resolve) => {
+    const env = opts.env ? { ...scrubGitEnv(ctx.env), ...opts.env } : scrubGitEnv(ctx.env);
+    // fd 3 onwards: the locks this operation holds (see Context.heldLocks), inherited by git.
+    const stdio: StdioOptions = [opts.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe', ...ctx.heldLocks];
+    const child = spawn('git', [...argv], { cwd, env, stdio });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    let outBytes = 0;
+    let errBytes = 0;
+    let stopped: Ended['stopped'];
+    let error: Error | undefined;
+    let forceKill: NodeJS.Timeout | undefined;
+    const stop = (why: NonNullable<Ended['stopped']>, signal: NodeJS.Signals = 'SIGTERM'): void => {
+      if (stopped !== undefined || child.exitCode !== null || child.signalCode !== null) return;
+      stopped = why;
+      child.kill(signal);
+      if (signal !== 'SIGKILL') forceKill = setTimeout(() => child.kill('SIGKILL'), FORCE_KILL_AFTER_MS);
+    };
+    child.stdout?.on('data', (chunk: Buffer) => {
+      outBytes += chunk.length;
+      if (outBytes > MAX_BUFFER) stop('maxBuffer');
+      else out.push(chunk);
+    });
+    child.stderr?.on('data', (chunk: Buffer) => {
+      errBytes += chunk.length;
+      if (errBytes > MAX_BUFFER) stop('maxBuffer');
+      else err.push(chunk);
+    });
+    if (opts.input !== undefined && child.stdin) {
+      // git may exit before reading all of its input (EPIPE): how it exits says what happened.
+      child.stdin.on('error', () => undefined);
+      child.stdin.end(opts.input);
+    }
+    const timer = setTimeout(() => stop('timeout'), timeoutMs);
+    const onAbort = (): void => stop('cancel');
+    if (ctx.signal?.aborted) onAbort();
+    else ctx.signal?.addEventListener('abort', onAbort, { once: true });
+    const watchdog = opts.watchFifo
+      ? setInterval(() => {
+          void readFile(`/proc/${child.pid ?? 0}/wchan`, 'utf8').then(
+            (wchan) => {
+              if (wchan.trim() === FIFO_WAIT) stop('fifo', 'SIGKILL');
+            },
+            () => undefined, // gone already, or no /proc here: the timeout still bounds the call
+          );
+        }, 250)
+      : undefined;
+    let done = false;
+    const finish = (code: number | null, signal: NodeJS.Signals | null): void => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      clearTimeout(forceKill);
+      clearInterval(watchdog);
+      ctx.signal?.removeEventListener('abort', onAbort);
+      resolve({
+        exitCode: code ?? undefined,
+        signal: signal ?? undefined,
+        stdout: Buffer.concat(out).toString('utf8'),
+        stderr: Buffer.concat(err).toString('utf8'),
+        ...(stopped ? { stopped } : {}),
+        ...(error ? { error } : {}),
+      });
+    };
+    child.on('error', (e) => {
+      error ??= e;
+      if (child.pid === undefined) finish(null, null); // never started (no git, a bad cwd)
+    });
+    child.on('close', finish);
+  });
 }
 
 /** git's messages when another process holds one of its lock files. */

@@ -1,4 +1,3 @@
-import { execa } from 'execa';
 import { promises as fsp } from 'node:fs';
 import { IsolaneError } from '../errors.js';
 import { LANE_NAME } from '../git/names.js';
@@ -36,6 +35,7 @@ export async function systemdIsInit(): Promise<boolean> {
 
 /** Why systemd cannot start a scope for this user here (a real, empty one), or undefined when it can. */
 export async function scopeProblem(user: boolean): Promise<string | undefined> {
+  const { execa } = await import('execa'); // only where systemd manages cgroups: `ls` reads slice names without it
   const r = await execa('systemd-run', [...userFlag(user), '--scope', '--quiet', '--collect', '--', 'true'], { reject: false, timeout: 10_000 });
   if (r.exitCode === 0) return undefined;
   const said = (typeof r.stderr === 'string' ? r.stderr : '').trim().split('\n')[0] ?? '';
@@ -53,6 +53,7 @@ function properties(caps: Caps): string[] {
 }
 
 async function systemctl(tree: SystemdTree, args: readonly string[]): Promise<{ ok: boolean; out: string; err: string }> {
+  const { execa } = await import('execa');
   const r = await execa('systemctl', [...userFlag(tree.user), ...args], { reject: false, timeout: 30_000 });
   return { ok: r.exitCode === 0, out: typeof r.stdout === 'string' ? r.stdout : '', err: typeof r.stderr === 'string' ? r.stderr.trim() : '' };
 }

@@ -1,4 +1,4 @@
-import { execa } from 'execa';
+import type { execa as Execa } from 'execa';
 import type { ExecOptions, ExecResult } from '../lane/contract.js';
 import { confinedArgv } from './confined-argv.js';
 
@@ -12,9 +12,11 @@ const FORWARDED_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT'] as const;
 export async function execInDir(cwd: string, argv: readonly string[], opts: ExecOptions): Promise<ExecResult> {
   const [file, ...args] = confinedArgv(opts.confine, argv);
   if (file === undefined) throw new TypeError('execInDir needs a command');
+  // Loaded when a command really runs: the strategies that use this are loaded by `ls` and `env` too.
+  const { execa } = await import('execa');
   // Listen before spawning: a signal that comes the moment the command starts is passed on
   // once it exists, never left to kill isolane and orphan the command.
-  let child: ReturnType<typeof execa> | undefined;
+  let child: ReturnType<typeof Execa> | undefined;
   const pending: NodeJS.Signals[] = [];
   const forward = (signal: NodeJS.Signals): void => {
     if (child) child.kill(signal);

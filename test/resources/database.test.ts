@@ -2,7 +2,7 @@ import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import getPort from 'get-port';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { parseConfigText } from '../../src/config/load.js';
+import { parseConfigText } from '../../src/config/parse.js';
 import { isLaneDatabaseName, laneDatabaseName } from '../../src/resources/database/names.js';
 import { expectNoLane, killCli, readRecord, spawnCli, waitGroupGone } from '../helpers/crash.js';
 import { dockerAvailable } from '../helpers/docker.js';

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { configJsonSchema } from '../../src/config/json-schema.js';
-import { formatProblem, parseConfigText } from '../../src/config/load.js';
+import { formatProblem, parseConfigText } from '../../src/config/parse.js';
 import { configTemplate } from '../../src/config/template.js';
 
 const problems = (text: string): string[] => parseConfigText(text, '/repo/isolane.yaml').problems.map(formatProblem);

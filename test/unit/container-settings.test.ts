@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseConfigText } from '../../src/config/load.js';
+import { parseConfigText } from '../../src/config/parse.js';
 import { configuredEnv } from '../../src/docker/host-reach.js';
 import { mountTargetProblem } from '../../src/docker/mount-target.js';
 import { proxyEnv } from '../../src/docker/proxy.js';

@@ -1,6 +1,6 @@
 import type { Context } from '../../context.js';
 import { Journal } from '../../engine/journal.js';
-import { readyLane } from '../../engine/run.js';
+import { readyLane } from '../../engine/ready-lane.js';
 import { assertLaneName } from '../../git/names.js';
 import { locateRepo } from '../../git/repo.js';
 import { printJson } from '../output.js';

@@ -1,0 +1,131 @@
+/**
+ * Agents call `isolane path`, `ls`, `env` and `run` many times per task, so what a command loads
+ * is part of its cost. This runs the built CLI (npm run build first) under a Node module hook that
+ * records every module loaded, maps the bundle's chunks back to their input modules through
+ * esbuild's metafile (dist/cli/meta.json), and fails when a command loads a package it does not
+ * need: an eager import of one anywhere on the command's path shows up here.
+ */
+import { promises as fsp } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeRepo, type TestRepo } from '../helpers/repo.js';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+/** Packages that cost start-up: none may load unless the command's allowance below names it. */
+const COSTLY = [
+  'commander', // the full parser: the plain forms of the hot commands skip it (src/cli/fast-path.ts)
+  'yaml', // only with an isolane.yaml to parse
+  'zod',
+  'fastest-levenshtein', // did-you-mean in config errors
+  'simple-git', // only to show checkout progress on a terminal
+  'debug',
+  'execa',
+  'fs-native-extensions', // only when a lock file is really locked
+  'dockerode', // only for container lanes
+  'ssh2',
+  'pg',
+  'get-port',
+  'ignore',
+  'tinybench',
+  'chart.js',
+] as const;
+
+type Costly = (typeof COSTLY)[number];
+
+/**
+ * What each command may load of COSTLY, and why. `path` and `--version` load none: they are the
+ * floor. The lane commands open the project, which loads the strategy plug-ins (strategies/):
+ * those build their settings schemas with zod when imported, and the container plug-in imports
+ * execa, so zod and execa load until the plug-ins load them lazily. Nothing else may.
+ */
+const ALLOWED: Record<string, { readonly argv: readonly string[]; readonly allowed: readonly Costly[] }> = {
+  version: { argv: ['--version'], allowed: [] },
+  path: { argv: ['path', 'a'], allowed: [] },
+  pathJson: { argv: ['path', 'a', '--json'], allowed: [] },
+  ls: { argv: ['ls'], allowed: ['zod', 'execa'] },
+  env: { argv: ['env', 'a'], allowed: ['zod', 'execa'] },
+  // It runs the command through execa (src/process/exec-in-dir.ts), holding the lane (a shared lock) until it starts.
+  run: { argv: ['run', 'a', '--', 'true'], allowed: ['zod', 'execa', 'fs-native-extensions'] },
+};
+
+/** Registers a load hook that appends every URL Node loads (ESM, and CommonJS through require) to $ISOLANE_TRACE. */
+const REGISTER = `
+import { register, createRequire } from 'node:module';
+import { appendFileSync } from 'node:fs';
+const out = process.env.ISOLANE_TRACE;
+register('./trace-hooks.mjs', import.meta.url, { data: { out } });
+const require = createRequire(import.meta.url);
+process.on('exit', () => appendFileSync(out, Object.keys(require.cache).map((f) => 'file://' + f + '\\n').join('')));
+`;
+const HOOKS = `
+import { appendFileSync } from 'node:fs';
+let out;
+export function initialize(data) { out = data.out; }
+export async function load(url, context, next) { appendFileSync(out, url + '\\n'); return next(url, context); }
+`;
+
+interface Metafile {
+  readonly outputs: Record<string, { readonly inputs: Record<string, unknown> }>;
+}
+
+const packageOf = (file: string): string | undefined => /(?:^|\/)node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(file)?.[1];
+
+let repo: TestRepo;
+let meta: Metafile;
+let register: string;
+
+beforeAll(async () => {
+  meta = JSON.parse(await fsp.readFile(path.join(ROOT, 'dist/cli/meta.json'), 'utf8')) as Metafile;
+  repo = await makeRepo(); // no isolane.yaml: defaults
+  register = path.join(repo.dir, 'trace-register.mjs');
+  await fsp.writeFile(register, REGISTER);
+  await fsp.writeFile(path.join(repo.dir, 'trace-hooks.mjs'), HOOKS);
+  const up = await repo.cli(['up', 'a']);
+  expect(up.code, up.stderr).toBe(0);
+});
+
+afterAll(async () => {
+  await repo?.cleanup();
+});
+
+/** The input modules (src files and package files) a CLI run loaded. */
+async function loadedModules(argv: readonly string[]): Promise<{ code: number; inputs: Set<string>; stderr: string }> {
+  const trace = path.join(repo.dir, `trace-${argv.join('_').replace(/[^a-z0-9_-]/gi, '')}.txt`);
+  await fsp.rm(trace, { force: true });
+  const result = await repo.cli(argv, { env: { NODE_OPTIONS: `--import=${pathToFileURL(register).href}`, ISOLANE_TRACE: trace } });
+  const inputs = new Set<string>();
+  for (const url of (await fsp.readFile(trace, 'utf8')).split('\n')) {
+    if (!url.startsWith('file://')) continue; // node: builtins
+    const file = fileURLToPath(url);
+    const rel = path.relative(ROOT, file);
+    const chunk = meta.outputs[rel];
+    if (chunk) for (const input of Object.keys(chunk.inputs)) inputs.add(input);
+    else inputs.add(file); // a module outside the bundle (an external package, bin/isolane.js)
+  }
+  return { code: result.code, inputs, stderr: result.stderr };
+}
+
+describe('start-up: a command loads only what it needs (no isolane.yaml)', () => {
+  for (const [name, { argv, allowed }] of Object.entries(ALLOWED)) {
+    it(`isolane ${argv.join(' ')}`, async () => {
+      const { code, inputs, stderr } = await loadedModules(argv);
+      expect(code, stderr).toBe(0);
+      // The hook saw the run (so an empty list cannot pass): the entry, and the command's own module.
+      expect([...inputs]).toContain('src/cli/main.ts');
+      if (name !== 'version') expect([...inputs]).toContain(`src/cli/commands/${argv[0]}.ts`);
+      const packages = new Set([...inputs].map(packageOf).filter((p): p is string => p !== undefined));
+      const unwanted = COSTLY.filter((p) => packages.has(p) && !allowed.includes(p));
+      expect(unwanted, `loaded by \`isolane ${argv.join(' ')}\`; the modules that import them load them eagerly`).toEqual([]);
+    });
+  }
+
+  it('path and --version load no package at all, and no config, strategy or engine code beyond the journal', async () => {
+    for (const argv of [['--version'], ['path', 'a']]) {
+      const { inputs } = await loadedModules(argv);
+      expect([...inputs].filter((i) => packageOf(i) !== undefined)).toEqual([]);
+      expect([...inputs].filter((i) => /^(?:strategies\/|src\/config\/|src\/engine\/project\.ts$)/.test(i))).toEqual([]);
+    }
+  });
+});
