@@ -6,22 +6,57 @@ import { build } from 'esbuild';
 const { version } = JSON.parse(readFileSync('package.json', 'utf8'));
 rmSync('dist/cli', { recursive: true, force: true }); // no stale chunks from earlier builds
 
-const result = await build({
-  entryPoints: ['src/cli/main.ts'],
-  outdir: 'dist/cli',
+/** The commands the start-up bundle (fast-path.js) hands to the split build, by their entry names. */
+const HANDED_ON = ['commands/env', 'commands/ls', 'commands/run', 'commands/path-remount'];
+
+const common = {
   bundle: true,
-  splitting: true,
   format: 'esm',
   platform: 'node',
   target: 'node20',
-  chunkNames: 'chunks/[name]-[hash]',
   // Native addons and dockerode's optional native deps stay in node_modules.
   external: ['fs-native-extensions', 'dockerode', 'ssh2', 'cpu-features'],
   banner: { js: "import { createRequire as __isolaneRequire } from 'node:module'; const require = __isolaneRequire(import.meta.url);" },
   sourcemap: 'linked',
   define: { __ISOLANE_VERSION__: JSON.stringify(version) },
   logLevel: 'warning',
-  // Which input modules each chunk holds: the start-up test maps loaded chunks back to modules.
+  // Which input modules each output holds: the start-up test maps loaded files back to modules.
   metafile: true,
+};
+
+// Everything: main.js, commander's program and every command, split into shared chunks. The
+// commands the start-up bundle hands on are entries with fixed names, so it can import them.
+const split = await build({
+  ...common,
+  entryPoints: { main: 'src/cli/main.ts', ...Object.fromEntries(HANDED_ON.map((name) => [name, `src/cli/${name}.ts`])) },
+  outdir: 'dist/cli',
+  splitting: true,
+  chunkNames: 'chunks/[name]-[hash]',
+  plugins: [external(/^\.\/fast-path\.js$/, () => './fast-path.js')],
 });
-writeFileSync('dist/cli/meta.json', JSON.stringify(result.metafile));
+
+// The hot commands' start-up (src/cli/fast-path.ts) with all of `path` in ONE file: each file
+// Node loads costs about a millisecond, and `isolane path` is most of what agents call. The other
+// commands it runs are the split build's, imported by their entry names.
+const fast = await build({
+  ...common,
+  entryPoints: ['src/cli/fast-path.ts'],
+  outfile: 'dist/cli/fast-path.js',
+  splitting: false,
+  plugins: [external(/^\.\/(?:commands\/)?(env|ls|run|path-remount)\.js$/, (m) => `./commands/${m[1]}.js`)],
+});
+
+writeFileSync('dist/cli/meta.json', JSON.stringify({
+  inputs: { ...split.metafile.inputs, ...fast.metafile.inputs },
+  outputs: { ...split.metafile.outputs, ...fast.metafile.outputs },
+}));
+
+/** Leaves dynamic imports matching `filter` to be loaded at run time from `to(match)` (relative to dist/cli). */
+function external(filter, to) {
+  return {
+    name: 'hand-on',
+    setup(b) {
+      b.onResolve({ filter }, (args) => (args.kind === 'dynamic-import' ? { path: to(filter.exec(args.path)), external: true } : undefined));
+    },
+  };
+}

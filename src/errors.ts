@@ -40,8 +40,15 @@ export interface ErrorDetails {
   readonly data?: Readonly<Record<string, unknown>>;
 }
 
+/**
+ * Marks an IsolaneError however many copies of this module are loaded (the CLI's start-up bundle
+ * and its command chunks each have one): isIsolaneError holds across them, where instanceof does not.
+ */
+const BRAND = Symbol.for('isolane.IsolaneError');
+
 export class IsolaneError extends Error {
   override readonly name: string = 'IsolaneError';
+  readonly [BRAND] = true;
   readonly code: ErrorCode;
   readonly hint: string | undefined;
   readonly data: Readonly<Record<string, unknown>> | undefined;
@@ -83,5 +90,6 @@ export class WouldLoseWorkError extends IsolaneError {
 }
 
 export function isIsolaneError(e: unknown, code?: ErrorCode): e is IsolaneError {
-  return e instanceof IsolaneError && (code === undefined || e.code === code);
+  const ours = e instanceof IsolaneError || (typeof e === 'object' && e !== null && (e as { [BRAND]?: unknown })[BRAND] === true);
+  return ours && (code === undefined || (e as IsolaneError).code === code);
 }

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { IsolaneError, isIsolaneError } from '../errors.js';
@@ -87,7 +86,7 @@ export class Journal {
   async write(record: LaneRecord): Promise<void> {
     await fsp.mkdir(this.dir, { recursive: true });
     const target = this.file(record.lane);
-    const temp = `${target}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+    const temp = `${target}.${process.pid}.${process.getBuiltinModule('node:crypto').randomBytes(4).toString('hex')}.tmp`;
     try {
       // Only this user may read it: a record can hold a database URL with its password.
       await fsp.writeFile(temp, `${JSON.stringify(record, null, 2)}\n`, { flag: 'wx', mode: 0o600 });

@@ -1,8 +1,8 @@
-import { createHash } from 'node:crypto';
 import path from 'node:path';
 import type { Context } from '../context.js';
 import { GitError, IsolaneError } from '../errors.js';
 import { gitCommands } from './commands.js';
+import { plainCommonDir } from './discover.js';
 import { runGit } from './run-git.js';
 import { cacheGitVersion, cachedGitVersion, gitBinary } from './version-cache.js';
 import { enclosingLanesRoot, ROOT_MARKER, type EnclosingLanesRoot } from '../lane/root-marker.js';
@@ -45,7 +45,8 @@ export async function locateRepo(ctx: Context): Promise<RepoLocation> {
   const home = process.env.GIT_DIR === undefined ? await enclosingLanesRoot(ctx.cwd) : undefined;
   const where = home ? path.dirname(home.commonDir) : ctx.cwd;
   // Both at once; a git too old (or missing) is named as such even when discovery fails with it.
-  const [versioned, discovery] = await Promise.allSettled([gitVersion(ctx, where), runGit(ctx, where, gitCommands.discover())]);
+  const discover = async (): Promise<string> => (await plainCommonDir(where)) ?? (await runGit(ctx, where, gitCommands.discover())).stdout;
+  const [versioned, discovery] = await Promise.allSettled([gitVersion(ctx, where), discover()]);
   if (versioned.status === 'rejected') throw versioned.reason;
   if (discovery.status === 'rejected') {
     const cause: unknown = discovery.reason;
@@ -57,25 +58,31 @@ export async function locateRepo(ctx: Context): Promise<RepoLocation> {
     }
     throw cause;
   }
-  const discovered = discovery.value;
   const version = versioned.value;
-  const [commonDir] = discovered.stdout.split('\n');
+  const [commonDir] = discovery.value.split('\n');
   if (!commonDir) throw new IsolaneError('NOT_A_REPO', `${ctx.cwd}: git did not report a repository`);
   if (path.basename(commonDir) !== '.git') {
     throw new IsolaneError('NOT_A_REPO', `${commonDir} is a bare repository; isolane needs a main checkout`, {
       hint: 'clone it without --bare and run isolane from there',
     });
   }
-  const id = createHash('sha256').update(commonDir).digest('hex').slice(0, 12);
   // The marker must name this very repository: a moved or re-made repository is not taken on trust.
-  if (home && (home.repo !== id || home.commonDir !== commonDir)) throw laneWithoutHome(home, ctx.cwd, undefined);
+  if (home && (home.repo !== repoId(commonDir) || home.commonDir !== commonDir)) throw laneWithoutHome(home, ctx.cwd, undefined);
   return {
     root: path.dirname(commonDir),
     commonDir,
-    id,
+    // Worked out when asked: `isolane path` needs no id, and node:crypto costs it start-up.
+    get id() {
+      return repoId(commonDir);
+    },
     gitVersion: version,
     ...(home ? { from: { lanesRoot: home.root, ...(home.lane ? { lane: home.lane } : {}) } } : {}),
   };
+}
+
+/** A stable short id for labels and names, from the common dir. */
+function repoId(commonDir: string): string {
+  return process.getBuiltinModule('node:crypto').createHash('sha256').update(commonDir).digest('hex').slice(0, 12);
 }
 
 /**

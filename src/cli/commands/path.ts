@@ -6,20 +6,6 @@ import { locateRepo } from '../../git/repo.js';
 import { printJson } from '../output.js';
 import { isMounted } from '../../snapshot/mountinfo.js';
 
-async function remount(ctx: Context, lane: string): Promise<void> {
-  const { Project } = await import('../../engine/project.js');
-  const project = await Project.open(ctx);
-  const hold = await project.tryLaneLock(lane, ctx.lockTimeoutMs, true, true);
-  if (!hold) return; // busy: whoever holds it acts in it, and mounts it
-  try {
-    const record = await readyLane(project, lane, true);
-    project.checkRecord(record);
-    await (await project.strategy(record.strategy)).ready?.(record);
-  } finally {
-    await hold.release();
-  }
-}
-
 export async function pathCommand(ctx: Context, lane: string, opts: { json?: boolean }): Promise<void> {
   assertLaneName(lane);
   // The hot path of `cd "$(isolane path x)"`: the journal alone, no config or strategy loaded.
@@ -27,7 +13,7 @@ export async function pathCommand(ctx: Context, lane: string, opts: { json?: boo
   // A lane whose set-up failed is there to be looked at.
   const record = await readyLane({ journal: Journal.of(repo.commonDir), repo }, lane, true);
   // A lane whose files are a mount lost in a reboot is mounted again before anyone goes there.
-  if (record.place?.mounted === true && !(await isMounted(record.path))) await remount(ctx, lane);
+  if (record.place?.mounted === true && !(await isMounted(record.path))) await (await import('./path-remount.js')).remount(ctx, lane);
   if (opts.json) printJson({ lane, path: record.path });
   else process.stdout.write(`${record.path}\n`);
 }
