@@ -6,7 +6,7 @@ import { acquireLock } from '../fs/lock.js';
 import { confinedArgv, type Confinement } from '../process/confined-argv.js';
 import { CGROUP_ROOT, CONTROLLERS, probeCgroups, type Controller } from './probe.js';
 import { ensureLaneSlices, laneSliceNames, removeLaneSlice, type SystemdTree } from './systemd.js';
-import { capsOf, hasCaps, type Caps } from './schema.js';
+import { capsOf, hasCaps, type Caps } from './caps.js';
 import { ensureLaneCgroups, laneCgroupNames, removeLaneDirs, type Tree } from './tree.js';
 
 /** The lane's and the repository's caps from isolane.yaml; undefined when neither section sets any. */

@@ -39,17 +39,4 @@ export const LIMITS_SECTIONS = {
   budget: budgetSchema.optional(),
 };
 
-/** Caps in the kernel's units: bytes, cores, processes; undefined: none. */
-export interface Caps {
-  readonly memory: number | undefined;
-  readonly cpus: number | undefined;
-  readonly pids: number | undefined;
-}
-
-export const capsOf = (c: Limits | Budget | undefined): Caps => ({
-  memory: c?.memory === undefined ? undefined : parseSize(c.memory),
-  cpus: c?.cpus,
-  pids: c?.pids,
-});
-
-export const hasCaps = (c: Caps): boolean => c.memory !== undefined || c.cpus !== undefined || c.pids !== undefined;
+export { capsOf, hasCaps, type Caps } from './caps.js';

@@ -1,7 +1,7 @@
 import { promises as fsp } from 'node:fs';
 import { IsolaneError } from '../errors.js';
 import { LANE_NAME } from '../git/names.js';
-import type { Caps } from './schema.js';
+import type { Caps } from './caps.js';
 
 /**
  * cgroup v2 under systemd: systemd owns the tree, so isolane asks it instead of writing there.

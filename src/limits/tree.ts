@@ -2,7 +2,7 @@ import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { IsolaneError } from '../errors.js';
 import { LANE_NAME } from '../git/names.js';
-import type { Caps } from './schema.js';
+import type { Caps } from './caps.js';
 import { CONTROLLERS, type CgroupMode, type Controller } from './probe.js';
 
 /**

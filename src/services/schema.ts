@@ -1,13 +1,14 @@
 import * as z from 'zod';
 import { argvSchema, VAR_NAME } from '../resources/schema.js';
 import { parseDuration } from '../duration.js';
+import { SERVICE_NAME } from './service-name.js';
 
 /**
  * isolane.yaml `services:` — long-running processes of a lane (dev servers, workers) that
  * `isolane start` runs detached, `stop` ends and `watch` restarts. Pure schema, no I/O.
  */
 
-export const SERVICE_NAME = /^[a-z][a-z0-9-]{0,29}$/;
+export { SERVICE_NAME };
 export const DEFAULT_READY_TIMEOUT = '60s';
 
 const duration = z

@@ -7,7 +7,7 @@ import { LANE_NAME } from '../git/names.js';
 import { laneServicesDir, serviceFile } from './paths.js';
 import { isOurProcess } from '../process/proc.js';
 import { runnerFor, type ServiceRunner } from './runner.js';
-import { SERVICE_NAME } from './schema.js';
+import { SERVICE_NAME } from './service-name.js';
 
 /**
  * - starting: its process is alive, not ready yet

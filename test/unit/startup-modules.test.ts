@@ -67,7 +67,22 @@ export async function load(url, context, next) { appendFileSync(out, url + '\\n'
 `;
 
 interface Metafile {
+  readonly inputs: Record<string, { readonly imports: ReadonlyArray<{ readonly path: string; readonly kind: string }> }>;
   readonly outputs: Record<string, { readonly inputs: Record<string, unknown> }>;
+}
+
+/** The inputs `from` imports statically, directly or not, never passing through a module `skip` matches. */
+function staticallyReached(from: string, skip: RegExp): Set<string> {
+  const seen = new Set([from]);
+  const queue = [from];
+  for (let next = queue.shift(); next !== undefined; next = queue.shift()) {
+    for (const { path: to, kind } of meta.inputs[next]?.imports ?? []) {
+      if ((kind !== 'import-statement' && kind !== 'require-call') || skip.test(to) || seen.has(to)) continue;
+      seen.add(to);
+      queue.push(to);
+    }
+  }
+  return seen;
 }
 
 const packageOf = (file: string): string | undefined => /(?:^|\/)node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(file)?.[1];
@@ -120,6 +135,15 @@ describe('start-up: a command loads only what it needs (no isolane.yaml)', () =>
       expect(unwanted, `loaded by \`isolane ${argv.join(' ')}\`; the modules that import them load them eagerly`).toEqual([]);
     });
   }
+
+  it('the lane commands reach zod and execa only through the strategy plug-ins', () => {
+    for (const command of ['ls', 'env', 'run']) {
+      const reached = [...staticallyReached(`src/cli/commands/${command}.ts`, /^strategies\//)];
+      expect(reached.length).toBeGreaterThan(10);
+      const packages = new Set(reached.map(packageOf));
+      expect(['zod', 'execa', 'yaml', 'simple-git'].filter((p) => packages.has(p)), `imported by \`isolane ${command}\` outside strategies/`).toEqual([]);
+    }
+  });
 
   it('path and --version load no package at all, and no config, strategy or engine code beyond the journal', async () => {
     for (const argv of [['--version'], ['path', 'a']]) {
