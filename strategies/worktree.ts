@@ -18,7 +18,7 @@ import { dirtyFiles, unsavedSubmoduleCommits } from '../src/lane/inspect.js';
 import { execInDir } from '../src/process/exec-in-dir.js';
 import { cgroupsWithhold } from './host-limits.js';
 import * as z from 'zod';
-import { defineStrategy, type DestroyOptions, type ExecOptions, type FoundLane, type LaneAccess, type LaneSpec, type Strategy, type StrategyKit } from './strategy.js';
+import { defineStrategy, type DestroyOptions, type ExecOptions, type FoundLane, type LaneAccess, type LaneSpec, type ListScope, type OpenHints, type Strategy, type StrategyKit } from './strategy.js';
 
 /** Settings of the worktree strategy: none yet. */
 const settings = z.strictObject({}).default({}).meta({ description: 'Settings of the worktree strategy (none yet).' });
@@ -97,7 +97,7 @@ export function worktreeLanes(kit: StrategyKit<unknown>, strategy: string, fill:
     await fsp.rm(lanePath, { recursive: true, force: true });
   };
 
-  const reader = (lanePath: string, adminDir: string) => hostReader(ctx, { workTree: lanePath, gitDir: adminDir });
+  const reader = (lanePath: string, adminDir: string) => hostReader(ctx, { workTree: lanePath, gitDir: adminDir, sharesMainRefs: true });
 
   return {
     name: strategy,
@@ -133,12 +133,15 @@ export function worktreeLanes(kit: StrategyKit<unknown>, strategy: string, fill:
 
     shell: (env) => ({ argv: [env.SHELL ?? '/bin/sh'] }),
 
-    async open(lane: LaneRecord): Promise<LaneAccess> {
+    async open(lane: LaneRecord, hints?: OpenHints): Promise<LaneAccess> {
       const exists = await isRealDirectory(lane.path);
       const admin = exists ? await worktreeAdminDir(repo.commonDir, lane.path) : undefined;
       const r = admin && 'dir' in admin ? reader(lane.path, admin.dir) : undefined;
       const unchecked = admin && 'problem' in admin ? [`the lane's git directory cannot be trusted: ${admin.problem}`] : [];
-      const branchTip = async (): Promise<string | undefined> => (await resolveRevisions(ctx, repo.root, [headsRef(lane.branch)]))[0]?.oid;
+      // The branch is a ref of the main repository: `ls` reads every lane's at once.
+      const ref = headsRef(lane.branch);
+      const branchTip = async (): Promise<string | undefined> =>
+        hints?.mainRefs?.has(ref) ? hints.mainRefs.get(ref) : (await resolveRevisions(ctx, repo.root, [ref]))[0]?.oid;
       return {
         exists,
         reader: r,
@@ -193,9 +196,10 @@ export function worktreeLanes(kit: StrategyKit<unknown>, strategy: string, fill:
       }
     },
 
-    async list(): Promise<FoundLane[]> {
+    async list(scope?: ListScope): Promise<FoundLane[]> {
       const found: FoundLane[] = [];
-      for (const w of await worktrees()) {
+      // Every worktree strategy reads the same registry: once per look.
+      for (const w of await (scope ? scope.once('git worktree list', worktrees) : worktrees())) {
         const name = path.basename(w.path);
         if (path.dirname(w.path) !== kit.lanesRoot || !LANE_NAME.test(name)) continue;
         // Proof it is ours: the marker isolane left in its git directory, naming this strategy.
