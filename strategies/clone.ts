@@ -7,7 +7,7 @@ import type { LaneRecord } from '../src/lane/record.js';
 import { openViewAccess } from '../src/lane/view-access.js';
 import { execInDir } from '../src/process/exec-in-dir.js';
 import { cgroupsWithhold } from './host-limits.js';
-import { defineStrategy, type BenchPlaces, type ExecOptions, type FoundLane, type LaneAccess, type LaneSpec, type RawEquivalent } from './strategy.js';
+import { defineStrategy, type BenchPlaces, type ExecOptions, type FoundLane, type LaneAccess, type LaneSpec, type ListScope, type RawEquivalent } from './strategy.js';
 
 const MODES = ['full', 'reference', 'blobless'] as const;
 type Mode = (typeof MODES)[number];
@@ -93,8 +93,8 @@ export const clone = defineStrategy({
       await fsp.rm(lane.path, { recursive: true, force: true });
     },
 
-    async list(): Promise<FoundLane[]> {
-      return (await findMarkedLanes(kit.lanesRoot, kit.repo.id, 'clone')).map((lane) => ({ lane, path: kit.lanePath(lane), branch: kit.laneBranch(lane), missing: false }));
+    async list(scope?: ListScope): Promise<FoundLane[]> {
+      return (await findMarkedLanes(kit.lanesRoot, kit.repo.id, 'clone', scope)).map((lane) => ({ lane, path: kit.lanePath(lane), branch: kit.laneBranch(lane), missing: false }));
     },
   }),
 });

@@ -97,6 +97,27 @@ export function worktreeLanes(kit: StrategyKit<unknown>, strategy: string, fill:
     await fsp.rm(lanePath, { recursive: true, force: true });
   };
 
+  /**
+   * The worktrees in the lanes root that carry isolane's marker, and the strategy it names. Proof
+   * it is ours: the marker isolane left in its git directory. A worktree whose directory is gone
+   * is ours when git has it on the lane's own branch and its git directory, found through git's
+   * registry, is marked.
+   */
+  const markedWorktrees = async (): Promise<Array<{ lane: FoundLane; strategy: string }>> => {
+    const found: Array<{ lane: FoundLane; strategy: string }> = [];
+    for (const w of await worktrees()) {
+      const name = path.basename(w.path);
+      if (path.dirname(w.path) !== kit.lanesRoot || !LANE_NAME.test(name)) continue;
+      const branch = kit.laneBranch(name);
+      const missing = w.prunable || !(await lstatOrUndefined(w.path));
+      if (missing && w.branch !== headsRef(branch)) continue;
+      const admin = missing ? await registeredAdminDir(repo.commonDir, w.path) : await worktreeAdminDir(repo.commonDir, w.path);
+      const marker = admin && 'dir' in admin ? await readMarker(admin.dir, repo.id, name) : undefined;
+      if (marker) found.push({ lane: { lane: name, path: w.path, branch, missing }, strategy: marker.strategy });
+    }
+    return found;
+  };
+
   const reader = (lanePath: string, adminDir: string) => hostReader(ctx, { workTree: lanePath, gitDir: adminDir, sharesMainRefs: true });
 
   return {
@@ -197,21 +218,9 @@ export function worktreeLanes(kit: StrategyKit<unknown>, strategy: string, fill:
     },
 
     async list(scope?: ListScope): Promise<FoundLane[]> {
-      const found: FoundLane[] = [];
-      // Every worktree strategy reads the same registry: once per look.
-      for (const w of await (scope ? scope.once('git worktree list', worktrees) : worktrees())) {
-        const name = path.basename(w.path);
-        if (path.dirname(w.path) !== kit.lanesRoot || !LANE_NAME.test(name)) continue;
-        // Proof it is ours: the marker isolane left in its git directory, naming this strategy.
-        // A worktree whose directory is gone is ours when git has it on the lane's own branch and
-        // its git directory, found through git's registry, is marked for this strategy.
-        const branch = kit.laneBranch(name);
-        const missing = w.prunable || !(await lstatOrUndefined(w.path));
-        if (missing && w.branch !== headsRef(branch)) continue;
-        const admin = missing ? await registeredAdminDir(repo.commonDir, w.path) : await worktreeAdminDir(repo.commonDir, w.path);
-        if (admin && 'dir' in admin && (await readMarker(admin.dir, repo.id, name))?.strategy === strategy) found.push({ lane: name, path: w.path, branch, missing });
-      }
-      return found;
+      // Every worktree strategy reads the same registry and markers: once per look.
+      const marked = await (scope ? scope.once('worktree lanes', markedWorktrees) : markedWorktrees());
+      return marked.filter((m) => m.strategy === strategy).map((m) => m.lane);
     },
   };
 }
