@@ -6,6 +6,7 @@ import { findMarkedLanes, writeMarker } from '../src/lane/marker.js';
 import type { LaneRecord } from '../src/lane/record.js';
 import { openViewAccess } from '../src/lane/view-access.js';
 import { execInDir } from '../src/process/exec-in-dir.js';
+import { removeTree } from '../src/process/remove-tree.js';
 import { cgroupsWithhold } from './host-limits.js';
 import { defineStrategy, type BenchPlaces, type ExecOptions, type FoundLane, type LaneAccess, type LaneSpec, type ListScope, type RawEquivalent } from './strategy.js';
 
@@ -90,7 +91,7 @@ export const clone = defineStrategy({
 
     async destroy(lane: LaneRecord) {
       // Everything of a clone lane is in its directory (rm never follows a symlink out of it).
-      await fsp.rm(lane.path, { recursive: true, force: true });
+      await removeTree(kit.ctx, lane.path);
     },
 
     async list(scope?: ListScope): Promise<FoundLane[]> {

@@ -22,6 +22,7 @@ import { headsRef, LANE_NAME } from '../src/git/names.js';
 import { runGit } from '../src/git/run-git.js';
 import { findMarkedLanes, writeMarker } from '../src/lane/marker.js';
 import { openViewAccess } from '../src/lane/view-access.js';
+import { removeTree } from '../src/process/remove-tree.js';
 import { defineStrategy, type BenchPlaces, type BenchVariant, type ExecOptions, type FoundLane, type LaneAccess, type Leftover, type LaneSpec, type ListScope, type ProbeKit, type Strategy, type StrategyKit, type SweepKit } from './strategy.js';
 
 /** Where the lane's checkout appears inside its container. */
@@ -302,7 +303,7 @@ function containerLanes(kit: StrategyKit<ContainerSettings>): Strategy {
         ctx.logger.warn(`no Docker engine answers: the container ${containerName(lane.lane)}, if it still exists, is left; remove it with \`docker rm -f ${containerName(lane.lane)}\` once the engine is back`);
       }
       // The lanes' network stays for the next lane (making it takes ~0.2 s).
-      await fsp.rm(lane.path, { recursive: true, force: true });
+      await removeTree(ctx, lane.path);
     },
 
     async list(scope?: ListScope): Promise<FoundLane[]> {

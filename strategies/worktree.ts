@@ -16,6 +16,7 @@ import type { LaneTip } from '../src/git/lane-home.js';
 import { hostReader } from '../src/lane/host-reader.js';
 import { dirtyFiles, unsavedSubmoduleCommits } from '../src/lane/inspect.js';
 import { execInDir } from '../src/process/exec-in-dir.js';
+import { removeTree } from '../src/process/remove-tree.js';
 import { cgroupsWithhold } from './host-limits.js';
 import * as z from 'zod';
 import { defineStrategy, type DestroyOptions, type ExecOptions, type FoundLane, type LaneAccess, type LaneSpec, type ListScope, type OpenHints, type Strategy, type StrategyKit } from './strategy.js';
@@ -89,12 +90,12 @@ export function worktreeLanes(kit: StrategyKit<unknown>, strategy: string, fill:
         await unregister(lanePath).catch(async (e: unknown) => {
           // git refuses a worktree whose `.git` is gone or rewritten: take the directory away, then its record.
           if (!(e instanceof GitError)) throw e;
-          await fsp.rm(lanePath, { recursive: true, force: true });
+          await removeTree(ctx, lanePath);
           await git(repo.root, gitCommands.worktreePrune());
         });
       }),
     );
-    await fsp.rm(lanePath, { recursive: true, force: true });
+    await removeTree(ctx, lanePath);
   };
 
   /**
