@@ -6,8 +6,9 @@ import { findMarkedLanes, writeMarker } from '../src/lane/marker.js';
 import type { LaneRecord } from '../src/lane/record.js';
 import { openViewAccess } from '../src/lane/view-access.js';
 import { execInDir } from '../src/process/exec-in-dir.js';
+import { removeTree } from '../src/process/remove-tree.js';
 import { cgroupsWithhold } from './host-limits.js';
-import { defineStrategy, type BenchPlaces, type ExecOptions, type FoundLane, type LaneAccess, type LaneSpec, type RawEquivalent } from './strategy.js';
+import { defineStrategy, type BenchPlaces, type ExecOptions, type FoundLane, type LaneAccess, type LaneSpec, type ListScope, type RawEquivalent } from './strategy.js';
 
 const MODES = ['full', 'reference', 'blobless'] as const;
 type Mode = (typeof MODES)[number];
@@ -90,11 +91,11 @@ export const clone = defineStrategy({
 
     async destroy(lane: LaneRecord) {
       // Everything of a clone lane is in its directory (rm never follows a symlink out of it).
-      await fsp.rm(lane.path, { recursive: true, force: true });
+      await removeTree(kit.ctx, lane.path);
     },
 
-    async list(): Promise<FoundLane[]> {
-      return (await findMarkedLanes(kit.lanesRoot, kit.repo.id, 'clone')).map((lane) => ({ lane, path: kit.lanePath(lane), branch: kit.laneBranch(lane), missing: false }));
+    async list(scope?: ListScope): Promise<FoundLane[]> {
+      return (await findMarkedLanes(kit.lanesRoot, kit.repo.id, 'clone', scope)).map((lane) => ({ lane, path: kit.lanePath(lane), branch: kit.laneBranch(lane), missing: false }));
     },
   }),
 });

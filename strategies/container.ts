@@ -22,7 +22,8 @@ import { headsRef, LANE_NAME } from '../src/git/names.js';
 import { runGit } from '../src/git/run-git.js';
 import { findMarkedLanes, writeMarker } from '../src/lane/marker.js';
 import { openViewAccess } from '../src/lane/view-access.js';
-import { defineStrategy, type BenchPlaces, type BenchVariant, type ExecOptions, type FoundLane, type LaneAccess, type Leftover, type LaneSpec, type ProbeKit, type Strategy, type StrategyKit, type SweepKit } from './strategy.js';
+import { removeTree } from '../src/process/remove-tree.js';
+import { defineStrategy, type BenchPlaces, type BenchVariant, type ExecOptions, type FoundLane, type LaneAccess, type Leftover, type LaneSpec, type ListScope, type ProbeKit, type Strategy, type StrategyKit, type SweepKit } from './strategy.js';
 
 /** Where the lane's checkout appears inside its container. */
 export { WORKSPACE };
@@ -302,16 +303,16 @@ function containerLanes(kit: StrategyKit<ContainerSettings>): Strategy {
         ctx.logger.warn(`no Docker engine answers: the container ${containerName(lane.lane)}, if it still exists, is left; remove it with \`docker rm -f ${containerName(lane.lane)}\` once the engine is back`);
       }
       // The lanes' network stays for the next lane (making it takes ~0.2 s).
-      await fsp.rm(lane.path, { recursive: true, force: true });
+      await removeTree(ctx, lane.path);
     },
 
-    async list(): Promise<FoundLane[]> {
+    async list(scope?: ListScope): Promise<FoundLane[]> {
       // With no engine to ask, the markers in the lanes root still prove which lanes are ours.
       // (`used-container` in isolane's state is where versions before 0.2 left the same mark.)
       const marked = (file: string): Promise<boolean> => fsp.access(file).then(() => true, () => false);
       const used = (await marked(usedMark)) || (await marked(path.join(kit.stateDir, '..', '..', 'used-container')));
       const byLabel = used ? (await labelled().catch(() => [] as Docker.ContainerInfo[])).map((info) => info.Labels[LABEL_LANE]) : [];
-      const byMarker = await findMarkedLanes(kit.lanesRoot, repo.id, 'container');
+      const byMarker = await findMarkedLanes(kit.lanesRoot, repo.id, 'container', scope);
       return [...new Set([...byLabel, ...byMarker])]
         .filter((lane): lane is string => lane !== undefined && LANE_NAME.test(lane))
         .map((lane) => ({ lane, path: kit.lanePath(lane), branch: kit.laneBranch(lane), missing: false }));

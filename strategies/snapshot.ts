@@ -22,7 +22,7 @@ import { bindReadOnly } from '../src/snapshot/readonly-bind.js';
 import { canMount } from '../src/snapshot/privilege.js';
 import { findTool, runTool } from '../src/snapshot/system-tool.js';
 import { runGit } from '../src/git/run-git.js';
-import { defineStrategy, type BenchPlaces, type BenchVariant, type LaneAccess, type Leftover, type LaneSpec, type ProbeKit, type ProbeResult, type Strategy, type StrategyKit, type SweepKit } from './strategy.js';
+import { defineStrategy, type BenchPlaces, type BenchVariant, type LaneAccess, type Leftover, type LaneSpec, type OpenHints, type ProbeKit, type ProbeResult, type Strategy, type StrategyKit, type SweepKit } from './strategy.js';
 import { LANE_NAME } from '../src/git/names.js';
 import { worktreeLanes } from './worktree.js';
 
@@ -216,8 +216,8 @@ function snapshotLanes(kit: StrategyKit<Settings>): Strategy {
       });
     },
 
-    async open(lane: LaneRecord): Promise<LaneAccess> {
-      const access = await worktree.open(lane);
+    async open(lane: LaneRecord, hints?: OpenHints): Promise<LaneAccess> {
+      const access = await worktree.open(lane, hints);
       // Unmounted, its directory shows no files: git there would call every file deleted.
       if (!(await unmounted(lane))) return access;
       return { ...access, reader: undefined, note: 'unmounted', unchecked: ['its files are not mounted; any command that acts in the lane mounts them again'] };

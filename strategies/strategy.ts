@@ -1,11 +1,11 @@
 import type * as z from 'zod';
 import type { Context } from '../src/context.js';
 import type { RepoLocation } from '../src/git/repo.js';
-import type { DestroyOptions, ExecOptions, ExecResult, FoundLane, LanePlace, LaneSpec, ProbeResult } from '../src/lane/contract.js';
+import type { DestroyOptions, ExecOptions, ExecResult, FoundLane, LanePlace, LaneSpec, ListScope, OpenHints, ProbeResult } from '../src/lane/contract.js';
 import type { LaneRecord } from '../src/lane/record.js';
 import type { LaneAccess } from '../src/lane/reader.js';
 
-export type { DestroyOptions, ExecOptions, ExecResult, FoundLane, LaneAccess, LanePlace, LaneSpec, ProbeResult };
+export type { DestroyOptions, ExecOptions, ExecResult, FoundLane, LaneAccess, LanePlace, LaneSpec, ListScope, OpenHints, ProbeResult };
 
 /**
  * What a lane may need beyond a checkout of its own. The policy (src/policy/) picks only a
@@ -62,8 +62,11 @@ export interface Strategy {
   readonly runsOnHost: boolean;
   /** Makes the lane and says where it lives (kept in its record). */
   create(spec: LaneSpec): Promise<LanePlace>;
-  /** Read access to the lane; see LaneAccess. Only reads (a lane's lost mount may be made again: its files are unchanged). */
-  open(lane: LaneRecord): Promise<LaneAccess>;
+  /**
+   * Read access to the lane; see LaneAccess. Only reads (a lane's lost mount may be made again: its
+   * files are unchanged). `hints` carry what the caller read once for many lanes.
+   */
+  open(lane: LaneRecord, hints?: OpenHints): Promise<LaneAccess>;
   /** Runs argv in the lane. Never creates anything (a lane's container is made by `up` alone). */
   exec(lane: LaneRecord, argv: readonly string[], opts: ExecOptions): Promise<ExecResult>;
   /** The interactive shell `isolane shell` runs in the lane, and extra variables for it. */
@@ -76,9 +79,9 @@ export interface Strategy {
   /**
    * Lanes of this strategy that exist, each proven to be isolane's and this strategy's (a marker
    * naming it, its labels): no two strategies ever claim one lane. Cheap: `ls` calls it for every
-   * strategy.
+   * strategy, with one `scope` for all of them.
    */
-  list(): Promise<FoundLane[]>;
+  list(scope?: ListScope): Promise<FoundLane[]>;
   /** Words for `ls` about how the lane stands, when it is not plainly ready (e.g. "unmounted"). Only looks. */
   state?(lane: LaneRecord): Promise<string | undefined>;
   /**

@@ -16,9 +16,10 @@ import type { LaneTip } from '../src/git/lane-home.js';
 import { hostReader } from '../src/lane/host-reader.js';
 import { dirtyFiles, unsavedSubmoduleCommits } from '../src/lane/inspect.js';
 import { execInDir } from '../src/process/exec-in-dir.js';
+import { removeTree } from '../src/process/remove-tree.js';
 import { cgroupsWithhold } from './host-limits.js';
 import * as z from 'zod';
-import { defineStrategy, type DestroyOptions, type ExecOptions, type FoundLane, type LaneAccess, type LaneSpec, type Strategy, type StrategyKit } from './strategy.js';
+import { defineStrategy, type DestroyOptions, type ExecOptions, type FoundLane, type LaneAccess, type LaneSpec, type ListScope, type OpenHints, type Strategy, type StrategyKit } from './strategy.js';
 
 /** Settings of the worktree strategy: none yet. */
 const settings = z.strictObject({}).default({}).meta({ description: 'Settings of the worktree strategy (none yet).' });
@@ -89,15 +90,36 @@ export function worktreeLanes(kit: StrategyKit<unknown>, strategy: string, fill:
         await unregister(lanePath).catch(async (e: unknown) => {
           // git refuses a worktree whose `.git` is gone or rewritten: take the directory away, then its record.
           if (!(e instanceof GitError)) throw e;
-          await fsp.rm(lanePath, { recursive: true, force: true });
+          await removeTree(ctx, lanePath);
           await git(repo.root, gitCommands.worktreePrune());
         });
       }),
     );
-    await fsp.rm(lanePath, { recursive: true, force: true });
+    await removeTree(ctx, lanePath);
   };
 
-  const reader = (lanePath: string, adminDir: string) => hostReader(ctx, { workTree: lanePath, gitDir: adminDir });
+  /**
+   * The worktrees in the lanes root that carry isolane's marker, and the strategy it names. Proof
+   * it is ours: the marker isolane left in its git directory. A worktree whose directory is gone
+   * is ours when git has it on the lane's own branch and its git directory, found through git's
+   * registry, is marked.
+   */
+  const markedWorktrees = async (): Promise<Array<{ lane: FoundLane; strategy: string }>> => {
+    const found: Array<{ lane: FoundLane; strategy: string }> = [];
+    for (const w of await worktrees()) {
+      const name = path.basename(w.path);
+      if (path.dirname(w.path) !== kit.lanesRoot || !LANE_NAME.test(name)) continue;
+      const branch = kit.laneBranch(name);
+      const missing = w.prunable || !(await lstatOrUndefined(w.path));
+      if (missing && w.branch !== headsRef(branch)) continue;
+      const admin = missing ? await registeredAdminDir(repo.commonDir, w.path) : await worktreeAdminDir(repo.commonDir, w.path);
+      const marker = admin && 'dir' in admin ? await readMarker(admin.dir, repo.id, name) : undefined;
+      if (marker) found.push({ lane: { lane: name, path: w.path, branch, missing }, strategy: marker.strategy });
+    }
+    return found;
+  };
+
+  const reader = (lanePath: string, adminDir: string) => hostReader(ctx, { workTree: lanePath, gitDir: adminDir, sharesMainRefs: true });
 
   return {
     name: strategy,
@@ -133,12 +155,15 @@ export function worktreeLanes(kit: StrategyKit<unknown>, strategy: string, fill:
 
     shell: (env) => ({ argv: [env.SHELL ?? '/bin/sh'] }),
 
-    async open(lane: LaneRecord): Promise<LaneAccess> {
+    async open(lane: LaneRecord, hints?: OpenHints): Promise<LaneAccess> {
       const exists = await isRealDirectory(lane.path);
       const admin = exists ? await worktreeAdminDir(repo.commonDir, lane.path) : undefined;
       const r = admin && 'dir' in admin ? reader(lane.path, admin.dir) : undefined;
       const unchecked = admin && 'problem' in admin ? [`the lane's git directory cannot be trusted: ${admin.problem}`] : [];
-      const branchTip = async (): Promise<string | undefined> => (await resolveRevisions(ctx, repo.root, [headsRef(lane.branch)]))[0]?.oid;
+      // The branch is a ref of the main repository: `ls` reads every lane's at once.
+      const ref = headsRef(lane.branch);
+      const branchTip = async (): Promise<string | undefined> =>
+        hints?.mainRefs?.has(ref) ? hints.mainRefs.get(ref) : (await resolveRevisions(ctx, repo.root, [ref]))[0]?.oid;
       return {
         exists,
         reader: r,
@@ -193,21 +218,10 @@ export function worktreeLanes(kit: StrategyKit<unknown>, strategy: string, fill:
       }
     },
 
-    async list(): Promise<FoundLane[]> {
-      const found: FoundLane[] = [];
-      for (const w of await worktrees()) {
-        const name = path.basename(w.path);
-        if (path.dirname(w.path) !== kit.lanesRoot || !LANE_NAME.test(name)) continue;
-        // Proof it is ours: the marker isolane left in its git directory, naming this strategy.
-        // A worktree whose directory is gone is ours when git has it on the lane's own branch and
-        // its git directory, found through git's registry, is marked for this strategy.
-        const branch = kit.laneBranch(name);
-        const missing = w.prunable || !(await lstatOrUndefined(w.path));
-        if (missing && w.branch !== headsRef(branch)) continue;
-        const admin = missing ? await registeredAdminDir(repo.commonDir, w.path) : await worktreeAdminDir(repo.commonDir, w.path);
-        if (admin && 'dir' in admin && (await readMarker(admin.dir, repo.id, name))?.strategy === strategy) found.push({ lane: name, path: w.path, branch, missing });
-      }
-      return found;
+    async list(scope?: ListScope): Promise<FoundLane[]> {
+      // Every worktree strategy reads the same registry and markers: once per look.
+      const marked = await (scope ? scope.once('worktree lanes', markedWorktrees) : markedWorktrees());
+      return marked.filter((m) => m.strategy === strategy).map((m) => m.lane);
     },
   };
 }

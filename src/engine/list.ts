@@ -1,8 +1,9 @@
-import type { LaneAccess } from '../../strategies/strategy.js';
+import { availableParallelism } from 'node:os';
+import type { LaneAccess, OpenHints } from '../../strategies/strategy.js';
 import type { PublishedPort } from '../docker/ports.js';
-import { headsRef } from '../git/names.js';
+import { headsRef, isGitRefName } from '../git/names.js';
 import { resolveRevisions } from '../git/resolve.js';
-import { aheadBehind, dirtyFiles } from '../lane/inspect.js';
+import { aheadBehind, filesAndCounts } from '../lane/inspect.js';
 import type { LaneRecord } from './journal.js';
 import type { Project } from './project.js';
 import { findExisting } from './reconcile.js';
@@ -62,7 +63,11 @@ export interface LaneSummary {
 /** Made whole and at rest: a lane to inspect, not one in flight. */
 const settled = (state: string): boolean => state === 'ready' || state === 'setup-failed';
 
-const PARALLEL = 8;
+/**
+ * Lanes read at once: each read is mostly one `git status` (a walk of the lane's files, CPU and
+ * disk), so twice the cores keeps them busy, up to 8 for disks slower than the page cache.
+ */
+const PARALLEL = Math.max(2, Math.min(8, 2 * availableParallelism()));
 
 const unknownCounts = { dirty: undefined, ahead: undefined, behind: undefined, merged: undefined } as const;
 
@@ -78,16 +83,20 @@ export async function list(project: Project): Promise<LaneSummary[]> {
   const { records, corrupt } = await project.journal.list();
   const summaries: LaneSummary[] = [];
   const queue = [...records];
+  const mainRefs = await readMainRefs(project, records);
   // Each base branch is resolved once, however many lanes share it.
   const bases = new Map<string, Promise<string | undefined>>();
   const baseOf = (base: string): Promise<string | undefined> => {
+    const ref = headsRef(base);
+    if (mainRefs.has(ref)) return Promise.resolve(mainRefs.get(ref));
     let oid = bases.get(base);
-    if (!oid) bases.set(base, (oid = resolveRevisions(project.ctx, project.repo.root, [headsRef(base)]).then(([r]) => r?.oid)));
+    if (!oid) bases.set(base, (oid = resolveRevisions(project.ctx, project.repo.root, [ref]).then(([r]) => r?.oid)));
     return oid;
   };
+  const look: Look = { baseOf, hints: { mainRefs } };
   const work = async (): Promise<void> => {
     for (let r = queue.shift(); r; r = queue.shift()) {
-      const summary = await summarise(project, r, baseOf);
+      const summary = await summarise(project, r, look);
       if (summary) summaries.push(summary);
     }
   };
@@ -118,6 +127,24 @@ export async function list(project: Project): Promise<LaneSummary[]> {
   return summaries.sort((a, b) => a.lane.localeCompare(b.lane));
 }
 
+/** What one `ls` read once for all its lanes. */
+interface Look {
+  readonly baseOf: (base: string) => Promise<string | undefined>;
+  readonly hints: OpenHints;
+}
+
+/**
+ * The main repository's refs `ls` needs for many lanes (each lane's branch, each base), read with
+ * one git process. A name git would not take as a ref is left out: its lane reads it alone, and
+ * says what went wrong.
+ */
+async function readMainRefs(project: Project, records: readonly LaneRecord[]): Promise<Map<string, string | undefined>> {
+  const names = [...new Set(records.filter((r) => settled(r.state)).flatMap((r) => [headsRef(r.branch), headsRef(r.base)]))].filter(isGitRefName);
+  if (names.length === 0) return new Map();
+  const oids = await resolveRevisions(project.ctx, project.repo.root, names);
+  return new Map(names.map((name, i) => [name, oids[i]?.oid]));
+}
+
 /** Nobody is working on the lane and it still has no record. */
 async function isSettledWithoutRecord(project: Project, lane: string): Promise<boolean> {
   const lock = await project.tryLaneLock(lane, 0, true);
@@ -131,7 +158,7 @@ function reread(project: Project, lane: string): Promise<LaneRecord | undefined>
   return project.journal.read(lane).catch(() => undefined);
 }
 
-async function summarise(project: Project, record: LaneRecord, baseOf: (base: string) => Promise<string | undefined>): Promise<LaneSummary | undefined> {
+async function summarise(project: Project, record: LaneRecord, look: Look): Promise<LaneSummary | undefined> {
   const head = { lane: record.lane, strategy: record.strategy, branch: record.branch, path: record.path, base: record.base, createdAt: record.createdAt };
   if (!settled(record.state)) {
     const lock = await project.tryLaneLock(record.lane, 0, true);
@@ -139,7 +166,7 @@ async function summarise(project: Project, record: LaneRecord, baseOf: (base: st
     await lock.release();
     const now = await reread(project, record.lane);
     if (!now) return undefined; // finished removing meanwhile
-    if (settled(now.state)) return summarise(project, now, baseOf);
+    if (settled(now.state)) return summarise(project, now, look);
     return { ...head, state: 'interrupted', ...unknownCounts, note: `${now.state} was interrupted; \`isolane down ${record.lane}\` cleans it up` };
   }
   let access: LaneAccess | undefined;
@@ -149,7 +176,7 @@ async function summarise(project: Project, record: LaneRecord, baseOf: (base: st
     // Looking changes nothing: a lane whose files need mounting again is said, not mounted.
     const standing = await strategy.state?.(record);
     if (standing === 'unmounted') return { ...head, state: 'unmounted', ...unknownCounts, note: 'its files are not mounted (after a reboot?); any command that acts in the lane (run, shell, setup, fetch, down) mounts them again' };
-    access = await strategy.open(record);
+    access = await strategy.open(record, look.hints);
     if (!access.exists) {
       const now = await reread(project, record.lane);
       if (!now) return undefined;
@@ -157,15 +184,19 @@ async function summarise(project: Project, record: LaneRecord, baseOf: (base: st
       return { ...head, state: 'missing', ...unknownCounts, note: 'its directory is gone; `isolane down` removes the rest' };
     }
     const { reader } = access;
-    const [dirty, tip, baseOid, setup, memory, services] = await Promise.all([
-      reader ? dirtyFiles(reader) : undefined,
+    const [status, tip, baseOid, setup, memory, services] = await Promise.all([
+      reader ? filesAndCounts(reader, record.branch, record.base) : undefined,
       access.branchTip(),
-      baseOf(record.base),
+      look.baseOf(record.base),
       setupStatus(project, record),
       laneMemoryUsage(project, record.lane),
       serviceSummaries(project, record).catch(() => []),
     ]);
-    const counts = reader && tip && baseOid ? await aheadBehind(reader, baseOid, tip) : undefined;
+    // A lane still at its base is neither ahead nor behind: no walk needed.
+    // Counted by the status itself where it could (a worktree lane on its branch); a lane still at its base needs no count.
+    const counts =
+      !reader || !tip || !baseOid ? undefined : tip === baseOid ? { ahead: 0, behind: 0 } : status?.counts?.oid === tip ? status.counts : await aheadBehind(reader, baseOid, tip);
+    const dirty = status?.files;
     const notes = [access.note, ...access.unchecked, setup.note].filter(Boolean);
     return {
       ...head,

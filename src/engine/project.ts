@@ -7,6 +7,7 @@ import type { IsolaneConfig } from '../config/schema.js';
 import type { Context } from '../context.js';
 import { IsolaneError } from '../errors.js';
 import { gitCommands } from '../git/commands.js';
+import { headBranchFromFile } from '../git/head-branch.js';
 import { locateRepo, type RepoLocation } from '../git/repo.js';
 import { runGit } from '../git/run-git.js';
 import { Journal, stateDirOf, type LaneRecord } from './journal.js';
@@ -110,6 +111,8 @@ export class Project {
   /** The branch lanes merge back into: `base` from isolane.yaml, else the main checkout's branch. */
   async baseBranch(): Promise<string> {
     if (this.config.base) return this.config.base;
+    const fromFile = await headBranchFromFile(this.repo.commonDir);
+    if (fromFile !== undefined) return fromFile;
     const result = await runGit(this.ctx, this.repo.root, gitCommands.currentBranch(), { okExitCodes: [1] });
     const branch = result.stdout.trim();
     if (result.exitCode !== 0 || !branch) {

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import type { FoundLane } from '../../strategies/strategy.js';
+import type { FoundLane, ListScope } from '../../strategies/strategy.js';
 import type { LaneRecord } from './journal.js';
 import type { Project } from './project.js';
 
@@ -9,8 +9,9 @@ import type { Project } from './project.js';
  * nothing; a lane two strategies both claim (a forged marker) is left out, with a warning.
  */
 export async function findExisting(project: Project): Promise<Array<FoundLane & { strategy: string }>> {
+  const scope = listScope();
   const claims = await Promise.all(
-    project.strategyNames().map(async (name) => (await (await project.strategy(name)).list()).map((lane) => ({ ...lane, strategy: name }))),
+    project.strategyNames().map(async (name) => (await (await project.strategy(name)).list(scope)).map((lane) => ({ ...lane, strategy: name }))),
   );
   const byPath = new Map<string, Array<FoundLane & { strategy: string }>>();
   for (const lane of claims.flat()) byPath.set(lane.path, [...(byPath.get(lane.path) ?? []), lane]);
@@ -21,6 +22,18 @@ export async function findExisting(project: Project): Promise<Array<FoundLane & 
     else project.ctx.logger.warn(`${where} is claimed by ${lanes.map((l) => l.strategy).join(' and ')}: isolane acts on neither until one claim is removed`);
   }
   return found;
+}
+
+/** A scope for one look: what is read once in it is never reused by the next look. */
+function listScope(): ListScope {
+  const read = new Map<string, Promise<unknown>>();
+  return {
+    once<T>(key: string, fn: () => Promise<T>): Promise<T> {
+      let p = read.get(key) as Promise<T> | undefined;
+      if (!p) read.set(key, (p = fn()));
+      return p;
+    },
+  };
 }
 
 /**

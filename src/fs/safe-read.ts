@@ -76,10 +76,12 @@ async function readOnce(file: string, opts: SafeReadOptions): Promise<Buffer | u
     const buffer = Buffer.alloc(Math.min(opts.maxBytes, now.size) + 1);
     let length = 0;
     for (;;) {
-      const { bytesRead } = await handle.read(buffer, length, buffer.length - length, length);
-      if (bytesRead === 0) break;
+      const want = buffer.length - length;
+      const { bytesRead } = await handle.read(buffer, length, want, length);
       length += bytesRead;
       if (length >= buffer.length) throw unsafePath(file, `grew past ${opts.maxBytes} bytes while being read`);
+      // A regular file reads short only at its end: no second read to learn that.
+      if (bytesRead < want) break;
     }
     return buffer.subarray(0, length);
   } finally {

@@ -9,11 +9,11 @@ import { runGit } from './run-git.js';
  * plugin adds `--progress` and turns git's "Updating files: 45% (2250/5000)" into events;
  * elsewhere the plain runner is used, quiet and a little faster.
  */
-export async function checkoutFiles(ctx: Context, cwd: string): Promise<void> {
-  const argv = gitCommands.checkout();
+export async function checkoutFiles(ctx: Context, cwd: string, argv: readonly string[] = gitCommands.checkout()): Promise<void> {
   const step = ctx.logger.step?.bind(ctx.logger);
   if (!step) {
-    await runGit(ctx, cwd, [...argv, '--quiet']);
+    // Right after the subcommand: at the end it would follow `--` and be read as a path.
+    await runGit(ctx, cwd, [...argv.slice(0, 1), '--quiet', ...argv.slice(1)]);
     return;
   }
   // Loaded only here, where a terminal watches: simple-git and its debug cost start-up elsewhere.

@@ -25,6 +25,16 @@ export const gitCommands = {
   /** Fills the index and working tree of a worktree made with --no-checkout. */
   checkout: () => ['checkout', '--force', '--no-recurse-submodules'],
 
+  /**
+   * Makes (or resets) `branch` at `oid`, points HEAD at it and fills the index and working tree,
+   * in one process. `-B` takes the branch as its value and the start is an object id, so neither
+   * can be read as an option (checkout takes no --end-of-options); `--` ends the revisions.
+   */
+  checkoutBranchAt: (branch: string, oid: string) => {
+    if (branch.startsWith('-') || !/^[0-9a-f]{40}(?:[0-9a-f]{24})?$/.test(oid)) throw new TypeError(`not a branch and an object id: ${branch} ${oid}`);
+    return ['checkout', '--force', '--no-recurse-submodules', '-B', branch, oid, '--'];
+  },
+
   worktreeRemove: (path: string, force: boolean) =>
     ['worktree', 'remove', ...(force ? ['--force', '--force'] : []), '--', path],
 

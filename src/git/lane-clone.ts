@@ -4,7 +4,7 @@ import type { LaneSpec } from '../lane/contract.js';
 import type { Context } from '../context.js';
 import type { RepoLocation } from './repo.js';
 import { checkoutFiles } from './checkout.js';
-import { headsRef } from './names.js';
+import { gitCommands } from './commands.js';
 import { resolveRevisions } from './resolve.js';
 import { runGit } from './run-git.js';
 
@@ -35,12 +35,18 @@ export async function cloneLane(ctx: Context, repo: RepoLocation, spec: LaneSpec
     ...(mode === 'blobless' && isLocalPath(source) ? ['--upload-pack', 'git -c uploadpack.allowFilter=true upload-pack'] : []),
     '--', source, spec.path,
   ]);
-  // The start commit may exist only in the main repository (local commits not yet pushed).
-  const [present] = await resolveRevisions(ctx, spec.path, [`${spec.startOid}^{commit}`]);
-  if (!present) await git(spec.path, ['fetch', '--quiet', '--no-tags', '--no-write-fetch-head', '--end-of-options', repo.root, spec.startOid]);
-  await git(spec.path, ['update-ref', '--end-of-options', headsRef(spec.branch), spec.startOid]);
-  await git(spec.path, ['symbolic-ref', 'HEAD', headsRef(spec.branch)]);
-  await checkoutFiles(ctx, spec.path);
+  // One checkout makes the lane's branch at its start, points HEAD at it and fills the files.
+  const checkout = gitCommands.checkoutBranchAt(spec.branch, spec.startOid);
+  try {
+    await checkoutFiles(ctx, spec.path, checkout);
+  } catch (e) {
+    // The start commit may exist only in the main repository (local commits not yet pushed):
+    // then git changed nothing, and it is fetched for a second try.
+    const [present] = await resolveRevisions(ctx, spec.path, [`${spec.startOid}^{commit}`]);
+    if (present) throw e;
+    await git(spec.path, ['fetch', '--quiet', '--no-tags', '--no-write-fetch-head', '--end-of-options', repo.root, spec.startOid]);
+    await checkoutFiles(ctx, spec.path, checkout);
+  }
 }
 
 /** A remote given as a filesystem path rather than a URL (`https://…`, `file://…`) or `host:path`. */

@@ -52,6 +52,24 @@ export interface FoundLane {
   readonly missing: boolean;
 }
 
+/**
+ * One look at every lane (`ls`, `gc`): each strategy's `list` gets the same scope, so what several
+ * strategies read alike (git's worktree registry) is read once. A new look gets a new scope.
+ */
+export interface ListScope {
+  /** The result of `fn`, run at most once in this scope for `key`. */
+  once<T>(key: string, fn: () => Promise<T>): Promise<T>;
+}
+
+/** What the caller read once for many lanes (`ls`), so opening each one need not read it again. */
+export interface OpenHints {
+  /**
+   * Refs of the main repository (`refs/heads/...`) and the commits they named when read: a ref
+   * mapped to undefined did not exist; a ref not in the map was not read.
+   */
+  readonly mainRefs?: ReadonlyMap<string, string | undefined>;
+}
+
 export interface ExecOptions {
   /** The caller's environment plus `laneEnv`: what a command on the host sees. */
   readonly env: Readonly<Record<string, string>>;

@@ -15,12 +15,13 @@ const PER_WORKTREE_REFS = ['refs/worktree/', 'refs/bisect/', 'refs/rewritten/'];
  * names the lane's own git directory explicitly, so a `.git` file the lane rewrote is never
  * followed to another repository.
  */
-export function hostReader(ctx: Context, where: { readonly workTree: string; readonly gitDir?: string }): LaneReader {
+export function hostReader(ctx: Context, where: { readonly workTree: string; readonly gitDir?: string; readonly sharesMainRefs?: boolean }): LaneReader {
   const prefix = where.gitDir ? [`--git-dir=${where.gitDir}`, `--work-tree=${where.workTree}`] : [];
   const git: LaneReader['git'] = (argv, opts = {}) =>
     runGit(ctx, where.workTree, [...prefix, ...argv], { timeoutMs: Math.min(ctx.gitTimeoutMs, LANE_GIT_TIMEOUT_MS), watchFifo: true, ...opts });
   return {
     recursesSubmodules: true,
+    sharesMainRefs: where.sharesMainRefs === true,
     git,
     async refs(): Promise<LaneRefs> {
       // What only this worktree names: a detached HEAD, and refs kept in its own git dir (bisect,
@@ -52,6 +53,7 @@ function submoduleHostReader(ctx: Context, workTree: string): LaneReader {
   const inner = hostReader(ctx, { workTree });
   return {
     ...inner,
+    sharesMainRefs: false,
     async refs(): Promise<LaneRefs> {
       const [all, head, stash] = await Promise.all([
         inner.git(['for-each-ref', '--format=%(objectname) %(refname)', 'refs/']),

@@ -1,4 +1,5 @@
-import { parseStatus } from '../git/parse.js';
+import { headsRef, isGitRefName } from '../git/names.js';
+import { parseStatus, parseStatusV2 } from '../git/parse.js';
 import type { LaneReader } from './reader.js';
 
 /** A commit in a lane, as the user sees it in a refusal or a --force report. */
@@ -46,9 +47,44 @@ async function withSubmodule<T>(reader: LaneReader, subPath: string, fn: (sub: L
  * commits or changed files shows as ` M <path>`. Ignored files are not work.
  */
 export async function dirtyFiles(reader: LaneReader): Promise<string[]> {
+  return withSubmoduleChanges(reader, parseStatus((await reader.git([...statusArgv(reader), '--porcelain=v1'])).stdout));
+}
+
+/** How a lane's branch stands against its base, counted by the status that listed its files. */
+export interface BranchCounts {
+  /** The commit the counts are for. */
+  readonly oid: string;
+  readonly ahead: number;
+  readonly behind: number;
+}
+
+/**
+ * dirtyFiles, and in the same git process how the lane's branch stands against its base: the
+ * base is made the branch's upstream on git's command line (`remote = .`, nothing written), and
+ * status counts as it would against any upstream. `counts` is undefined unless the lane has
+ * `branch` checked out and the upstream counted is `base` itself (a branch with an upstream of
+ * its own is counted against that one: then the caller counts).
+ */
+export async function filesAndCounts(reader: LaneReader, branch: string, base: string): Promise<{ files: string[]; counts: BranchCounts | undefined }> {
+  // Elsewhere `refs/heads/<base>` would be the lane's own (a clone's, which it may have moved).
+  if (!reader.sharesMainRefs || !isGitRefName(headsRef(branch)) || !isGitRefName(headsRef(base))) return { files: await dirtyFiles(reader), counts: undefined };
+  const upstream = ['-c', `branch.${branch}.remote=.`, '-c', `branch.${branch}.merge=${headsRef(base)}`];
+  const { lines, branch: head } = parseStatusV2((await reader.git([...upstream, ...statusArgv(reader), '--porcelain=v2', '--branch', '--ahead-behind'])).stdout);
+  const files = await withSubmoduleChanges(reader, lines);
+  const { oid, ahead, behind } = head;
+  const ours = head.head === branch && head.upstream === base && oid !== undefined && ahead !== undefined && behind !== undefined;
+  return { files, counts: ours ? { oid, ahead, behind } : undefined };
+}
+
+/** `git status` as isolane reads a lane; the caller adds the format. */
+function statusArgv(reader: LaneReader): string[] {
   const mode = reader.recursesSubmodules ? 'none' : 'all';
   // --no-optional-locks: reading never rewrites the lane's index (git would refresh its cache otherwise).
-  const lines = parseStatus((await reader.git(['--no-optional-locks', 'status', '--porcelain=v1', '-z', '--untracked-files=all', `--ignore-submodules=${mode}`])).stdout);
+  return ['--no-optional-locks', 'status', '-z', '--untracked-files=all', `--ignore-submodules=${mode}`];
+}
+
+/** Adds the submodules git was not let into (a view's): one with new commits or changed files shows as ` M <path>`. */
+async function withSubmoduleChanges(reader: LaneReader, lines: string[]): Promise<string[]> {
   if (reader.recursesSubmodules || !(await reader.mayHaveSubmodules())) return lines;
   // git must not recurse where the lane's submodules could run their config: isolane does.
   const seen = new Set(lines.map((l) => l.slice(3)));

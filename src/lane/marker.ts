@@ -2,6 +2,7 @@ import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { isRealDirectory, readTextSafely } from '../fs/safe-read.js';
 import { LANE_NAME } from '../git/names.js';
+import type { ListScope } from './contract.js';
 
 /**
  * isolane's mark on a lane it made, in the lane's own git directory (a worktree lane's is
@@ -35,19 +36,27 @@ export async function readMarker(gitDir: string, repo: string, lane: string): Pr
 
 /**
  * Lanes of `strategy` in the lanes root that carry isolane's marker for this repository in their
- * own `.git` directory: never merely "a directory in the lanes root".
+ * own `.git` directory: never merely "a directory in the lanes root". Strategies listing in one
+ * `scope` share one walk of the lanes root.
  */
-export async function findMarkedLanes(root: string, repoId: string, strategy: string): Promise<string[]> {
+export async function findMarkedLanes(root: string, repoId: string, strategy: string, scope?: ListScope): Promise<string[]> {
+  const marked = await (scope ? scope.once(`marked lanes in ${root}`, () => markedLanes(root, repoId)) : markedLanes(root, repoId));
+  return [...marked].filter(([, s]) => s === strategy).map(([lane]) => lane);
+}
+
+/** Each lane in the lanes root with a marker of ours in its own `.git` directory, and the strategy it names. */
+async function markedLanes(root: string, repoId: string): Promise<Map<string, string>> {
   const entries = await fsp.readdir(root, { withFileTypes: true }).catch((e: NodeJS.ErrnoException) => {
     if (e.code === 'ENOENT') return [];
     throw e;
   });
-  const found: string[] = [];
+  const found = new Map<string, string>();
   for (const entry of entries) {
     if (!entry.isDirectory() || !LANE_NAME.test(entry.name)) continue;
     const gitDir = path.join(root, entry.name, '.git');
     if (!(await isRealDirectory(gitDir))) continue;
-    if ((await readMarker(gitDir, repoId, entry.name))?.strategy === strategy) found.push(entry.name);
+    const marker = await readMarker(gitDir, repoId, entry.name);
+    if (marker) found.set(entry.name, marker.strategy);
   }
   return found;
 }

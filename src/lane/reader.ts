@@ -16,6 +16,8 @@ import type { PublishedPort } from '../docker/ports.js';
 export interface LaneReader {
   /** git may recurse into submodules itself (it runs where the lane's config cannot reach the host). */
   readonly recursesSubmodules: boolean;
+  /** Its branches are the main repository's (a worktree of it): `refs/heads/<base>` read there is the base itself. */
+  readonly sharesMainRefs?: boolean;
   /** Runs git against the lane's repository and work tree. Callers only read. */
   git(argv: readonly string[], opts?: { readonly input?: string; readonly okExitCodes?: readonly number[] }): Promise<GitResult>;
   /** Every ref, the checked-out commit and the stash entries of the lane's repository. */

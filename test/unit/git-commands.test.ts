@@ -17,6 +17,12 @@ describe('git argv builders', () => {
       expect(argv.slice(eoo + 1).every((a) => !a.startsWith('--') || a === '--upload-pack=x^{commit}' || a === '--x')).toBe(true);
     }
   });
+  it('checks out a branch at an object id, and nothing that could be read as an option', () => {
+    const oid = 'a'.repeat(40);
+    expect(gitCommands.checkoutBranchAt('isolane/a', oid)).toEqual(['checkout', '--force', '--no-recurse-submodules', '-B', 'isolane/a', oid, '--']);
+    expect(() => gitCommands.checkoutBranchAt('-x', oid)).toThrow(TypeError);
+    expect(() => gitCommands.checkoutBranchAt('isolane/a', '--orphan')).toThrow(TypeError);
+  });
   it('puts paths after --', () => {
     const argv = gitCommands.worktreeRemove('-rf', false);
     expect(argv.slice(argv.indexOf('--') + 1)).toEqual(['-rf']);
