@@ -5,6 +5,7 @@ import { explain } from '../src/policy/choose.js';
 import { decide, type Decision, type PolicyFacts } from '../src/policy/evaluate.js';
 import { freeBytes, gatherFacts } from '../src/policy/facts.js';
 import type { IsolaneConfig } from '../src/config/schema.js';
+import { defaultConfig } from '../src/config/defaults.js';
 import { plugins } from '../strategies/index.js';
 import type { BenchResults, Conclusion, StrategyName } from './results.js';
 
@@ -26,9 +27,8 @@ export function factsFromRun(r: BenchResults, variants: Readonly<Record<string, 
 
 /** The variant of each strategy isolane.yaml's settings make (its plug-in's `variant`). */
 export function variantsOf(config: IsolaneConfig | undefined): Record<string, string> {
-  return Object.fromEntries(
-    plugins().map((p) => [p.name, config ? p.variant(config[p.name]) : p.variant(p.settings.parse(undefined))]),
-  );
+  const settings = config ?? defaultConfig();
+  return Object.fromEntries(plugins().map((p) => [p.name, p.variant(settings[p.name])]));
 }
 
 /**

@@ -1,6 +1,5 @@
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
-import * as z from 'zod';
 import { cloneLane } from '../src/git/lane-clone.js';
 import { findMarkedLanes, writeMarker } from '../src/lane/marker.js';
 import type { LaneRecord } from '../src/lane/record.js';
@@ -8,23 +7,10 @@ import { openViewAccess } from '../src/lane/view-access.js';
 import { execInDir } from '../src/process/exec-in-dir.js';
 import { removeTree } from '../src/process/remove-tree.js';
 import { cgroupsWithhold } from './host-limits.js';
+import type { Mode } from './clone-settings.js';
 import { defineStrategy, type BenchPlaces, type ExecOptions, type FoundLane, type LaneAccess, type LaneSpec, type ListScope, type RawEquivalent } from './strategy.js';
 
 const MODES = ['full', 'reference', 'blobless'] as const;
-type Mode = (typeof MODES)[number];
-
-const settings = z
-  .strictObject({
-    mode: z
-      .enum(MODES)
-      .default('full')
-      .meta({
-        description:
-          'full: an independent clone with its own object store. reference: borrows objects from the main repository through alternates (fast and small, but pruning the main repository can corrupt the lane). blobless: --filter=blob:none, file contents fetched on demand.',
-      }),
-  })
-  .default({ mode: 'full' })
-  .meta({ description: 'Settings of the clone strategy.' });
 
 const label = (mode: Mode): string => (mode === 'full' ? 'clone (full)' : `clone (${mode})`);
 
@@ -56,7 +42,8 @@ function rawClone(b: BenchPlaces, mode: Mode): RawEquivalent {
 export const clone = defineStrategy({
   name: 'clone',
   summary: 'a clone of its own per lane',
-  settings,
+  // Its schema is loaded only to validate isolane.yaml: a command without one never loads zod.
+  settings: () => import('./clone-settings.js').then((m) => m.settings),
   gives: ['own-remote', 'own-object-store', 'resource-limits'],
   untrustedCode: false,
   costRank: 3,

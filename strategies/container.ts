@@ -1,10 +1,10 @@
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import type Docker from 'dockerode';
-import { execa } from 'execa';
 import { parseSize } from '../src/size.js';
 import { dockerError } from '../src/docker/docker-error.js';
-import { DEFAULT_IMAGE, containerSettings, type ContainerSettings } from '../src/docker/settings.js';
+import { DEFAULT_IMAGE } from '../src/docker/default-image.js';
+import type { ContainerSettings } from '../src/docker/settings.js';
 import { containerReader } from '../src/docker/container-reader.js';
 import { nameContainerUser } from '../src/docker/container-user.js';
 import { CommandNotFoundError, envList, execInContainer } from '../src/docker/exec.js';
@@ -234,6 +234,7 @@ function containerLanes(kit: StrategyKit<ContainerSettings>): Strategy {
       await cloneLane(ctx, repo, spec, 'reference');
       await writeMarker(path.join(spec.path, '.git'), { repo: repo.id, lane: spec.lane, strategy: 'container' });
       if (hostUid !== uid) {
+        const { execa } = await import('execa');
         await execa('chown', ['-R', `${uid}:${gid}`, '--', spec.path], { timeout: 600_000 });
         // The index cached each file's owner: refreshed now (the lane is still ours alone), the
         // first status inside the container need not hash every file again.
@@ -432,7 +433,8 @@ export const BENCH_LABEL = 'isolane.bench';
 export const container = defineStrategy({
   name: 'container',
   summary: 'a Docker container over its own clone per lane',
-  settings: containerSettings,
+  // Its schema is loaded only to validate isolane.yaml: a command without one never loads zod.
+  settings: () => import('../src/docker/settings.js').then((m) => m.containerSettings),
   gives: ['process-isolation', 'network-isolation', 'resource-limits', 'own-remote'],
   untrustedCode: true,
   costRank: 2,

@@ -1,7 +1,6 @@
 import { promises as fsp } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import * as z from 'zod';
 import { createContext } from '../src/context.js';
 import { IsolaneError, WouldLoseWorkError } from '../src/errors.js';
 import { worktreeAdminDir } from '../src/git/worktree-admin.js';
@@ -22,24 +21,12 @@ import { bindReadOnly } from '../src/snapshot/readonly-bind.js';
 import { canMount } from '../src/snapshot/privilege.js';
 import { findTool, runTool } from '../src/snapshot/system-tool.js';
 import { runGit } from '../src/git/run-git.js';
+import type { SnapshotSettings } from './snapshot-settings.js';
 import { defineStrategy, type BenchPlaces, type BenchVariant, type LaneAccess, type Leftover, type LaneSpec, type OpenHints, type ProbeKit, type ProbeResult, type Strategy, type StrategyKit, type SweepKit } from './strategy.js';
 import { LANE_NAME } from '../src/git/names.js';
 import { worktreeLanes } from './worktree.js';
 
-const settings = z
-  .strictObject({
-    backend: z
-      .enum(['auto', ...SNAPSHOT_BACKENDS])
-      .default('auto')
-      .meta({
-        description:
-          'How a lane gets its copy-on-write layer. auto: the first that works here of kernel (overlayfs; root or CAP_SYS_ADMIN), fuse (fuse-overlayfs, for an unprivileged user) and reflink (a clone of the base checkout on btrfs, XFS with reflink=1, APFS).',
-      }),
-  })
-  .default({ backend: 'auto' })
-  .meta({ description: 'Settings of the snapshot strategy.' });
-
-type Settings = z.output<typeof settings>;
+type Settings = SnapshotSettings;
 
 /**
  * Which backends work here, proven by really using each once (probeSnapshotBackends), and kept
@@ -342,7 +329,8 @@ async function benchVariants(b: BenchPlaces): Promise<BenchVariant[] | { skipped
 export const snapshot = defineStrategy({
   name: 'snapshot',
   summary: 'a copy-on-write layer per lane over one shared read-only checkout of its commit',
-  settings,
+  // Its schema is loaded only to validate isolane.yaml: a command without one never loads zod.
+  settings: () => import('./snapshot-settings.js').then((m) => m.settings),
   gives: ['resource-limits'],
   withholds: (need, _s, host) => cgroupsWithhold(need, host),
   untrustedCode: false,

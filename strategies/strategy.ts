@@ -197,8 +197,11 @@ export interface StrategyPlugin<N extends string = string, S = unknown> {
   readonly name: N;
   /** One sentence for the configuration reference and `isolane policy explain`. */
   readonly summary: string;
-  /** Its section of isolane.yaml, under its name; merged into the one config schema. */
-  readonly settings: z.ZodType<S>;
+  /**
+   * Its section of isolane.yaml, under its name; merged into the one config schema. A loader, so
+   * that the schema (and zod) load only when a config is validated, not for every command.
+   */
+  readonly settings: () => Promise<z.ZodType<S>>;
   readonly gives: readonly Need[];
   /** Lanes run untrusted code safely: nothing they write can act on the host or the main `.git`. */
   readonly untrustedCode: boolean;

@@ -18,11 +18,8 @@ import { dirtyFiles, unsavedSubmoduleCommits } from '../src/lane/inspect.js';
 import { execInDir } from '../src/process/exec-in-dir.js';
 import { removeTree } from '../src/process/remove-tree.js';
 import { cgroupsWithhold } from './host-limits.js';
-import * as z from 'zod';
 import { defineStrategy, type DestroyOptions, type ExecOptions, type FoundLane, type LaneAccess, type LaneSpec, type ListScope, type OpenHints, type Strategy, type StrategyKit } from './strategy.js';
 
-/** Settings of the worktree strategy: none yet. */
-const settings = z.strictObject({}).default({}).meta({ description: 'Settings of the worktree strategy (none yet).' });
 
 /**
  * worktree: `git worktree add` on the shared object store. Creation registers the worktree and
@@ -31,7 +28,8 @@ const settings = z.strictObject({}).default({}).meta({ description: 'Settings of
 export const worktree = defineStrategy({
   name: 'worktree',
   summary: 'a git worktree per lane on one shared object store',
-  settings,
+  // Its schema is loaded only to validate isolane.yaml: a command without one never loads zod.
+  settings: () => import('./worktree-settings.js').then((m) => m.settings),
   gives: ['resource-limits'],
   withholds: (need, _s, host) => cgroupsWithhold(need, host),
   untrustedCode: false,

@@ -55,10 +55,8 @@ export type Workload = z.output<typeof workloadSchema>;
 export const defaultWorkload = (): Workload => workloadSchema.parse({});
 export type PolicyRule = z.output<typeof ruleSchema>;
 
-/** Each strategy's own section, named after it: its plug-in's settings schema (strategies/). */
-function strategySections(): { [K in keyof StrategySettings]: z.ZodType<StrategySettings[K]> } {
-  return Object.fromEntries(STRATEGIES.map((p) => [p.name, p.settings])) as { [K in keyof StrategySettings]: z.ZodType<StrategySettings[K]> };
-}
+/** Each strategy's own section, named after it: its plug-in's settings schema (strategies/), loaded here. */
+const strategySections = Object.fromEntries(await Promise.all(STRATEGIES.map(async (p) => [p.name, await p.settings()] as const))) as { [K in keyof StrategySettings]: z.ZodType<StrategySettings[K]> };
 
 export const configSchema = z
   .strictObject({
@@ -111,7 +109,7 @@ export const configSchema = z
     ...RESOURCE_SECTIONS,
     ...LIMITS_SECTIONS,
     ...SERVICES_SECTION,
-    ...strategySections(),
+    ...strategySections,
   })
   .superRefine(checkResourceReferences)
   .superRefine(checkServiceReferences)

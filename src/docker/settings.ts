@@ -2,7 +2,9 @@ import * as z from 'zod';
 import { parseSize } from '../size.js';
 import { mountTargetProblem, overlaps } from './mount-target.js';
 
-export const DEFAULT_IMAGE = 'isolane/base:bookworm';
+import { DEFAULT_IMAGE } from './default-image.js';
+
+export { DEFAULT_IMAGE };
 /** Docker refuses a memory limit under 6 MiB (and reads 0 as none). */
 const MIN_MEMORY = 6 * 2 ** 20;
 

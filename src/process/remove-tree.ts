@@ -1,6 +1,6 @@
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
-import { execa, type Options } from 'execa';
+import type { Options } from 'execa';
 import type { Context } from '../context.js';
 
 /**
@@ -11,6 +11,7 @@ import type { Context } from '../context.js';
  */
 export async function removeTree(ctx: Context, dir: string): Promise<void> {
   if (!path.isAbsolute(dir)) throw new TypeError(`removeTree needs an absolute path, not ${dir}`);
+  const { execa } = await import('execa'); // loaded when a process really runs: not at start-up
   const rm = await execa('rm', ['-rf', '--', dir], {
     env: { PATH: ctx.env.PATH ?? '/usr/bin:/bin', LC_ALL: 'C' },
     extendEnv: false,

@@ -1,4 +1,4 @@
-import { execa, type Options } from 'execa';
+import type { Options } from 'execa';
 import type { Context } from '../context.js';
 import { GitError } from '../errors.js';
 import { scrubGitEnv } from '../git/env.js';
@@ -19,6 +19,7 @@ const SELF_CONTAINED_INDEX = ['-c', 'core.splitIndex=false', '-c', 'core.untrack
 export async function runBaseGit(ctx: Context, base: { commonDir: string; tree: string; index: string }, argv: readonly string[]): Promise<void> {
   const full = [`--git-dir=${base.commonDir}`, `--work-tree=${base.tree}`, ...SELF_CONTAINED_INDEX, ...argv];
   const started = performance.now();
+  const { execa } = await import('execa'); // loaded when a process really runs: not at start-up
   const result = await execa('git', full, {
     cwd: base.tree,
     env: { ...scrubGitEnv(ctx.env), GIT_INDEX_FILE: base.index },

@@ -1,6 +1,5 @@
 import { constants, promises as fsp } from 'node:fs';
 import path from 'node:path';
-import { execa } from 'execa';
 
 /** What a system tool run needs from the caller (a Context fits). */
 export interface ToolEnv {
@@ -30,6 +29,7 @@ export function toolPath(env: ToolEnv['env']): string {
  * of the caller's environment, a timeout escalating to SIGKILL. Never throws for a failed run.
  */
 export async function runTool(sys: ToolEnv, cmd: string, args: readonly string[]): Promise<ToolResult> {
+  const { execa } = await import('execa'); // loaded when a process really runs: not at start-up
   const result = await execa(cmd, args, {
     env: { PATH: toolPath(sys.env), LC_ALL: 'C' },
     extendEnv: false,

@@ -37,17 +37,16 @@ type Costly = (typeof COSTLY)[number];
 /**
  * What each command may load of COSTLY, and why. `path` and `--version` load none: they are the
  * floor. The lane commands open the project, which loads the strategy plug-ins (strategies/):
- * those build their settings schemas with zod when imported, and the container plug-in imports
- * execa, so zod and execa load until the plug-ins load them lazily. Nothing else may.
+ * their settings schemas (zod) load only to validate an isolane.yaml, so none here.
  */
 const ALLOWED: Record<string, { readonly argv: readonly string[]; readonly allowed: readonly Costly[] }> = {
   version: { argv: ['--version'], allowed: [] },
   path: { argv: ['path', 'a'], allowed: [] },
   pathJson: { argv: ['path', 'a', '--json'], allowed: [] },
-  ls: { argv: ['ls'], allowed: ['zod', 'execa'] },
-  env: { argv: ['env', 'a'], allowed: ['zod', 'execa'] },
+  ls: { argv: ['ls'], allowed: [] },
+  env: { argv: ['env', 'a'], allowed: [] },
   // It runs the command through execa (src/process/exec-in-dir.ts), holding the lane (a shared lock) until it starts.
-  run: { argv: ['run', 'a', '--', 'true'], allowed: ['zod', 'execa', 'fs-native-extensions'] },
+  run: { argv: ['run', 'a', '--', 'true'], allowed: ['execa', 'fs-native-extensions'] },
 };
 
 /** Registers a load hook that appends every URL Node loads (ESM, and CommonJS through require) to $ISOLANE_TRACE. */
