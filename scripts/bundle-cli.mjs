@@ -7,7 +7,7 @@ const { version } = JSON.parse(readFileSync('package.json', 'utf8'));
 rmSync('dist/cli', { recursive: true, force: true }); // no stale chunks from earlier builds
 
 /** The commands the start-up bundle (fast-path.js) hands to the split build, by their entry names. */
-const HANDED_ON = ['commands/env', 'commands/ls', 'commands/run', 'commands/path-remount'];
+const HANDED_ON = ['commands/env', 'commands/ls', 'commands/run', 'commands/up', 'commands/down', 'commands/path-remount'];
 
 const common = {
   bundle: true,
@@ -43,7 +43,7 @@ const fast = await build({
   entryPoints: ['src/cli/fast-path.ts'],
   outfile: 'dist/cli/fast-path.js',
   splitting: false,
-  plugins: [external(/^\.\/(?:commands\/)?(env|ls|run|path-remount)\.js$/, (m) => `./commands/${m[1]}.js`)],
+  plugins: [external(/^\.\/(?:commands\/)?(env|ls|run|up|down|path-remount)\.js$/, (m) => `./commands/${m[1]}.js`)],
 });
 
 writeFileSync('dist/cli/meta.json', JSON.stringify({

@@ -1,8 +1,8 @@
 import { invoke } from './invoke.js';
 
 /**
- * The hot commands agents call many times per task (`path`, `env`, `ls`, `run <lane> -- ...`),
- * run without loading commander (about 18 ms of start-up). Only the plainest forms are taken:
+ * The hot commands agents call many times per task (`path`, `env`, `ls`, `run <lane> -- ...`,
+ * and `up`/`down` once each), run without loading commander (about 18 ms of start-up). Only the plainest forms are taken:
  * known flags, each at most once, and exactly the operands the command wants. Anything else (help,
  * a typo, a missing or extra operand) returns undefined and goes to commander, which parses and
  * reports it as always. What a form taken here passes to its command is what commander passes.
@@ -28,6 +28,19 @@ export async function runFastPath(args: readonly string[]): Promise<number | und
       if (!parsed) return undefined;
       return invoke(async () => (await import('./commands/ls.js')).lsCommand, parsed.json, [parsed.opts]);
     }
+    case 'up': {
+      // `up <lane>` as agents call it; --from, --strategy and --workload take values: commander's.
+      const parsed = plain(rest, ['--json'], 1);
+      if (!parsed) return undefined;
+      const [lane = ''] = parsed.operands;
+      return invoke(async () => (await import('./commands/up.js')).upCommand, parsed.json, [lane, parsed.opts]);
+    }
+    case 'down': {
+      const parsed = plain(rest, ['--json', '--force', '--keep-branch'], 1);
+      if (!parsed) return undefined;
+      const [lane = ''] = parsed.operands;
+      return invoke(async () => (await import('./commands/down.js')).downCommand, parsed.json, [lane, parsed.opts]);
+    }
     case 'run': {
       // `run <lane> -- <command...>`: the command's own words are never parsed.
       const [lane, dashes, ...command] = rest;
@@ -41,7 +54,7 @@ export async function runFastPath(args: readonly string[]): Promise<number | und
 
 interface Plain {
   readonly operands: string[];
-  /** As commander gives them: `--dotenv` as `dotenv: true`, absent flags absent. */
+  /** As commander gives them: `--dotenv` as `dotenv: true`, `--keep-branch` as `keepBranch: true`, absent flags absent. */
   readonly opts: Record<string, boolean>;
   readonly json: boolean;
 }
@@ -52,9 +65,12 @@ function plain(words: readonly string[], flags: readonly string[], count: number
   const opts: Record<string, boolean> = {};
   for (const word of words) {
     if (!word.startsWith('-')) operands.push(word);
-    else if (flags.includes(word) && opts[word.slice(2)] === undefined) opts[word.slice(2)] = true;
+    else if (flags.includes(word) && opts[camel(word)] === undefined) opts[camel(word)] = true;
     else return undefined;
   }
   if (operands.length !== count) return undefined;
   return { operands, opts, json: opts.json === true };
 }
+
+/** `--keep-branch` -> `keepBranch`, as commander names an option. */
+const camel = (flag: string): string => flag.slice(2).replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());

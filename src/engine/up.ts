@@ -3,7 +3,8 @@ import type { Project } from './project.js';
 import { IsolaneError, isIsolaneError } from '../errors.js';
 import { assertLaneName, assertUserRevision, headsRef, laneBranch } from '../git/names.js';
 import { resolveRevisions } from '../git/resolve.js';
-import { chooseStrategy } from '../policy/choose.js';
+import type { StrategyChoice } from '../policy/choose.js';
+import { plainChoice } from '../policy/plain-choice.js';
 import { checkpoint } from './checkpoint.js';
 import { pathExists } from './fs-util.js';
 import { ensureLanesRoot } from './lanes-root.js';
@@ -28,7 +29,9 @@ export async function up(project: Project, lane: string, opts: UpOptions = {}): 
   assertLaneName(lane);
   if (opts.from !== undefined) assertUserRevision(opts.from);
   const { ctx, journal } = project;
-  const choice = await chooseStrategy(project, { ...(opts.strategy ? { strategy: opts.strategy } : {}), ...(opts.workload ? { workload: opts.workload } : {}) });
+  const asked = { ...(opts.strategy ? { strategy: opts.strategy } : {}), ...(opts.workload ? { workload: opts.workload } : {}) };
+  // The policy (its facts, schemas and stored bench) loads only when it has something to decide.
+  const choice: StrategyChoice = plainChoice(project, asked) ?? (await (await import('../policy/choose.js')).chooseStrategy(project, asked));
   if (choice.decision) ctx.logger.debug(`workload ${choice.decision.workload.name}: ${choice.strategy} (${choice.decision.reasons.at(-1)?.text ?? ''})`);
   const strategy = await project.strategy(choice.strategy);
   const probe = await project.plugin(strategy.name).probe(project.probeKit(choice.strategy));

@@ -1,10 +1,11 @@
 import { closest } from 'fastest-levenshtein';
-import { STRATEGY_NAMES, type StrategyName } from '../../strategies/index.js';
+import type { StrategyName } from '../../strategies/index.js';
 import { defaultWorkload } from '../config/schema.js';
 import type { Project } from '../engine/project.js';
 import { IsolaneError } from '../errors.js';
 import { decide, disqualifications, type Decision, type NamedWorkload, type PolicyFacts } from './evaluate.js';
 import { gatherFacts } from './facts.js';
+import { plainChoice } from './plain-choice.js';
 
 export interface StrategyChoice {
   readonly strategy: StrategyName;
@@ -45,14 +46,9 @@ export function impossible(decision: Decision & { ok: false }): IsolaneError {
  * host cannot meet is an error, never a silent fall-back.
  */
 export async function chooseStrategy(project: Project, opts: { strategy?: string; workload?: string }): Promise<StrategyChoice> {
+  const plain = plainChoice(project, opts);
+  if (plain) return plain;
   const explicit = opts.strategy !== undefined && opts.strategy !== 'auto' ? opts.strategy : undefined;
-  if (explicit !== undefined && !(STRATEGY_NAMES as readonly string[]).includes(explicit)) {
-    throw new IsolaneError('USAGE', `unknown strategy ${JSON.stringify(explicit)}`, { hint: `choose one of: ${STRATEGY_NAMES.join(', ')}, auto` });
-  }
-  const configured = project.config.strategy;
-  if (opts.workload === undefined && (explicit !== undefined || (opts.strategy === undefined && configured !== 'auto'))) {
-    return { strategy: (explicit ?? configured) as StrategyName };
-  }
   const workload = findWorkload(project, opts.workload ?? 'default');
   const facts = await gatherFacts(project);
   if (explicit !== undefined) {

@@ -3,7 +3,8 @@ import type { Project } from '../engine/project.js';
 import { IsolaneError } from '../errors.js';
 import { tryAcquireLock, type HeldLock } from '../fs/lock.js';
 import { laneServicesDir, serviceFile } from './paths.js';
-import { SERVICE_NAME, type ServiceConfig } from './schema.js';
+import type { ServiceConfig } from './schema.js';
+import { SERVICE_NAME } from './service-name.js';
 
 /**
  * The services a command acts on: one named (checked against the allowlist, then isolane.yaml)

@@ -1,4 +1,3 @@
-import { execa } from 'execa';
 import { IsolaneError } from '../../errors.js';
 
 /** Upper bounds for a create or drop command: its time and what isolane keeps of its output. */
@@ -18,6 +17,7 @@ export interface CommandRun {
 export async function runProviderCommand(what: string, run: CommandRun): Promise<string> {
   const [file, ...args] = run.argv;
   if (file === undefined) throw new TypeError('a provider command needs argv');
+  const { execa } = await import('execa'); // only when a provider command runs
   const result = await execa(file, args, {
     cwd: run.cwd,
     env: run.env,
