@@ -8,7 +8,7 @@ import type { HostFacts } from './results.js';
 const execFileP = promisify(execFile);
 
 /** The filesystem type under `dir` (ext4, xfs, overlay, ...): the mount's own name for it. */
-async function filesystemType(dir: string): Promise<string> {
+export async function filesystemType(dir: string): Promise<string> {
   // findmnt says ext4 where `stat -f` can only say ext2/ext3 (they share a magic number).
   for (const [cmd, args] of [['findmnt', ['-n', '-o', 'FSTYPE', '-T', dir]], ['stat', ['-f', '-c', '%T', '--', dir]]] as const) {
     const out = await execFileP(cmd, [...args], { timeout: 5_000 }).then((r) => r.stdout.trim(), () => '');
