@@ -4,7 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { mountAt } from '../src/snapshot/mountinfo.js';
 import { canMount } from '../src/snapshot/privilege.js';
 import { runTool } from '../src/snapshot/system-tool.js';
-import { filesystemType } from './host.js';
+import { ext4WithoutJournal, filesystemType } from './host.js';
 
 /** A directory for measurements that should not time the disk: a tmpfs of the bench's own when it may mount one. */
 export interface ScratchFs {
@@ -32,7 +32,7 @@ export async function scratchFs(parent: string, env: Readonly<Record<string, str
     dir,
     filesystem: await filesystemType(dir),
     tmpfs: false,
-    note,
+    note: (await ext4WithoutJournal(dir)) === true ? `${note}; it is ext4 without a journal, where a checkout after recent deletions costs kernel time that depends on what ran before (README, Benchmarks)` : note,
     release: () => fsp.rm(dir, { recursive: true, force: true, maxRetries: 3 }),
   });
   if (!opts.tmpfs) return onDisk('on the normal disk, as asked');
