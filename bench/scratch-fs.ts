@@ -28,13 +28,16 @@ const UNMOUNT_TRIES = 10;
 export async function scratchFs(parent: string, env: Readonly<Record<string, string | undefined>>, opts: { tmpfs: boolean }): Promise<ScratchFs> {
   const dir = path.join(parent, 'scratch');
   await fsp.mkdir(dir, { recursive: true });
-  const onDisk = async (note: string): Promise<ScratchFs> => ({
-    dir,
-    filesystem: await filesystemType(dir),
-    tmpfs: false,
-    note: (await ext4WithoutJournal(dir)) === true ? `${note}; it is ext4 without a journal, where a checkout after recent deletions costs kernel time that depends on what ran before (README, Benchmarks)` : note,
-    release: () => fsp.rm(dir, { recursive: true, force: true, maxRetries: 3 }),
-  });
+  const onDisk = async (note: string): Promise<ScratchFs> => {
+    const noJournal = (await ext4WithoutJournal(dir)) === true;
+    return {
+      dir,
+      filesystem: `${await filesystemType(dir)}${noJournal ? ' (no journal)' : ''}`,
+      tmpfs: false,
+      note: noJournal ? `${note}; it is ext4 without a journal, where a checkout after recent deletions costs kernel time that depends on what ran before (README, Benchmarks)` : note,
+      release: () => fsp.rm(dir, { recursive: true, force: true, maxRetries: 3 }),
+    };
+  };
   if (!opts.tmpfs) return onDisk('on the normal disk, as asked');
   if (process.platform !== 'linux' || !(await canMount())) return onDisk('no tmpfs: mounting one needs root (CAP_SYS_ADMIN), so this ran on the normal disk, whose cost is in these figures');
   const mounted = await runTool({ env }, 'mount', ['-t', 'tmpfs', '-o', 'mode=0755', 'isolane-bench', dir]);
