@@ -153,7 +153,7 @@ export async function cliOverhead(opts: CliOverheadOptions): Promise<CliOverhead
     );
     return { filesystem: scratch.filesystem, tmpfs: scratch.tmpfs, rows, notes };
   } finally {
-    say('CLI overhead: removing its lanes');
+    // No progress step here: after a signal, a step throws, and this clean-up must run whole.
     try {
       if (lib) for (const lane of await lib.list()) await lib.down(lane.lane, { force: true });
     } finally {
