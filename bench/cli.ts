@@ -12,12 +12,17 @@ import { storeBenchResults } from '../src/policy/bench-store.js';
 import { STRATEGY_NAMES } from '../strategies/index.js';
 import { conclude } from './conclusion.js';
 import { message } from './failure.js';
+import { removeContainers } from './leftovers.js';
 import { measure } from './measure.js';
 import { BENCH_LABEL } from './scenarios/strategies.js';
 import { variantsOf } from './conclusion.js';
 import { renderHtml, renderMarkdown } from './reports/index.js';
 import type { BenchResults, StrategyName } from './results.js';
 import type { SubjectSpec } from './subject.js';
+
+/** Lanes of `isolane ls` over many lanes in the CLI overhead scenario (the issue's goal is set for 64). */
+const CLI_LANES = 64;
+const QUICK_CLI_LANES = 16;
 
 export interface BenchCliOptions {
   readonly repo?: string;
@@ -89,7 +94,7 @@ export async function runBench(ctx: Context, opts: BenchCliOptions, isolaneVersi
 
   const work = await fsp.mkdtemp(path.join(os.tmpdir(), 'isolane-bench-'));
   try {
-    const measured = await measure({ subject, strategies, agents, rounds, quick, variants: variantsOf(config), image, work, isolaneVersion, onStep });
+    const measured = await measure({ subject, strategies, agents, rounds, cliLanes: quick ? QUICK_CLI_LANES : CLI_LANES, quick, variants: variantsOf(config), image, work, isolaneVersion, onStep });
     onStep('writing the reports');
     // The reports are written whatever the policy makes of the figures (an isolane.yaml it refuses, say).
     const results: BenchResults = await conclude(ctx, measured, repo?.root).then(
@@ -105,29 +110,10 @@ export async function runBench(ctx: Context, opts: BenchCliOptions, isolaneVersi
     return { results, files, stored };
   } finally {
     onStep('cleaning up');
-    await removeContainers(ctx, work);
+    // Containers a failed run may have left: its lanes' (labelled with the bench repository's id) and the raw side's (labelled with the work directory).
+    const benchRepo = await locateRepo({ ...ctx, cwd: path.join(work, 'repo') }).catch(() => undefined);
+    await removeContainers(ctx, [`${BENCH_LABEL}=${path.basename(work)}`, ...(benchRepo ? [`isolane.repo=${benchRepo.id}`] : [])]);
     await removeWork(work);
-  }
-}
-
-/**
- * Containers a failed run may have left: its lanes' (labelled with the bench repository's id)
- * and the raw side's (labelled with the work directory); and the raw side's network.
- */
-async function removeContainers(ctx: Context, work: string): Promise<void> {
-  const { dockerClient, probeDocker } = await import('../src/docker/client.js');
-  if (!(await probeDocker(ctx)).available) return;
-  const { docker } = dockerClient(ctx);
-  const benchRepo = await locateRepo({ ...ctx, cwd: path.join(work, 'repo') }).catch(() => undefined);
-  const labels = [`${BENCH_LABEL}=${path.basename(work)}`, ...(benchRepo ? [`isolane.repo=${benchRepo.id}`] : [])];
-  for (const label of labels) {
-    for (const info of await docker.listContainers({ all: true, filters: { label: [label] } })) {
-      await docker.getContainer(info.Id).remove({ force: true, v: true }).catch(() => undefined);
-    }
-    // The raw side's network (isolane's lanes network is shared and stays).
-    for (const info of await docker.listNetworks({ filters: { label: [label] } })) {
-      await docker.getNetwork(info.Id).remove().catch(() => undefined);
-    }
   }
 }
 

@@ -6,7 +6,8 @@ import type { BenchEnv } from './env.js';
 import { cleanupErrorOf, message, withCleanupError } from './failure.js';
 import { hostFacts } from './host.js';
 import { measureStrategy, removeLanes } from './measure-strategy.js';
-import { RESULTS_VERSION, type BenchResults, type DependencyPoint, type ScenarioFailure, type SharedDirPoint, type StrategyMeasure, type StrategyName } from './results.js';
+import { RESULTS_VERSION, type BenchResults, type CliOverhead, type DependencyPoint, type ScenarioFailure, type SharedDirPoint, type StrategyMeasure, type StrategyName } from './results.js';
+import { cliOverhead } from './scenarios/cli-overhead.js';
 import { contenders } from './scenarios/strategies.js';
 import { dependencyScenario } from './scenarios/dependencies.js';
 import { addNodeProject, sharedDirBaseline } from './scenarios/throughput.js';
@@ -24,6 +25,8 @@ export interface MeasureOptions {
   readonly strategies: readonly StrategyName[];
   readonly agents: readonly number[];
   readonly rounds: number;
+  /** Lanes of the CLI overhead scenario's `ls` over many lanes. */
+  readonly cliLanes: number;
   readonly quick: boolean;
   /** Per strategy, the bench variant the repository's settings make (its plug-in's `variant`): the measurement the policy will read. */
   readonly variants: Readonly<Record<string, string>>;
@@ -66,6 +69,14 @@ export async function measure(opts: MeasureOptions): Promise<BenchResults> {
   const e: BenchEnv = { root: s.root, upstream: s.upstream, lanesRoot: s.lanesRoot, rawRoot: path.join(path.dirname(s.lanesRoot), 'raw.lanes'), env: s.env, rounds: opts.rounds, onRound: (label, i) => onStep(`${label}: round ${i}/${opts.rounds}`) };
 
   const failures: ScenarioFailure[] = [];
+  // First, while nothing else of the bench's runs: each command through the CLI, on a tmpfs of its own.
+  let cli: CliOverhead | undefined;
+  try {
+    cli = await cliOverhead({ source: s.upstream, env: s.env, work: opts.work, rounds: opts.rounds, lanes: opts.cliLanes, strategies: opts.strategies, variants: opts.variants, images: { image: opts.image, agentImage: NODE_IMAGE }, onStep });
+  } catch (err) {
+    if (isIsolaneError(err, 'INTERRUPTED')) throw err;
+    failures.push(failure('CLI overhead', undefined, err));
+  }
   const all = await contenders(e, { image: opts.image, agentImage: NODE_IMAGE });
   const skipped = all.skipped.filter((k) => opts.strategies.includes(k.strategy));
   // One contender per strategy: the variant the repository is configured for.
@@ -118,6 +129,7 @@ export async function measure(opts: MeasureOptions): Promise<BenchResults> {
     strategies: measured,
     skipped,
     sharedDir,
+    ...(cli ? { cliOverhead: cli } : {}),
     ...(dependencies ? { dependencies } : {}),
     failures,
     seconds: (performance.now() - started) / 1000,

@@ -1,4 +1,5 @@
 import type { PairedResult } from './paired.js';
+import { overhead } from './reports/format.js';
 
 export interface BenchRow {
   readonly scenario: string;
@@ -26,8 +27,8 @@ export function benchTable(rows: readonly BenchRow[]): string {
     result.b.name,
     ms(result.b.p50),
     ms(result.b.p95),
-    x(result.ratio.p50),
-    x(result.ratio.p95),
+    overhead(result.ratio.p50),
+    overhead(result.ratio.p95),
     goal === undefined ? 'report' : `<= ${x(goal)} ${result.ratio.p50 <= goal ? 'met' : 'MISSED'}`,
     String(result.a.runs),
   ]);
@@ -39,7 +40,7 @@ export function benchTable(rows: readonly BenchRow[]): string {
 export function benchMarkdown(rows: readonly BenchRow[]): string {
   const header = '| scenario | isolane p50 | isolane p95 | raw equivalent | raw p50 | raw p95 | ratio p50 | ratio p95 | goal | runs |';
   const lines = rows.map(({ scenario, result, goal }) =>
-    `| ${scenario} | ${ms(result.a.p50)} | ${ms(result.a.p95)} | ${result.b.name} | ${ms(result.b.p50)} | ${ms(result.b.p95)} | ${x(result.ratio.p50)} | ${x(result.ratio.p95)} | ${goal === undefined ? 'report' : `≤ ${x(goal)}`} | ${result.a.runs} |`,
+    `| ${scenario} | ${ms(result.a.p50)} | ${ms(result.a.p95)} | ${result.b.name} | ${ms(result.b.p50)} | ${ms(result.b.p95)} | ${overhead(result.ratio.p50)} | ${overhead(result.ratio.p95)} | ${goal === undefined ? 'report' : `≤ ${x(goal)}`} | ${result.a.runs} |`,
   );
   return [header, '|---|---|---|---|---|---|---|---|---|---|', ...lines].join('\n');
 }
@@ -52,7 +53,7 @@ export interface StrategyRow {
 }
 
 const mib = (b: number): string => `${(b / 2 ** 20).toFixed(1)} MiB`;
-const verdict = (ratio: number, goal: number): string => `${x(ratio)} ${ratio <= goal ? 'met' : 'MISSED'}`;
+const verdict = (ratio: number, goal: number): string => `${overhead(ratio)} ${ratio <= goal ? 'met' : 'MISSED'}`;
 
 /** Per strategy: create and destroy beside the raw equivalent (p50, ratio vs the goal), and disk per lane. */
 export function strategyTableText(rows: readonly StrategyRow[], goal: number): string {
@@ -76,7 +77,7 @@ export function strategyTableText(rows: readonly StrategyRow[], goal: number): s
 export function strategyTableMarkdown(rows: readonly StrategyRow[], goal: number): string {
   const lines = rows.map(
     (r) =>
-      `| ${r.label} | ${ms(r.create.a.p50)} (p95 ${ms(r.create.a.p95)}) | ${ms(r.create.b.p50)} | ${x(r.create.ratio.p50)} | ${ms(r.destroy.a.p50)} | ${ms(r.destroy.b.p50)} | ${x(r.destroy.ratio.p50)} | ${mib(r.disk.fsBytes)} | ${mib(r.disk.apparentBytes)} | ${r.create.b.name} |`,
+      `| ${r.label} | ${ms(r.create.a.p50)} (p95 ${ms(r.create.a.p95)}) | ${ms(r.create.b.p50)} | ${overhead(r.create.ratio.p50)} | ${ms(r.destroy.a.p50)} | ${ms(r.destroy.b.p50)} | ${overhead(r.destroy.ratio.p50)} | ${mib(r.disk.fsBytes)} | ${mib(r.disk.apparentBytes)} | ${r.create.b.name} |`,
   );
   return [
     `| strategy | create p50 | raw create p50 | ratio (goal ≤ ${goal}x) | destroy p50 | raw destroy p50 | ratio | disk per lane (filesystem) | apparent size | raw equivalent |`,

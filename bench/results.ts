@@ -111,6 +111,39 @@ export interface SharedDirPoint extends ThroughputPoint {
   readonly corruptedLockfiles: number;
 }
 
+/**
+ * One command as users run it (a Node process of the CLI) beside Node's start-up plus the raw
+ * commands that do its job (bench/scenarios/cli-overhead.ts).
+ */
+export interface CliOverheadRow {
+  /** e.g. "isolane ls, 64 lanes"; `result.b.name` says what the raw side ran. */
+  readonly command: string;
+  /**
+   * What the goal judges: the median of the per-pair ratios of wall time, or of CPU (children's
+   * and the bench's own, user and system) where isolane reads lanes in parallel and the raw
+   * side one by one, so wall time would flatter it.
+   */
+  readonly basis: 'time' | 'cpu';
+  /** a: isolane, b: the raw side; `cpu` where the host can say (Linux). */
+  readonly result: PairedResult;
+  /** Upper bound for the judged ratio. */
+  readonly goal: number;
+  /** The judged ratio (NaN when it could not be measured: then not met). */
+  readonly ratio: number;
+  readonly met: boolean;
+  /** Lanes the command saw: CPU per lane is the CPU over this. */
+  readonly lanes?: number;
+}
+
+export interface CliOverhead {
+  /** Where the repository, its lanes and TMPDIR were: tmpfs, or the disk's filesystem when none could be mounted. */
+  readonly filesystem: string;
+  readonly tmpfs: boolean;
+  readonly rows: readonly CliOverheadRow[];
+  /** What was not measured and why (a strategy without its engine), and how to read the rows. */
+  readonly notes: readonly string[];
+}
+
 /** Lane creation with dependencies (bench/scenarios/dependencies.ts): one share mode, or a fresh npm ci. */
 export interface DependencyPoint {
   readonly mode: 'fresh' | 'copy' | 'hardlink' | 'symlink' | 'reflink' | 'auto';
@@ -140,6 +173,8 @@ export interface BenchResults {
   /** Strategies asked for but not measured, and why (e.g. no Docker engine). */
   readonly skipped: ReadonlyArray<{ readonly strategy: StrategyName; readonly reason: string }>;
   readonly sharedDir: readonly SharedDirPoint[];
+  /** Each command through the CLI beside Node's start-up plus the raw commands; absent in results from before it existed. */
+  readonly cliOverhead?: CliOverhead;
   /** Lane creation with dependencies per share mode; absent in a --quick run. */
   readonly dependencies?: readonly DependencyPoint[];
   /** Scenarios that failed (an error, or every task of a throughput point): the run is not kept for the policy. */

@@ -1,5 +1,5 @@
 import type { BenchResults, StrategyMeasure, StrategyName, ThroughputPoint } from '../results.js';
-import { bytes, decimal, ms, ratio } from './format.js';
+import { bytes, decimal, ms, overhead } from './format.js';
 
 /** The report's short answer: which strategy the policy would take here, why, and the figures behind it. */
 export interface ConclusionSection {
@@ -16,7 +16,7 @@ function figures(r: BenchResults, s: StrategyMeasure, agents: number): string[] 
   const perLane = s.disk.many.fsBytesPerLane;
   const out = [
     `disk: ${bytes(perLane)} per lane here, ${bytes(perLane * agents)} for ${agents} lane(s)`,
-    `create ${ms(s.create.a.p50)}, destroy ${ms(s.destroy.a.p50)} (p50; ${ratio(s.create.ratio.p50)} and ${ratio(s.destroy.ratio.p50)} the raw tools' time)`,
+    `create ${ms(s.create.a.p50)}, destroy ${ms(s.destroy.a.p50)} (p50; ${overhead(s.create.ratio.p50)} and ${overhead(s.destroy.ratio.p50)} the raw tools' time)`,
   ];
   if (s.fetch) out.push(`fetch: ${ms(s.fetch.untilAllSee.p50)} until all ${s.fetch.lanes} lanes see new commits (${s.fetch.fetches} fetch${s.fetch.fetches === 1 ? '' : 'es'})`);
   const most = s.throughput.at(-1);

@@ -12,6 +12,21 @@ export function ratio(v: number): string {
   return known(v) ? `${v.toFixed(2)}x` : 'n/a';
 }
 
+/**
+ * isolane runs the raw tools' commands and more, so a ratio of its cost to theirs below this
+ * says how much the machine drifted between the two runs of a pair, not that isolane was faster.
+ */
+export const NOISE_FLOOR = 0.95;
+
+/** Says why a ratio reads "≈1.0x (noise: ...)". */
+export const NOISE_NOTE = `≈1.0x (noise: r): isolane runs the raw commands and more, so a ratio r below ${NOISE_FLOOR}x is the machine's drift between the two runs of a pair, not isolane being faster`;
+
+/** A ratio of isolane's cost to the raw tools' doing the same job: below NOISE_FLOOR, "≈1.0x (noise: 0.73x)". */
+export function overhead(v: number): string {
+  if (!known(v)) return 'n/a';
+  return v < NOISE_FLOOR ? `≈1.0x (noise: ${v.toFixed(2)}x)` : `${v.toFixed(2)}x`;
+}
+
 const UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB'] as const;
 
 /** Binary units; negative values are kept (a statfs delta can dip below zero when the fs frees blocks). */

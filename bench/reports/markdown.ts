@@ -10,7 +10,8 @@ export function mdText(s: string): string {
   return s.replace(/[\\`*_[\]<>|&~]/g, '\\$&').replace(/\s*[\r\n]+\s*/g, ' ');
 }
 
-function table(t: Table): string {
+/** One table of the report in GitHub Markdown. */
+export function markdownTable(t: Table): string {
   const row = (cells: readonly string[]): string => `| ${cells.map(mdText).join(' | ')} |`;
   return [
     `### ${mdText(t.title)}`,
@@ -34,7 +35,7 @@ export function renderMarkdown(r: BenchResults): string {
       .join(', ')}.`,
     ...(failed.length > 0 ? [['### Failed', '', ...failed.map((s) => `- ${mdText(s)}`)].join('\n')] : []),
     ...(conclusion ? [[`### ${conclusion.title}`, '', mdText(conclusion.lead), '', ...conclusion.points.map((p) => `- ${mdText(p)}`)].join('\n')] : []),
-    ...reportTables(r).map(table),
+    ...reportTables(r).map(markdownTable),
     ...(skipped.length > 0 ? [['### Not measured', '', ...skipped.map((s) => `- ${mdText(s)}`)].join('\n')] : []),
   ];
   return `${sections.join('\n\n')}\n`;

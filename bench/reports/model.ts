@@ -1,5 +1,6 @@
-import type { BenchResults, StrategyMeasure } from '../results.js';
-import { bytes, count, decimal, duration, ms, ratio, timestamp } from './format.js';
+import type { CpuSummary } from '../paired.js';
+import type { BenchResults, CliOverhead, StrategyMeasure } from '../results.js';
+import { bytes, count, decimal, duration, ms, NOISE_FLOOR, NOISE_NOTE, overhead, ratio, timestamp } from './format.js';
 
 /**
  * What every report shows, as plain strings: each renderer only lays it out and escapes it for
@@ -73,7 +74,7 @@ function lifecycle(strategies: readonly StrategyMeasure[]): Table {
   const ops = (s: StrategyMeasure) =>
     (['create', 'destroy'] as const).map((op) => {
       const p = s[op];
-      return [s.label, op, ms(p.a.p50), ms(p.a.p95), ms(p.b.p50), ms(p.b.p95), ratio(p.ratio.p50), count(p.a.runs)];
+      return [s.label, op, ms(p.a.p50), ms(p.a.p95), ms(p.b.p50), ms(p.b.p95), overhead(p.ratio.p50), count(p.a.runs)];
     });
   return {
     id: 'lifecycle',
@@ -81,11 +82,41 @@ function lifecycle(strategies: readonly StrategyMeasure[]): Table {
     columns: [text('strategy'), text('op'), num('isolane p50'), num('isolane p95'), num('raw p50'), num('raw p95'), num('ratio p50'), num('runs')],
     rows: strategies.flatMap(ops),
     // The raw side is usually named for the whole cycle, the same for create and destroy.
-    notes: strategies.flatMap((s) =>
-      s.create.b.name === s.destroy.b.name
-        ? [`${s.label}: raw = ${s.create.b.name}`]
-        : [`${s.label} create: raw = ${s.create.b.name}`, `${s.label} destroy: raw = ${s.destroy.b.name}`],
-    ),
+    notes: [
+      ...strategies.flatMap((s) =>
+        s.create.b.name === s.destroy.b.name
+          ? [`${s.label}: raw = ${s.create.b.name}`]
+          : [`${s.label} create: raw = ${s.create.b.name}`, `${s.label} destroy: raw = ${s.destroy.b.name}`],
+      ),
+      ...(strategies.some((s) => s.create.ratio.p50 < NOISE_FLOOR || s.destroy.ratio.p50 < NOISE_FLOOR) ? [NOISE_NOTE] : []),
+    ],
+  };
+}
+
+const cpu = (c: CpuSummary | undefined): string => (c ? `${ms(c.totalMs)} (sys ${ms(c.sysMs)})` : 'n/a');
+
+/** Each command through the CLI beside Node's start-up plus the raw commands, with its goal's verdict. */
+export function cliOverheadTable(c: CliOverhead): Table {
+  return {
+    id: 'cli-overhead',
+    title: `CLI overhead: each command as users run it, beside node -e 0 plus the raw commands (on ${c.tmpfs ? 'a tmpfs' : `the disk, ${c.filesystem}`})`,
+    columns: [text('command'), num('isolane p50'), num('raw p50'), num('ratio p50'), num('isolane CPU'), num('raw CPU'), num('CPU ratio p50'), text('goal'), num('runs')],
+    rows: c.rows.map((r) => {
+      const p = r.result;
+      const judged = `${r.basis === 'cpu' ? 'CPU' : 'time'} <= ${ratio(r.goal)}: ${Number.isNaN(r.ratio) ? 'n/a' : r.met ? 'met' : 'MISSED'}`;
+      // Lanes read in parallel can truly take less wall time than the raw side's one by one.
+      const wall = r.basis === 'cpu' ? ratio(p.ratio.p50) : overhead(p.ratio.p50);
+      return [r.command, ms(p.a.p50), ms(p.b.p50), wall, cpu(p.cpu?.a), cpu(p.cpu?.b), p.cpu ? overhead(p.cpu.ratio.p50) : 'n/a', judged, count(p.a.runs)];
+    }),
+    notes: [
+      ...c.rows.map((r) => `${r.command}: raw = ${r.result.b.name}`),
+      ...c.rows.flatMap((r) => {
+        const a = r.result.cpu?.a.totalMs;
+        const b = r.result.cpu?.b.totalMs;
+        return r.lanes !== undefined && a !== undefined && b !== undefined ? [`${r.command}: CPU per lane ${ms(a / r.lanes)} against ${ms(b / r.lanes)}`] : [];
+      }),
+      ...c.notes,
+    ],
   };
 }
 
@@ -176,7 +207,7 @@ function dependencies(r: BenchResults): Table {
 
 /** The report's tables in order; those with no rows are left out (nothing was measured). */
 export function reportTables(r: BenchResults): Table[] {
-  return [lifecycle(r.strategies), disk(r.strategies), fetchLatency(r.strategies), throughput(r.strategies), sharedDir(r), dependencies(r)].filter(
+  return [lifecycle(r.strategies), ...(r.cliOverhead ? [cliOverheadTable(r.cliOverhead)] : []), disk(r.strategies), fetchLatency(r.strategies), throughput(r.strategies), sharedDir(r), dependencies(r)].filter(
     (t) => t.rows.length > 0,
   );
 }

@@ -7,7 +7,8 @@ function plain(s: string): string {
   return s.replace(/\p{Cc}/gu, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
 }
 
-function layout(t: Table): string {
+/** One table of the report, aligned for a terminal. */
+export function layout(t: Table): string {
   const cells = [t.columns.map((c) => c.label), ...t.rows].map((row) => row.map(plain));
   const widths = t.columns.map((_, i) => Math.max(...cells.map((row) => (row[i] ?? '').length)));
   const line = (row: readonly string[]): string =>

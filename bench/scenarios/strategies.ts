@@ -43,7 +43,7 @@ export const yamlFor = (strategy: string, settings: Readonly<Record<string, unkn
  * Every registered strategy's bench variants beside their raw equivalents, or why a strategy
  * cannot be measured here (no engine, no image, no way to mount).
  */
-export async function contenders(e: BenchEnv, images: { image: string; agentImage: string }): Promise<{ contenders: Contender[]; skipped: Array<{ strategy: StrategyName; reason: string }> }> {
+export async function contenders(e: BenchEnv, images: { image: string; agentImage: string }, only?: readonly StrategyName[]): Promise<{ contenders: Contender[]; skipped: Array<{ strategy: StrategyName; reason: string }> }> {
   const places = {
     root: e.root,
     // Where isolane's clone lanes come from: the upstream when the bench has one, as raw clones do.
@@ -56,7 +56,8 @@ export async function contenders(e: BenchEnv, images: { image: string; agentImag
   };
   const found: Contender[] = [];
   // In the registry's order, as the reports list them.
-  const registered = STRATEGIES.map((s) => pluginOf(s.name)).filter((p) => p !== undefined);
+  // Only the plug-ins asked about: a strategy's bench probes its host (an engine, a mount).
+  const registered = STRATEGIES.map((s) => pluginOf(s.name)).filter((p) => p !== undefined).filter((p) => only === undefined || only.includes(p.name));
   const skipped: Array<{ strategy: StrategyName; reason: string }> = [];
   for (const plugin of registered) {
     const variants = await plugin.bench(places);

@@ -139,6 +139,25 @@ describe('isolane bench', () => {
     ]);
     // Lane creation with dependencies: a fresh npm ci and every share mode, each lane built and tested.
     expect(results.dependencies?.map((d) => [d.mode, d.up.runs, d.failed])).toEqual(['fresh', 'copy', 'hardlink', 'symlink', 'reflink', 'auto'].map((m) => [m, 1, undefined]));
+    // Each command through the CLI beside node plus the raw commands, every row with a ratio and a verdict.
+    const cliRows = results.cliOverhead?.rows ?? [];
+    const updown = (label: string): string[] => [`isolane up, ${label}`, `isolane down, ${label}`];
+    expect(cliRows.map((row) => row.command)).toEqual([
+      'isolane --version',
+      'isolane path <lane>',
+      'isolane ls, 1 lane',
+      ...updown('worktree'),
+      ...updown('clone (full)'),
+      ...(docker ? updown('container') : []),
+      'isolane ls, 64 lanes',
+    ]);
+    for (const row of cliRows) {
+      expect(Number.isFinite(row.ratio), row.command).toBe(true);
+      expect(row.met, row.command).toBe(row.ratio <= row.goal);
+    }
+    expect(results.cliOverhead?.tmpfs).toBe(mounts);
+    expect(r.stdout).toMatch(/^CLI overhead: each command as users run it/m);
+    expect(r.stdout).toMatch(/^isolane ls, 64 lanes .+CPU <= 1\.30x: (?:met|MISSED)/m);
     expect(r.stdout).toMatch(/Lane creation with dependencies/);
     expect(r.stdout).toMatch(/Create and destroy/);
     expect(r.stdout).toMatch(/a fixture was measured: no repository keeps these results/);
