@@ -25,6 +25,8 @@ export interface LaneVerdict {
   readonly path: string;
   readonly remove: boolean;
   readonly reasons: readonly string[];
+  /** Its directory is gone (missing, or an orphan git still lists): only its branch can hold work. */
+  readonly gone: boolean;
   /** Found merged: down may let its commits go (they are in the base). */
   readonly merged?: { readonly tip: string; readonly base: string; readonly how: MergedHow };
 }
@@ -51,7 +53,8 @@ export async function repoFacts(project: Project): Promise<RepoFacts> {
   };
 }
 
-const keep = (s: LaneSummary, reasons: string[]): LaneVerdict => ({ lane: s.lane, strategy: s.strategy, state: s.state, path: s.path, remove: false, reasons });
+const dirGone = (s: LaneSummary): boolean => s.state === 'missing' || (s.state === 'orphan' && s.note?.startsWith('registered with git') === true);
+const keep = (s: LaneSummary, reasons: string[]): LaneVerdict => ({ lane: s.lane, strategy: s.strategy, state: s.state, path: s.path, gone: dirGone(s), remove: false, reasons });
 
 /**
  * Whether gc removes the lane `ls` summarised, and why. Only lanes that are broken (directory or
@@ -63,7 +66,7 @@ export async function judgeLane(project: Project, s: LaneSummary, opts: GcLaneOp
   if (typeof why !== 'object') return keep(s, [why]);
   const blockers = [...(await inUseReasons(project, s.lane)), ...(await workIn(project, s, facts))];
   if (blockers.length > 0) return keep(s, blockers);
-  return { lane: s.lane, strategy: s.strategy, state: s.state, path: s.path, remove: true, reasons: [why.reason], ...(why.merged ? { merged: why.merged } : {}) };
+  return { lane: s.lane, strategy: s.strategy, state: s.state, path: s.path, gone: dirGone(s), remove: true, reasons: [why.reason], ...(why.merged ? { merged: why.merged } : {}) };
 }
 
 type Candidacy = { reason: string; merged?: LaneVerdict['merged'] } | string;
@@ -82,7 +85,7 @@ async function candidacy(project: Project, s: LaneSummary, opts: GcLaneOptions, 
     case 'missing':
       return { reason: 'its directory is gone' };
     case 'orphan':
-      return { reason: s.note?.startsWith('registered with git') ? 'registered with git, its directory gone, no isolane record' : 'isolane made it, but it has no record' };
+      return { reason: dirGone(s) ? 'registered with git, its directory gone, no isolane record' : 'isolane made it, but it has no record' };
     default:
       break;
   }
@@ -90,10 +93,8 @@ async function candidacy(project: Project, s: LaneSummary, opts: GcLaneOptions, 
   if (s.broken) return { reason: s.broken };
   const idle = opts.olderThanMs === undefined ? undefined : await idleFor(project, s);
   if (idle !== undefined && opts.olderThanMs !== undefined && idle < opts.olderThanMs) return `active ${roughDuration(idle)} ago (--older-than ${roughDuration(opts.olderThanMs)})`;
-  const record = await project.journal.read(s.lane).catch(() => undefined);
-  const startOid = record?.startOid ?? '';
   if (!s.tip) return s.state === 'unmounted' ? 'its files are not mounted, so its branch was not read (any `isolane run` mounts them)' : 'its branch could not be read';
-  if (s.tip === startOid) {
+  if (s.moved === false) {
     if (opts.olderThanMs !== undefined && idle !== undefined) return { reason: `idle for ${roughDuration(idle)}, no commits of its own` };
     return 'no commits of its own yet (`gc --older-than <duration>` removes idle ones)';
   }

@@ -98,8 +98,7 @@ async function removeLane(project: Project, v: LaneVerdict): Promise<{ outcome: 
     return { outcome: { outcome: 'removed' }, report };
   } catch (e) {
     // Nothing of it is left to work in, but its branch holds commits: the branch stays, the rest goes.
-    const gone = v.state === 'missing' || (v.state === 'orphan' && v.reasons[0]?.includes('directory gone'));
-    if (e instanceof WouldLoseWorkError && gone) {
+    if (e instanceof WouldLoseWorkError && v.gone) {
       const data = e.data as { files?: unknown[]; commits?: unknown[]; submoduleCommits?: unknown[]; unchecked?: unknown[] } | undefined;
       if ((data?.files?.length ?? 0) === 0 && (data?.unchecked?.length ?? 0) === 0) {
         const report = await down(project, v.lane, { ...opts, keepBranch: true }).catch(() => undefined);

@@ -56,12 +56,6 @@ export async function baseTips(ctx: Context, repo: string, base: string): Promis
   return tips;
 }
 
-/** Subjects of the repository's stash entries (`WIP on <branch>: ...`, `On <branch>: ...`). */
-export async function stashSubjects(ctx: Context, repo: string): Promise<string[]> {
-  const r = await runGit(ctx, repo, ['stash', 'list', '--format=%s'], { okExitCodes: [1, 128] });
-  return r.exitCode === 0 ? r.stdout.split('\n').filter((l) => l !== '') : [];
-}
-
 /** The stash entry was made on `branch`. */
 export function stashedOn(subject: string, branch: string): boolean {
   return subject.startsWith(`WIP on ${branch}: `) || subject.startsWith(`On ${branch}: `);
