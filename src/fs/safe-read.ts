@@ -125,8 +125,8 @@ export async function isRealDirectory(p: string): Promise<boolean> {
  * Makes `dir` (and its parents) and checks that it is a real directory, so that what isolane
  * writes into it never goes through a symlink a lane planted (worktree lanes can write in `.git`).
  */
-export async function realDirectory(dir: string): Promise<string> {
-  await fsp.mkdir(dir, { recursive: true });
+export async function realDirectory(dir: string, mode?: number): Promise<string> {
+  await fsp.mkdir(dir, { recursive: true, ...(mode === undefined ? {} : { mode }) });
   const st = await lstatOrUndefined(dir);
   if (!st?.isDirectory()) throw unsafePath(dir, st?.isSymbolicLink() ? 'is a symlink' : 'is not a directory');
   return dir;

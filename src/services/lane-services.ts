@@ -1,7 +1,7 @@
-import { promises as fsp } from 'node:fs';
 import type { Project } from '../engine/project.js';
 import { IsolaneError } from '../errors.js';
 import { tryAcquireLock, type HeldLock } from '../fs/lock.js';
+import { realDirectory } from '../fs/safe-read.js';
 import { laneServicesDir, serviceFile } from './paths.js';
 import type { ServiceConfig } from './schema.js';
 import { SERVICE_NAME } from './service-name.js';
@@ -35,7 +35,8 @@ export function chooseServices(project: Project, only: string | undefined): Arra
 
 /** The lock of one service's state (start, stop and watch change it one at a time). */
 export async function lockService(project: Project, lane: string, service: string, timeoutMs = project.ctx.lockTimeoutMs): Promise<HeldLock | undefined> {
-  await fsp.mkdir(laneServicesDir(project.stateDir, lane), { recursive: true, mode: 0o700 });
+  // A real directory: a worktree lane can write in .git, and a symlink there must not take the lock, log and state elsewhere.
+  await realDirectory(laneServicesDir(project.stateDir, lane), 0o700);
   return tryAcquireLock(serviceFile(project.stateDir, lane, service, 'lock'), { timeoutMs, clock: project.ctx, ...(project.ctx.signal ? { signal: project.ctx.signal } : {}) });
 }
 

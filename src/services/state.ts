@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import type { Project } from '../engine/project.js';
-import { readDirSafely, readTextSafely } from '../fs/safe-read.js';
+import { readDirSafely, readTextSafely, realDirectory } from '../fs/safe-read.js';
 import { LANE_NAME } from '../git/names.js';
 import { laneServicesDir, serviceFile } from './paths.js';
 import { isOurProcess } from '../process/proc.js';
@@ -82,7 +82,7 @@ export async function readServiceState(stateDir: string, lane: string, service: 
 /** Atomic (temp + rename), readable by the user alone. */
 export async function writeServiceState(stateDir: string, state: ServiceState): Promise<void> {
   const file = serviceFile(stateDir, state.lane, state.service, 'json');
-  await fsp.mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
+  await realDirectory(path.dirname(file), 0o700); // never into a symlink a worktree lane planted in .git
   const temp = `${file}.${randomBytes(4).toString('hex')}.tmp`;
   try {
     await fsp.writeFile(temp, `${JSON.stringify(state, null, 2)}\n`, { flag: 'wx', mode: 0o600 });

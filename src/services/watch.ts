@@ -5,7 +5,7 @@ import type { LaneRecord } from '../engine/journal.js';
 import { Project } from '../engine/project.js';
 import { IsolaneError } from '../errors.js';
 import { tryAcquireLock } from '../fs/lock.js';
-import { readTextSafely } from '../fs/safe-read.js';
+import { readTextSafely, realDirectory } from '../fs/safe-read.js';
 import { exitedState, healthNow, launch, recordOutcome, settle } from './launch.js';
 import { lockService } from './lane-services.js';
 import { servicesRoot, watchHolderFile, watchLockFile } from './paths.js';
@@ -60,14 +60,18 @@ export async function watchServices(ctx: Context, opts: WatchOptions): Promise<v
   let project = await Project.open(ctx);
   const base = opts.backoffMs ?? 1000;
   const timing = { base, cap: 60 * base, stable: 60 * base, window: 300 * base, tick: Math.min(1000, Math.max(50, base)), probeEvery: Math.max(1000, 5 * base) };
-  await fsp.mkdir(servicesRoot(project.stateDir), { recursive: true, mode: 0o700 });
+  await realDirectory(servicesRoot(project.stateDir), 0o700);
   const lock = await tryAcquireLock(watchLockFile(project.stateDir), { timeoutMs: 0 });
   if (!lock) throw await alreadyWatched(project.stateDir);
   const emit = (e: Omit<WatchEvent, 'at'>): void => opts.onEvent?.({ at: new Date().toISOString(), ...e });
   const memory = new Map<string, Memory>();
   let opened = Date.now();
   try {
-    await fsp.writeFile(watchHolderFile(project.stateDir), `${JSON.stringify({ pid: process.pid, host: os.hostname(), since: new Date().toISOString() })}\n`, { mode: 0o600 });
+    // Temp and rename: a symlink planted in its place is replaced, never written through.
+    const holder = watchHolderFile(project.stateDir);
+    await fsp.rm(`${holder}.${process.pid}.tmp`, { force: true });
+    await fsp.writeFile(`${holder}.${process.pid}.tmp`, `${JSON.stringify({ pid: process.pid, host: os.hostname(), since: new Date().toISOString() })}\n`, { mode: 0o600, flag: 'wx' });
+    await fsp.rename(`${holder}.${process.pid}.tmp`, holder);
     emit({ event: 'watching', message: `watching the services of ${project.repo.root} (stop with Ctrl-C; the services keep running)` });
     while (!opts.signal.aborted) {
       // A config edited meanwhile applies within seconds; a broken one keeps the last good one.

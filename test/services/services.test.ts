@@ -245,6 +245,21 @@ describe('isolane start / stop', () => {
   });
 });
 
+describe('state a lane could tamper with', () => {
+  it('a symlink planted as a lane\'s services directory is refused, and nothing is written through it', async () => {
+    await writeConfig(yaml(webService()));
+    await up('a');
+    const elsewhere = path.join(repo.dir, 'elsewhere');
+    await fsp.mkdir(elsewhere);
+    await fsp.mkdir(path.join(repo.root, '.git', 'isolane', 'services'), { recursive: true });
+    await fsp.symlink(elsewhere, path.join(repo.root, '.git', 'isolane', 'services', 'a'));
+    const r = await repo.cli(['start', 'a']);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toMatch(/symlink/);
+    expect(await fsp.readdir(elsewhere)).toEqual([]);
+  });
+});
+
 describe('services and gc', () => {
   it('gc keeps a merged lane while its service runs, and removes it (nothing left listening) once the service was killed', async () => {
     await writeConfig(yaml(webService()));
