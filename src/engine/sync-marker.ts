@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
-import { readFileSafely, readTextSafely } from '../fs/safe-read.js';
+import { readFileSafely, readTextSafely, realDirectory } from '../fs/safe-read.js';
 import { OID } from '../git/lane-refs.js';
 
 /** A lane's index can be large; a copy is kept only while its rebase runs. */
@@ -43,7 +43,7 @@ export function readIndex(gitDir: string): Promise<Buffer | undefined> {
 }
 
 async function writeAtomically(file: string, data: string | Buffer, mode = 0o600): Promise<void> {
-  await fsp.mkdir(path.dirname(file), { recursive: true });
+  await realDirectory(path.dirname(file)); // never through a symlink planted in .git
   const temp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
   try {
     await fsp.writeFile(temp, data, { flag: 'wx', mode });
