@@ -293,10 +293,16 @@ function containerLanes(kit: StrategyKit<ContainerSettings>): Strategy {
 
     async destroy(lane: LaneRecord) {
       // Only what carries both labels, never anything else whatever its name.
-      const remove = (id: string): Promise<void> =>
-        engine().then((docker) => docker.getContainer(id).remove({ force: true, v: true })).then(() => undefined, (e: { statusCode?: number }) => {
-          if (e.statusCode !== 404) throw dockerError(`could not remove container ${id.slice(0, 12)} of lane ${lane.lane}`, e);
-        });
+      const remove = async (id: string): Promise<void> => {
+        const docker = await engine();
+        // A removal a killed isolane started goes on in the engine (409 "already in progress"): wait for it to end.
+        for (let attempt = 0; ; attempt++) {
+          const e = await docker.getContainer(id).remove({ force: true, v: true }).then(() => undefined, (err: { statusCode?: number; message?: string }) => err);
+          if (!e || e.statusCode === 404) return;
+          if (e.statusCode !== 409 || !/already in progress/i.test(e.message ?? '') || attempt >= 60) throw dockerError(`could not remove container ${id.slice(0, 12)} of lane ${lane.lane}`, e);
+          await ctx.sleep(500);
+        }
+      };
       try {
         for (const info of await labelled(lane.lane)) await remove(info.Id);
       } catch (e) {
