@@ -65,7 +65,17 @@ export function worktreeLanes(kit: StrategyKit<unknown>, strategy: string, fill:
   const git = (cwd: string, argv: readonly string[], okExitCodes?: readonly number[]) =>
     runGit(ctx, cwd, argv, okExitCodes ? { okExitCodes } : {});
 
-  const worktrees = async (): Promise<WorktreeEntry[]> => parseWorktreeList((await git(repo.root, gitCommands.worktreeList())).stdout);
+  // A `worktree add` under way beside us can leave an admin dir whose files git cannot read yet: read again, a few times.
+  const worktrees = async (): Promise<WorktreeEntry[]> => {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return parseWorktreeList((await git(repo.root, gitCommands.worktreeList())).stdout);
+      } catch (e) {
+        if (attempt >= 4 || !(e instanceof GitError) || !/failed to read .*worktrees\//.test(e.stderr)) throw e;
+        await ctx.sleep(50);
+      }
+    }
+  };
 
   /** Removes the registration and the directory of a lane; tolerates any part being absent. */
   const unregister = async (lanePath: string): Promise<void> => {
