@@ -1,2 +1,3 @@
 #!/usr/bin/env node
-import '../dist/cli/main.js';
+// CommonJS (bin/package.json): the bundle it loads starts Node without the ES module loader.
+require('../dist/cli/main.cjs');

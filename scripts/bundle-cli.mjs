@@ -6,17 +6,15 @@ import { build } from 'esbuild';
 const { version } = JSON.parse(readFileSync('package.json', 'utf8'));
 rmSync('dist/cli', { recursive: true, force: true }); // no stale chunks from earlier builds
 
-/** The commands the start-up bundle (fast-path.js) hands to the split build, by their entry names. */
-const HANDED_ON = ['commands/env', 'commands/ls', 'commands/run', 'commands/up', 'commands/down', 'commands/path-remount'];
+/** What the start-up bundle (main.cjs) hands to the split build, by their entry names: commander's program and the hot commands. */
+const HANDED_ON = ['program', 'commands/env', 'commands/ls', 'commands/run', 'commands/up', 'commands/down', 'commands/path-remount'];
 
 const common = {
   bundle: true,
-  format: 'esm',
   platform: 'node',
   target: 'node20',
   // Native addons and dockerode's optional native deps stay in node_modules.
   external: ['fs-native-extensions', 'dockerode', 'ssh2', 'cpu-features'],
-  banner: { js: "import { createRequire as __isolaneRequire } from 'node:module'; const require = __isolaneRequire(import.meta.url);" },
   sourcemap: 'linked',
   define: { __ISOLANE_VERSION__: JSON.stringify(version) },
   logLevel: 'warning',
@@ -24,26 +22,28 @@ const common = {
   metafile: true,
 };
 
-// Everything: main.js, commander's program and every command, split into shared chunks. The
-// commands the start-up bundle hands on are entries with fixed names, so it can import them.
+// Commander's program and every command, split into shared ES module chunks. What the start-up
+// bundle hands on are entries with fixed names, so it can import them.
 const split = await build({
   ...common,
-  entryPoints: { main: 'src/cli/main.ts', ...Object.fromEntries(HANDED_ON.map((name) => [name, `src/cli/${name}.ts`])) },
+  format: 'esm',
+  banner: { js: "import { createRequire as __isolaneRequire } from 'node:module'; const require = __isolaneRequire(import.meta.url);" },
+  entryPoints: Object.fromEntries(HANDED_ON.map((name) => [name, `src/cli/${name}.ts`])),
   outdir: 'dist/cli',
   splitting: true,
   chunkNames: 'chunks/[name]-[hash]',
-  plugins: [external(/^\.\/fast-path\.js$/, () => './fast-path.js')],
 });
 
-// The hot commands' start-up (src/cli/fast-path.ts) with all of `path` in ONE file: each file
-// Node loads costs about a millisecond, and `isolane path` is most of what agents call. The other
-// commands it runs are the split build's, imported by their entry names.
+// The start-up (src/cli/main.ts, fast-path.ts) with all of `--version` and `path` in ONE
+// CommonJS file: each file Node loads costs about a millisecond, a CommonJS entry spares Node its
+// ES module loader (about 4 ms), and `isolane path` is most of what agents call. The rest is the
+// split build's, imported by entry name.
 const fast = await build({
   ...common,
-  entryPoints: ['src/cli/fast-path.ts'],
-  outfile: 'dist/cli/fast-path.js',
-  splitting: false,
-  plugins: [external(/^\.\/(?:commands\/)?(env|ls|run|up|down|path-remount)\.js$/, (m) => `./commands/${m[1]}.js`)],
+  format: 'cjs',
+  entryPoints: ['src/cli/main.ts'],
+  outfile: 'dist/cli/main.cjs',
+  plugins: [external(/^\.\/(?:commands\/)?(program|env|ls|run|up|down|path-remount)\.js$/, (m) => (m[1] === 'program' ? './program.js' : `./commands/${m[1]}.js`))],
 });
 
 writeFileSync('dist/cli/meta.json', JSON.stringify({

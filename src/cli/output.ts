@@ -1,3 +1,4 @@
+import { writeSync } from 'node:fs';
 import type { Logger } from '../context.js';
 import { isIsolaneError } from '../errors.js';
 import { exitCodeFor } from './exit-codes.js';
@@ -6,31 +7,54 @@ export interface GlobalOptions {
   readonly json?: boolean;
 }
 
-/** Progress goes to stderr on a terminal only; pipes and --json stay quiet. */
+/**
+ * Progress goes to stderr on a terminal only; pipes and --json stay quiet. Whether stderr is a
+ * terminal is asked only when something reports progress: creating process.stderr loads Node's
+ * stream modules, a few milliseconds `path` and `env` have no use for.
+ */
 export function cliLogger(json: boolean): Logger {
-  const tty = process.stderr.isTTY && !json;
+  let known: boolean | undefined;
+  const tty = (): boolean => (known ??= !json && process.stderr.isTTY === true);
+  const step = (stage: string, done: number, total: number): void => {
+    process.stderr.write(done >= total ? '\r\x1b[K' : `\r\x1b[K\x1b[2m  ${stage} ${Math.floor((100 * done) / total)}% (${done}/${total})\x1b[0m`);
+  };
   return {
     progress: (m) => {
-      if (tty) process.stderr.write(`\x1b[2m${m}\x1b[0m\n`);
+      if (tty()) process.stderr.write(`\x1b[2m${m}\x1b[0m\n`);
     },
     warn: (m) => {
       process.stderr.write(`isolane: warning: ${m}\n`);
     },
-    ...(tty
-      ? {
-          step: (stage: string, done: number, total: number) => {
-            process.stderr.write(done >= total ? '\r\x1b[K' : `\r\x1b[K\x1b[2m  ${stage} ${Math.floor((100 * done) / total)}% (${done}/${total})\x1b[0m`);
-          },
-        }
-      : {}),
+    // Present only on a terminal: where it is absent, checkouts run without progress (src/git/checkout.ts).
+    get step() {
+      return tty() ? step : undefined;
+    },
     debug: (m) => {
       if (process.env.ISOLANE_DEBUG) process.stderr.write(`isolane: debug: ${m}\n`);
     },
   };
 }
 
+/**
+ * Writes to stdout at once, without Node's stream machinery (creating process.stdout costs a few
+ * milliseconds of start-up for one line of output). Writes to stdout are synchronous on Linux
+ * either way, so this never reorders output. A descriptor that would block (a non-blocking pipe
+ * someone handed us) gets the rest through process.stdout; a reader that went away gets nothing.
+ */
+export function writeOut(text: string): void {
+  const bytes = Buffer.from(text);
+  let done = 0;
+  try {
+    while (done < bytes.length) done += writeSync(1, bytes, done);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'EAGAIN') process.stdout.write(bytes.subarray(done));
+    else if (code !== 'EPIPE') throw e;
+  }
+}
+
 export function printJson(value: unknown): void {
-  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+  writeOut(`${JSON.stringify(value, null, 2)}\n`);
 }
 
 /** The one place errors become text (or JSON on stderr) and an exit status. */

@@ -1,4 +1,4 @@
-import { spawn, type StdioOptions } from 'node:child_process';
+import type { StdioOptions, spawn as Spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import type { Context } from '../context.js';
 import { GitError } from '../errors.js';
@@ -50,7 +50,9 @@ interface Ended {
 export async function runGit(ctx: Context, cwd: string, argv: readonly string[], opts: GitOptions = {}): Promise<GitResult> {
   const started = performance.now();
   const timeoutMs = opts.timeoutMs ?? ctx.gitTimeoutMs;
-  const result = await spawnGit(ctx, cwd, argv, opts, timeoutMs);
+  // Loaded on the first git call: commands that read only files (`path`, `env`) never load it.
+  const { spawn } = await import('node:child_process');
+  const result = await spawnGit(spawn, ctx, cwd, argv, opts, timeoutMs);
   const { exitCode, stdout, stderr } = result;
   ctx.logger.debug(`git ${argv.join(' ')} (exit ${String(exitCode)}, ${(performance.now() - started).toFixed(1)} ms)`);
   if (result.stopped === undefined && exitCode !== undefined && (exitCode === 0 || opts.okExitCodes?.includes(exitCode))) {
@@ -67,7 +69,7 @@ export async function runGit(ctx: Context, cwd: string, argv: readonly string[],
   throw new GitError(argv, cwd, exitCode, [stderr, why].filter(Boolean).join('\n') || fallback, { cause: result.error ?? result });
 }
 
-function spawnGit(ctx: Context, cwd: string, argv: readonly string[], opts: GitOptions, timeoutMs: number): Promise<Ended> {
+function spawnGit(spawn: typeof Spawn, ctx: Context, cwd: string, argv: readonly string[], opts: GitOptions, timeoutMs: number): Promise<Ended> {
   return new Promise((resolve) => {
     const env = opts.env ? { ...scrubGitEnv(ctx.env), ...opts.env } : scrubGitEnv(ctx.env);
     // fd 3 onwards: the locks this operation holds (see Context.heldLocks), inherited by git.

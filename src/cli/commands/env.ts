@@ -5,7 +5,7 @@ import { readyLane } from '../../engine/run.js';
 import { assertLaneName } from '../../git/names.js';
 import { dotenvLines, exportLines } from '../../resources/env/format.js';
 import { laneEnvironment } from '../../resources/env/lane-env.js';
-import { printJson } from '../output.js';
+import { printJson, writeOut } from '../output.js';
 
 /**
  * Prints a lane's environment as the host sees it (`eval "$(isolane env <lane>)"`): shell export
@@ -19,5 +19,5 @@ export async function envCommand(ctx: Context, lane: string, opts: { json?: bool
   project.checkRecord(record);
   const env = laneEnvironment(record, project.config);
   if (opts.json) printJson({ lane, env });
-  else process.stdout.write(opts.dotenv ? dotenvLines(env) : exportLines(env));
+  else writeOut(opts.dotenv ? dotenvLines(env) : exportLines(env));
 }

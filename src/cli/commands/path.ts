@@ -3,7 +3,7 @@ import { Journal } from '../../engine/journal.js';
 import { readyLane } from '../../engine/ready-lane.js';
 import { assertLaneName } from '../../git/names.js';
 import { locateRepo } from '../../git/repo.js';
-import { printJson } from '../output.js';
+import { printJson, writeOut } from '../output.js';
 import { isMounted } from '../../snapshot/mountinfo.js';
 
 export async function pathCommand(ctx: Context, lane: string, opts: { json?: boolean }): Promise<void> {
@@ -15,5 +15,5 @@ export async function pathCommand(ctx: Context, lane: string, opts: { json?: boo
   // A lane whose files are a mount lost in a reboot is mounted again before anyone goes there.
   if (record.place?.mounted === true && !(await isMounted(record.path))) await (await import('./path-remount.js')).remount(ctx, lane);
   if (opts.json) printJson({ lane, path: record.path });
-  else process.stdout.write(`${record.path}\n`);
+  else writeOut(`${record.path}\n`);
 }
