@@ -1,13 +1,24 @@
-// Bundles the CLI into dist/cli: one file per command, loaded on demand. A single bundle loads
-// about twice as fast as the same modules resolved one file at a time from node_modules.
+// Bundles the CLI into dist/cli, in three parts, because each file Node loads costs about a
+// millisecond and an ES module file more than a CommonJS one:
+// - main.cjs: the start-up (src/cli/main.ts, fast-path.ts) with all of `--version` and `path`,
+//   one CommonJS file (Node then starts without its ES module loader);
+// - commands/<hot>.js: each command agents call often (ls, up, down, env, run) as ONE file with
+//   everything it imports statically (about 7 ms to load, against 20-30 ms for the same code in
+//   30-40 shared chunks); what it imports dynamically (loaded only when needed: a config file's
+//   parser, the policy, docker, execa) is handed to the third part under a fixed name, lazy/<name>.js;
+// - program.js and lazy/*.js: commander's program with every command, and those lazy modules,
+//   split into shared chunks.
+// A module can so be in more than one part (the error classes, for one): nothing in the code may
+// rely on module identity (src/errors.ts brands its classes so `instanceof` holds across copies).
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { build } from 'esbuild';
 
 const { version } = JSON.parse(readFileSync('package.json', 'utf8'));
 rmSync('dist/cli', { recursive: true, force: true }); // no stale chunks from earlier builds
 
-/** What the start-up bundle (main.cjs) hands to the split build, by their entry names: commander's program and the hot commands. */
-const HANDED_ON = ['program', 'commands/env', 'commands/ls', 'commands/run', 'commands/up', 'commands/down', 'commands/path-remount'];
+/** The commands the start-up bundle hands on in their plain forms (src/cli/fast-path.ts), each one file. */
+const HOT = ['env', 'ls', 'run', 'up', 'down', 'path-remount'];
 
 const common = {
   bundle: true,
@@ -18,27 +29,38 @@ const common = {
   sourcemap: 'linked',
   define: { __ISOLANE_VERSION__: JSON.stringify(version) },
   logLevel: 'warning',
+  // Class names as written: src/errors.ts's instanceof compares them across copies.
+  keepNames: true,
   // Which input modules each output holds: the start-up test maps loaded files back to modules.
   metafile: true,
 };
-
-// Commander's program and every command, split into shared ES module chunks. What the start-up
-// bundle hands on are entries with fixed names, so it can import them.
-const split = await build({
-  ...common,
+const esm = {
   format: 'esm',
   banner: { js: "import { createRequire as __isolaneRequire } from 'node:module'; const require = __isolaneRequire(import.meta.url);" },
-  entryPoints: Object.fromEntries(HANDED_ON.map((name) => [name, `src/cli/${name}.ts`])),
+};
+
+// The hot commands, one file each. Their dynamic imports become lazy entries of the split build.
+const lazy = new Map(); // entry name -> absolute path of the module
+const hot = await build({
+  ...common,
+  ...esm,
+  entryPoints: Object.fromEntries(HOT.map((name) => [name, `src/cli/commands/${name}.ts`])),
+  outdir: 'dist/cli/commands',
+  splitting: false,
+  plugins: [handOnDynamicImports(lazy)],
+});
+
+// Commander's program and every command, and the hot commands' lazy modules, in shared chunks.
+const split = await build({
+  ...common,
+  ...esm,
+  entryPoints: { program: 'src/cli/program.ts', ...Object.fromEntries([...lazy].map(([name, file]) => [`lazy/${name}`, file])) },
   outdir: 'dist/cli',
   splitting: true,
   chunkNames: 'chunks/[name]-[hash]',
 });
 
-// The start-up (src/cli/main.ts, fast-path.ts) with all of `--version` and `path` in ONE
-// CommonJS file: each file Node loads costs about a millisecond, a CommonJS entry spares Node its
-// ES module loader (about 4 ms), and `isolane path` is most of what agents call. The rest is the
-// split build's, imported by entry name.
-const fast = await build({
+const start = await build({
   ...common,
   format: 'cjs',
   entryPoints: ['src/cli/main.ts'],
@@ -46,9 +68,10 @@ const fast = await build({
   plugins: [external(/^\.\/(?:commands\/)?(program|env|ls|run|up|down|path-remount)\.js$/, (m) => (m[1] === 'program' ? './program.js' : `./commands/${m[1]}.js`))],
 });
 
+const parts = [hot, split, start].map((b) => b.metafile);
 writeFileSync('dist/cli/meta.json', JSON.stringify({
-  inputs: { ...split.metafile.inputs, ...fast.metafile.inputs },
-  outputs: { ...split.metafile.outputs, ...fast.metafile.outputs },
+  inputs: Object.assign({}, ...parts.map((m) => m.inputs)),
+  outputs: Object.assign({}, ...parts.map((m) => m.outputs)),
 }));
 
 /** Leaves dynamic imports matching `filter` to be loaded at run time from `to(match)` (relative to dist/cli). */
@@ -57,6 +80,27 @@ function external(filter, to) {
     name: 'hand-on',
     setup(b) {
       b.onResolve({ filter }, (args) => (args.kind === 'dynamic-import' ? { path: to(filter.exec(args.path)), external: true } : undefined));
+    },
+  };
+}
+
+/** Every dynamic import of a module that would be bundled is loaded at run time from `../lazy/<name>.js`, recorded in `lazy`. */
+function handOnDynamicImports(lazy) {
+  return {
+    name: 'hand-on-lazy',
+    setup(b) {
+      b.onResolve({ filter: /.*/ }, async (args) => {
+        if (args.kind !== 'dynamic-import' || args.pluginData?.resolving) return undefined;
+        const found = await b.resolve(args.path, { kind: args.kind, importer: args.importer, resolveDir: args.resolveDir, pluginData: { resolving: true } });
+        if (found.errors.length > 0 || found.external) return undefined; // node: builtins and the packages left in node_modules
+        const name = path
+          .relative(process.cwd(), found.path)
+          .replace(/^node_modules\//, 'pkg/')
+          .replace(/\.[cm]?[jt]s$/, '')
+          .replace(/[^A-Za-z0-9]+/g, '-');
+        lazy.set(name, found.path);
+        return { path: `../lazy/${name}.js`, external: true };
+      });
     },
   };
 }

@@ -53,6 +53,20 @@ export class IsolaneError extends Error {
   readonly hint: string | undefined;
   readonly data: Readonly<Record<string, unknown>> | undefined;
 
+  /**
+   * `instanceof` by brand and class name, so it holds across copies of this module as well: the
+   * CLI's bundles each have one (scripts/bundle-cli.mjs), and an error thrown by one copy's code
+   * is caught by another's.
+   */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    if (typeof value !== 'object' || value === null || (value as { [BRAND]?: unknown })[BRAND] !== true) return false;
+    for (let proto: unknown = Object.getPrototypeOf(value); proto !== null && proto !== Object.prototype; proto = Object.getPrototypeOf(proto)) {
+      const ctor = (proto as { constructor?: unknown }).constructor;
+      if (ctor === this || (typeof ctor === 'function' && ctor.name === this.name)) return true;
+    }
+    return false;
+  }
+
   constructor(code: ErrorCode, message: string, details: ErrorDetails = {}) {
     super(message, details.cause === undefined ? undefined : { cause: details.cause });
     this.code = code;
@@ -90,6 +104,5 @@ export class WouldLoseWorkError extends IsolaneError {
 }
 
 export function isIsolaneError(e: unknown, code?: ErrorCode): e is IsolaneError {
-  const ours = e instanceof IsolaneError || (typeof e === 'object' && e !== null && (e as { [BRAND]?: unknown })[BRAND] === true);
-  return ours && (code === undefined || (e as IsolaneError).code === code);
+  return e instanceof IsolaneError && (code === undefined || e.code === code);
 }

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { realSleep, type Context } from '../context.js';
 import { IsolaneError } from '../errors.js';
 import { unsafePath } from './safe-read.js';
+import { loadTryLock } from './try-lock.js';
 
 /**
  * An OS-level lock on a whole file: an open file description lock (fcntl F_OFD_SETLK) on Linux,
@@ -70,10 +71,10 @@ export async function tryAcquireLock(file: string, opts: LockOptions): Promise<H
     try {
       if (!(await handle.stat()).isFile()) throw unsafePath(file, 'is not a regular file, not a lock file');
       // The native addon loads only when a lock file is really there to lock: `path` takes none.
-      const { tryLock } = await import('fs-native-extensions');
+      const tryLock = await loadTryLock();
       // The file may have been removed by the previous holder after we opened it; then our
       // lock would guard a dead inode, so start again on the new file.
-      if (tryLock(handle.fd, { shared: look || opts.shared === true }) && (await sameInode(handle, file))) {
+      if (tryLock(handle.fd, look || opts.shared === true) && (await sameInode(handle, file))) {
         keep = true;
         return heldLock(file, handle, opts.registry);
       }
