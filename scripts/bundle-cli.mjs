@@ -10,11 +10,17 @@
 //   split into shared chunks.
 // A module can so be in more than one part (the error classes, for one): nothing in the code may
 // rely on module identity (src/errors.ts brands its classes so `instanceof` holds across copies).
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { build } from 'esbuild';
 
 const { version } = JSON.parse(readFileSync('package.json', 'utf8'));
+/** This build, by what it is built from: what a build keeps in the user's cache (src/config/cache.ts) is valid for it alone. */
+const buildId = createHash('sha256')
+  .update(version)
+  .update(['src', 'strategies'].flatMap((dir) => readdirSync(dir, { recursive: true }).map((f) => `${dir}/${f}`)).filter((f) => /\.ts$/.test(f)).sort().map((f) => `${f}\0${readFileSync(f, 'utf8')}`).join('\0'))
+  .digest('hex');
 rmSync('dist/cli', { recursive: true, force: true }); // no stale chunks from earlier builds
 
 /** The commands the start-up bundle hands on in their plain forms (src/cli/fast-path.ts), each one file. */
@@ -27,7 +33,7 @@ const common = {
   // Native addons and dockerode's optional native deps stay in node_modules.
   external: ['fs-native-extensions', 'dockerode', 'ssh2', 'cpu-features'],
   sourcemap: 'linked',
-  define: { __ISOLANE_VERSION__: JSON.stringify(version) },
+  define: { __ISOLANE_VERSION__: JSON.stringify(version), __ISOLANE_BUILD__: JSON.stringify(buildId) },
   logLevel: 'warning',
   // Class names as written: src/errors.ts's instanceof compares them across copies.
   keepNames: true,

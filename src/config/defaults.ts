@@ -38,3 +38,16 @@ export type Where = (keys: readonly string[]) => string;
 
 /** `where` of a setting no file sets. */
 export const defaultsOnly: Where = (keys) => `${keys.join('.')} (default)`;
+
+/** Where each key of isolane.yaml is: its path (keys joined by NUL), line and column. Plain data, so it can be cached. */
+export type KeyPositions = ReadonlyArray<readonly [path: string, line: number, column: number]>;
+
+/** `where` for a file: `isolane.yaml:4:3 lanes.root` where the file sets the key, else as for defaults. */
+export function whereIn(file: string, positions: KeyPositions): Where {
+  const at = new Map(positions.map(([keys, line, column]) => [keys, `${line}:${column}`]));
+  const name = file.slice(file.lastIndexOf('/') + 1);
+  return (keys) => {
+    const pos = at.get(keys.join('\0'));
+    return pos === undefined ? defaultsOnly(keys) : `${name}:${pos} ${keys.join('.')}`;
+  };
+}

@@ -1,7 +1,8 @@
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { IsolaneError } from '../errors.js';
-import { defaultConfig, defaultsOnly, type Where } from './defaults.js';
+import { configCacheSlot, readCachedConfig, writeCachedConfig } from './cache.js';
+import { defaultConfig, defaultsOnly, whereIn, type Where } from './defaults.js';
 import type { ConfigProblem } from './parse.js';
 import type { IsolaneConfig } from './schema.js';
 
@@ -20,8 +21,12 @@ export interface LoadedConfig {
   readonly where: Where;
 }
 
-/** Reads `<root>/isolane.yaml`; a missing file means all defaults (and no parser or schema loaded). */
-export async function loadConfig(root: string): Promise<LoadedConfig> {
+/**
+ * Reads `<root>/isolane.yaml`; a missing file means all defaults (and no parser or schema
+ * loaded). Given the environment, a config validated before from the same text by the same
+ * isolane is taken from the user's cache (src/config/cache.ts), again without parser or schema.
+ */
+export async function loadConfig(root: string, env?: Readonly<Record<string, string | undefined>>): Promise<LoadedConfig> {
   const file = path.join(root, CONFIG_FILE);
   let text: string;
   try {
@@ -30,6 +35,9 @@ export async function loadConfig(root: string): Promise<LoadedConfig> {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { config: defaultConfig(), file: undefined, where: defaultsOnly };
     throw new IsolaneError('CONFIG', `cannot read ${file}: ${(e as Error).message}`, { cause: e });
   }
+  const slot = env ? await configCacheSlot(env, file, text).catch(() => undefined) : undefined;
+  const cached = slot ? await readCachedConfig(slot) : undefined;
+  if (cached) return { config: cached.config, file, where: whereIn(file, cached.positions) };
   const { formatProblem, parseConfigText } = await import('./parse.js');
   const result = parseConfigText(text, file);
   if (result.problems.length > 0 || !result.config || !result.where) {
@@ -39,5 +47,6 @@ export async function loadConfig(root: string): Promise<LoadedConfig> {
       data: { problems: result.problems },
     });
   }
+  if (slot && result.positions) await writeCachedConfig(slot, { config: result.config, positions: result.positions });
   return { config: result.config, file, where: result.where };
 }

@@ -1,8 +1,8 @@
 import path from 'node:path';
 import { closest, distance } from 'fastest-levenshtein';
-import { isMap, isScalar, LineCounter, parseDocument, visit, type Document, type Node } from 'yaml';
+import { isMap, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type Node } from 'yaml';
 import type * as z from 'zod';
-import { defaultsOnly, type Where } from './defaults.js';
+import { whereIn, type KeyPositions, type Where } from './defaults.js';
 import { configSchema, RESERVED_SECTIONS, type IsolaneConfig } from './schema.js';
 
 /**
@@ -23,7 +23,7 @@ export function formatProblem(p: ConfigProblem): string {
 }
 
 /** Pure: YAML text to config or a list of problems with positions. */
-export function parseConfigText(text: string, file: string): { config?: IsolaneConfig; problems: ConfigProblem[]; where?: Where } {
+export function parseConfigText(text: string, file: string): { config?: IsolaneConfig; problems: ConfigProblem[]; where?: Where; positions?: KeyPositions } {
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
   const at = (offset: number, keyPath: string, message: string): ConfigProblem => {
@@ -43,14 +43,10 @@ export function parseConfigText(text: string, file: string): { config?: IsolaneC
     return { problems: [at(offset, '', `${e instanceof Error ? e.message : String(e)}; use fewer aliases`)] };
   }
   const parsed = configSchema.safeParse(value);
-  const where = (keys: readonly string[]): string => {
-    const parent = keys.length > 1 ? doc.getIn(keys.slice(0, -1), true) : doc.contents;
-    const offset = keyNodeOffset(parent, keys[keys.length - 1] ?? '');
-    if (offset === undefined) return defaultsOnly(keys);
-    const { line, col } = lines.linePos(offset);
-    return `${path.basename(file)}:${line}:${col} ${keys.join('.')}`;
-  };
-  if (parsed.success) return { config: parsed.data, problems: [], where };
+  if (parsed.success) {
+    const positions = keyPositions(doc, lines);
+    return { config: parsed.data, problems: [], where: whereIn(file, positions), positions };
+  }
   const problems = parsed.error.issues.flatMap((issue) => describeIssue(doc, issue, at));
   return { problems: problems.sort((a, b) => a.line - b.line || a.column - b.column) };
 }
@@ -90,6 +86,29 @@ function issueMessage(issue: z.core.$ZodIssue): string {
     default:
       return issue.message.replace(/^Invalid input: /, '');
   }
+}
+
+/** Where each key of the document is, by its path (map keys; sequence items by index). */
+function keyPositions(doc: Document, lines: LineCounter): KeyPositions {
+  const out: Array<readonly [string, number, number]> = [];
+  const walk = (node: unknown, keys: readonly string[]): void => {
+    if (isMap(node)) {
+      for (const pair of node.items) {
+        if (!isScalar(pair.key) || typeof pair.key.value !== 'string') continue;
+        const path = [...keys, pair.key.value];
+        const offset = pair.key.range?.[0];
+        if (offset !== undefined) {
+          const { line, col } = lines.linePos(offset);
+          out.push([path.join('\0'), line, col]);
+        }
+        walk(pair.value, path);
+      }
+    } else if (isSeq(node)) {
+      node.items.forEach((item, i) => walk(item, [...keys, String(i)]));
+    }
+  };
+  walk(doc.contents, []);
+  return out;
 }
 
 function keyNodeOffset(container: unknown, key: string): number | undefined {

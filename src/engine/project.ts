@@ -47,7 +47,7 @@ export class Project {
    */
   static async open(ctx: Context): Promise<Project> {
     const repo = await locateRepo(ctx);
-    const { config, file, where } = await loadConfig(repo.root);
+    const { config, file, where } = await loadConfig(repo.root, ctx.env);
     const project = new Project(ctx, repo, config, file, where);
     project.lanesRootState = await checkLanesRoot(project.lanesRootFacts(), undefined, false);
     if (repo.from) await project.checkEntryRoot(repo.from.lanesRoot);

@@ -144,6 +144,24 @@ describe('start-up: a command loads only what it needs (no isolane.yaml)', () =>
     }
   });
 
+  it('with an isolane.yaml validated before, ls, env and run load neither the YAML parser nor the schema (src/config/cache.ts)', async () => {
+    const yaml = path.join(repo.root, 'isolane.yaml');
+    await fsp.writeFile(yaml, 'branchPrefix: isolane/\nports:\n  names: [web]\n');
+    try {
+      const first = await loadedModules(['ls']);
+      expect(first.code, first.stderr).toBe(0);
+      expect([...first.inputs].map(packageOf)).toContain('yaml'); // parsed the first time: the trace sees a parse
+      for (const argv of [['ls'], ['env', 'a'], ['run', 'a', '--', 'true']]) {
+        const { code, inputs, stderr } = await loadedModules(argv);
+        expect(code, stderr).toBe(0);
+        const packages = new Set([...inputs].map(packageOf));
+        expect(['yaml', 'zod', 'fastest-levenshtein'].filter((p) => packages.has(p)), `loaded by \`isolane ${argv.join(' ')}\``).toEqual([]);
+      }
+    } finally {
+      await fsp.rm(yaml, { force: true });
+    }
+  });
+
   it('path and --version load no package at all, and no config, strategy or engine code beyond the journal', async () => {
     for (const argv of [['--version'], ['path', 'a']]) {
       const { inputs } = await loadedModules(argv);
