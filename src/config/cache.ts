@@ -26,7 +26,7 @@ export interface CachedConfig {
 const MAX_ENTRY_BYTES = 1 << 20;
 
 /** Where the entry for this text of `configFile` is kept; undefined where no cache can be (no cache directory, or isolane unbundled). */
-export async function configCacheSlot(env: Readonly<Record<string, string | undefined>>, configFile: string, text: string): Promise<ConfigCacheSlot | undefined> {
+export function configCacheSlot(env: Readonly<Record<string, string | undefined>>, configFile: string, text: string): ConfigCacheSlot | undefined {
   const dir = userCacheDir(env);
   const code = codeIdentity();
   if (dir === undefined || code === undefined) return undefined;

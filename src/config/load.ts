@@ -35,7 +35,7 @@ export async function loadConfig(root: string, env?: Readonly<Record<string, str
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { config: defaultConfig(), file: undefined, where: defaultsOnly };
     throw new IsolaneError('CONFIG', `cannot read ${file}: ${(e as Error).message}`, { cause: e });
   }
-  const slot = env ? await configCacheSlot(env, file, text).catch(() => undefined) : undefined;
+  const slot = env ? configCacheSlot(env, file, text) : undefined;
   const cached = slot ? await readCachedConfig(slot) : undefined;
   if (cached) return { config: cached.config, file, where: whereIn(file, cached.positions) };
   const { formatProblem, parseConfigText } = await import('./parse.js');
