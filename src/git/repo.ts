@@ -17,7 +17,8 @@ export interface RepoLocation {
   readonly commonDir: string;
   /** A stable short id for labels and names, derived from the common dir. */
   readonly id: string;
-  readonly gitVersion: string;
+  /** Checked to be at least MIN_GIT_VERSION; undefined when a command that runs no git found the repository without it. */
+  readonly gitVersion: string | undefined;
   /** Set when the command was run from inside a lane (or the lanes root) rather than a checkout of the repository. */
   readonly from?: { readonly lanesRoot: string; readonly lane?: string };
 }
@@ -41,12 +42,15 @@ export function versionAtLeast(v: readonly number[], min: readonly number[]): bo
  * whatever its strategy, or from its lanes root: there the lanes root's marker names the
  * repository, and git runs in the main checkout, never in the lane.
  */
-export async function locateRepo(ctx: Context): Promise<RepoLocation> {
+export async function locateRepo(ctx: Context, opts: { readonly runsGit?: boolean } = {}): Promise<RepoLocation> {
   const home = process.env.GIT_DIR === undefined ? await enclosingLanesRoot(ctx.cwd) : undefined;
   const where = home ? path.dirname(home.commonDir) : ctx.cwd;
+  // A command that runs no git (`path`) checks git only where finding the repository needs it.
+  const plain = opts.runsGit === false ? await plainCommonDir(where) : undefined;
+  const discover = async (): Promise<string> => plain ?? (await plainCommonDir(where)) ?? (await runGit(ctx, where, gitCommands.discover())).stdout;
+  const checkGit = async (): Promise<string | undefined> => (plain === undefined ? gitVersion(ctx, where) : undefined);
   // Both at once; a git too old (or missing) is named as such even when discovery fails with it.
-  const discover = async (): Promise<string> => (await plainCommonDir(where)) ?? (await runGit(ctx, where, gitCommands.discover())).stdout;
-  const [versioned, discovery] = await Promise.allSettled([gitVersion(ctx, where), discover()]);
+  const [versioned, discovery] = await Promise.allSettled([checkGit(), discover()]);
   if (versioned.status === 'rejected') throw versioned.reason;
   if (discovery.status === 'rejected') {
     const cause: unknown = discovery.reason;
