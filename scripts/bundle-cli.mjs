@@ -31,7 +31,7 @@ const common = {
   platform: 'node',
   target: 'node20',
   // Native addons and dockerode's optional native deps stay in node_modules.
-  external: ['fs-native-extensions', 'dockerode', 'ssh2', 'cpu-features'],
+  external: ['fs-native-extensions', 'ssh2', 'cpu-features'],
   sourcemap: 'linked',
   define: { __ISOLANE_VERSION__: JSON.stringify(version), __ISOLANE_BUILD__: JSON.stringify(buildId) },
   logLevel: 'warning',
@@ -39,6 +39,7 @@ const common = {
   keepNames: true,
   // Which input modules each output holds: the start-up test maps loaded files back to modules.
   metafile: true,
+  plugins: [],
 };
 const esm = {
   format: 'esm',
@@ -53,7 +54,7 @@ const hot = await build({
   entryPoints: Object.fromEntries(HOT.map((name) => [name, `src/cli/commands/${name}.ts`])),
   outdir: 'dist/cli/commands',
   splitting: false,
-  plugins: [handOnDynamicImports(lazy)],
+  plugins: [handOnDynamicImports(lazy), dockerOnDemand()],
 });
 
 // Commander's program and every command, and the hot commands' lazy modules, in shared chunks.
@@ -64,6 +65,7 @@ const split = await build({
   outdir: 'dist/cli',
   splitting: true,
   chunkNames: 'chunks/[name]-[hash]',
+  plugins: [dockerOnDemand()],
 });
 
 const start = await build({
@@ -107,6 +109,35 @@ function handOnDynamicImports(lazy) {
         lazy.set(name, found.path);
         return { path: `../lazy/${name}.js`, external: true };
       });
+    },
+  };
+}
+
+/**
+ * dockerode is bundled (one file loads faster than its ~300 in node_modules), but two of its
+ * modules load what isolane never uses at start-up: docker-modem's ssh transport (ssh2: isolane
+ * refuses a DOCKER_HOST not on this machine) and dockerode's BuildKit session (gRPC). Together
+ * they are about 50 ms of every container command; each is loaded from node_modules the first
+ * time it is really called.
+ */
+function dockerOnDemand() {
+  const onDemand = { 'docker-modem/lib/ssh.js': /docker-modem[\\/]lib[\\/]modem\.js$/, 'dockerode/lib/session.js': /dockerode[\\/]lib[\\/]docker\.js$/ };
+  return {
+    name: 'docker-on-demand',
+    setup(b) {
+      b.onResolve({ filter: /^\.\/(ssh|session)$/ }, (args) => {
+        const target = Object.entries(onDemand).find(([file, importer]) => importer.test(args.importer) && file.endsWith(`/${args.path.slice(2)}.js`))?.[0];
+        return target ? { path: target, namespace: 'on-demand' } : undefined;
+      });
+      // Resolved at run time from dockerode's own place in node_modules, as its require would.
+      b.onLoad({ filter: /.*/, namespace: 'on-demand' }, (args) => ({
+        contents: `module.exports = function () {
+  const load = require('node:module').createRequire(require.resolve('dockerode/package.json'));
+  return load(${JSON.stringify(args.path)}).apply(this, arguments);
+};`,
+        loader: 'js',
+      }));
+      b.onResolve({ filter: /^dockerode\/package\.json$/, namespace: 'on-demand' }, (args) => ({ path: args.path, external: true }));
     },
   };
 }
