@@ -114,18 +114,22 @@ function handOnDynamicImports(lazy) {
 }
 
 /**
- * dockerode is bundled (one file loads faster than its ~300 in node_modules), but two of its
- * modules load what isolane never uses at start-up: docker-modem's ssh transport (ssh2: isolane
- * refuses a DOCKER_HOST not on this machine) and dockerode's BuildKit session (gRPC). Together
- * they are about 50 ms of every container command; each is loaded from node_modules the first
- * time it is really called.
+ * dockerode is bundled (one file loads faster than its ~300 in node_modules), but three of its
+ * modules load what isolane never uses: docker-modem's ssh transport (ssh2: isolane refuses a
+ * DOCKER_HOST not on this machine) and dockerode's BuildKit session and client (gRPC,
+ * protobufjs), about 55 ms of every container command. Each is loaded from node_modules, where
+ * dockerode's own require would find it, the first time it is really called.
  */
 function dockerOnDemand() {
-  const onDemand = { 'docker-modem/lib/ssh.js': /docker-modem[\\/]lib[\\/]modem\.js$/, 'dockerode/lib/session.js': /dockerode[\\/]lib[\\/]docker\.js$/ };
+  const onDemand = {
+    'docker-modem/lib/ssh.js': /docker-modem[\\/]lib[\\/]modem\.js$/,
+    'dockerode/lib/session.js': /dockerode[\\/]lib[\\/]docker\.js$/,
+    'dockerode/lib/buildkit.js': /dockerode[\\/]lib[\\/]docker\.js$/,
+  };
   return {
     name: 'docker-on-demand',
     setup(b) {
-      b.onResolve({ filter: /^\.\/(ssh|session)$/ }, (args) => {
+      b.onResolve({ filter: /^\.\/(ssh|session|buildkit)$/ }, (args) => {
         const target = Object.entries(onDemand).find(([file, importer]) => importer.test(args.importer) && file.endsWith(`/${args.path.slice(2)}.js`))?.[0];
         return target ? { path: target, namespace: 'on-demand' } : undefined;
       });
