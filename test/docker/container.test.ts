@@ -16,6 +16,7 @@ import { DEFAULT_IMAGE } from '../../src/config/schema.js';
 import { Isolane } from '../../src/index.js';
 import { journalFiles, killCli, killGroup, ls, readRecord, repoSnapshot, spawnCli, type Spawned } from '../helpers/crash.js';
 import { dockerAvailable } from '../helpers/docker.js';
+import { loadedModules, packageOf, readMetafile } from '../helpers/module-trace.js';
 import { exists, makeRepo, type CliResult, type TestRepo } from '../helpers/repo.js';
 
 const engine = await dockerAvailable('container.test.ts');
@@ -217,6 +218,18 @@ describe.skipIf(!engine)('container strategy', () => {
         .map((a) => a.address);
       for (const address of others) expect(`${address}:${port} ${await tryConnect(address, port)}`).not.toBe(`${address}:${port} connect`);
     });
+  });
+
+  it('a container command loads dockerode, and neither ssh2 nor gRPC nor protobufjs (scripts/bundle-cli.mjs loads them only when called)', async () => {
+    await upContainer('a');
+    const meta = await readMetafile();
+    for (const argv of [['ls'], ['run', 'a', '--', 'true']]) {
+      const { code, stderr, inputs } = await loadedModules(repo, meta, argv);
+      expect(code, stderr).toBe(0);
+      const packages = new Set([...inputs].map(packageOf));
+      expect(packages.has('dockerode'), `isolane ${argv.join(' ')} talks to the engine: the trace must see it`).toBe(true);
+      expect(['ssh2', '@grpc/grpc-js', '@grpc/proto-loader', 'protobufjs'].filter((p) => packages.has(p))).toEqual([]);
+    }
   });
 
   describe('isolane run', () => {

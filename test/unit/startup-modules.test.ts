@@ -7,11 +7,9 @@
  */
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadedModules as traced, packageOf, readMetafile, type Metafile } from '../helpers/module-trace.js';
 import { makeRepo, type TestRepo } from '../helpers/repo.js';
-
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 /** Packages that cost start-up: none may load unless the command's allowance below names it. */
 const COSTLY = [
@@ -49,27 +47,6 @@ const ALLOWED: Record<string, { readonly argv: readonly string[]; readonly allow
   run: { argv: ['run', 'a', '--', 'true'], allowed: ['execa', 'fs-native-extensions'] },
 };
 
-/** Registers a load hook that appends every URL Node loads (ESM, and CommonJS through require) to $ISOLANE_TRACE. */
-const REGISTER = `
-import { register, createRequire } from 'node:module';
-import { appendFileSync } from 'node:fs';
-const out = process.env.ISOLANE_TRACE;
-register('./trace-hooks.mjs', import.meta.url, { data: { out } });
-const require = createRequire(import.meta.url);
-process.on('exit', () => appendFileSync(out, Object.keys(require.cache).map((f) => 'file://' + f + '\\n').join('')));
-`;
-const HOOKS = `
-import { appendFileSync } from 'node:fs';
-let out;
-export function initialize(data) { out = data.out; }
-export async function load(url, context, next) { appendFileSync(out, url + '\\n'); return next(url, context); }
-`;
-
-interface Metafile {
-  readonly inputs: Record<string, { readonly imports: ReadonlyArray<{ readonly path: string; readonly kind: string }> }>;
-  readonly outputs: Record<string, { readonly inputs: Record<string, unknown> }>;
-}
-
 /** The inputs `from` imports statically, directly or not, never passing through a module `skip` matches. */
 function staticallyReached(from: string, skip: RegExp): Set<string> {
   const seen = new Set([from]);
@@ -84,18 +61,12 @@ function staticallyReached(from: string, skip: RegExp): Set<string> {
   return seen;
 }
 
-const packageOf = (file: string): string | undefined => /(?:^|\/)node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(file)?.[1];
-
 let repo: TestRepo;
 let meta: Metafile;
-let register: string;
 
 beforeAll(async () => {
-  meta = JSON.parse(await fsp.readFile(path.join(ROOT, 'dist/cli/meta.json'), 'utf8')) as Metafile;
+  meta = await readMetafile();
   repo = await makeRepo(); // no isolane.yaml: defaults
-  register = path.join(repo.dir, 'trace-register.mjs');
-  await fsp.writeFile(register, REGISTER);
-  await fsp.writeFile(path.join(repo.dir, 'trace-hooks.mjs'), HOOKS);
   const up = await repo.cli(['up', 'a']);
   expect(up.code, up.stderr).toBe(0);
 });
@@ -105,21 +76,7 @@ afterAll(async () => {
 });
 
 /** The input modules (src files and package files) a CLI run loaded. */
-async function loadedModules(argv: readonly string[]): Promise<{ code: number; inputs: Set<string>; stderr: string }> {
-  const trace = path.join(repo.dir, `trace-${argv.join('_').replace(/[^a-z0-9_-]/gi, '')}.txt`);
-  await fsp.rm(trace, { force: true });
-  const result = await repo.cli(argv, { env: { NODE_OPTIONS: `--import=${pathToFileURL(register).href}`, ISOLANE_TRACE: trace } });
-  const inputs = new Set<string>();
-  for (const url of (await fsp.readFile(trace, 'utf8')).split('\n')) {
-    if (!url.startsWith('file://')) continue; // node: builtins
-    const file = fileURLToPath(url);
-    const rel = path.relative(ROOT, file);
-    const chunk = meta.outputs[rel];
-    if (chunk) for (const input of Object.keys(chunk.inputs)) inputs.add(input);
-    else inputs.add(file); // a module outside the bundle (an external package, bin/isolane.js)
-  }
-  return { code: result.code, inputs, stderr: result.stderr };
-}
+const loadedModules = (argv: readonly string[]): ReturnType<typeof traced> => traced(repo, meta, argv);
 
 describe('start-up: a command loads only what it needs (no isolane.yaml)', () => {
   for (const [name, { argv, allowed }] of Object.entries(ALLOWED)) {
