@@ -48,30 +48,33 @@ const cached = async (): Promise<{ key: string; version: string } | undefined> =
 describe('git version cache', () => {
   it('keeps the version of the git on PATH, keyed by that binary', async () => {
     const real = (await repo.git(['version'])).trim().replace(/^git version /, '');
-    expect((await repo.cli(['path', 'a'])).code).toBe(0);
+    expect((await repo.cli(['ls'])).code).toBe(0);
     const entry = await cached();
     expect(entry?.version).toBe(/^\d+\.\d+\.\d+/.exec(real)?.[0]);
     expect(entry?.key).toMatch(/\/git\0\d+:\d+:\d+:[\d.]+$/);
   });
 
   it('asks another git again: one too old is refused, even where it cannot discover the repository', async () => {
-    expect((await repo.cli(['path', 'a'])).code).toBe(0); // the real git's version is cached
+    expect((await repo.cli(['ls'])).code).toBe(0); // the real git's version is cached
     const env = await fakeGit('2.20.0', 'old');
-    for (const argv of [['path', 'a'], ['ls']]) {
+    for (const argv of [['ls'], ['env', 'a']]) {
       const r = await repo.cli(argv, { env });
       expect(r.code).toBe(1);
       expect(r.stderr).toContain('git version 2.20.0 is too old');
       expect(r.stderr).toContain('install git 2.31.0 or newer');
     }
     expect((await cached())?.version).not.toBe('2.20.0'); // an old version is never kept
+    // `path` runs no git where the checkout is plain: it answers whatever git is on PATH.
+    const where = await repo.cli(['path', 'a'], { env });
+    expect([where.code, where.stdout.trim()]).toEqual([0, path.join(repo.lanesRoot, 'a')]);
   });
 
   it('sees the same binary replaced (a downgrade) and refuses it', async () => {
     const env = await fakeGit('2.45.0', 'real');
-    expect((await repo.cli(['path', 'a'], { env })).code).toBe(0);
+    expect((await repo.cli(['ls'], { env })).code).toBe(0);
     expect((await cached())?.version).toBe('2.45.0');
     await fakeGit('2.19.1', 'real'); // same path: another size and mtime (a new inode too)
-    const r = await repo.cli(['path', 'a'], { env });
+    const r = await repo.cli(['ls'], { env });
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('git version 2.19.1 is too old');
   });
@@ -79,8 +82,8 @@ describe('git version cache', () => {
   it('a cache that cannot be read or written is no error', async () => {
     await fsp.rm(cacheFile, { force: true });
     await fsp.mkdir(cacheFile); // a directory where the file goes
-    const r = await repo.cli(['path', 'a']);
+    const r = await repo.cli(['env', 'a']);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout.trim()).toBe(path.join(repo.lanesRoot, 'a'));
+    expect(r.stdout).toContain(`ISOLANE_PATH=${path.join(repo.lanesRoot, 'a')}`);
   });
 });
