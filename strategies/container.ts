@@ -22,6 +22,7 @@ import { headsRef, LANE_NAME } from '../src/git/names.js';
 import { runGit } from '../src/git/run-git.js';
 import { findMarkedLanes, writeMarker } from '../src/lane/marker.js';
 import { openViewAccess } from '../src/lane/view-access.js';
+import { runTool } from '../src/process/run-tool.js';
 import { removeTree } from '../src/process/remove-tree.js';
 import { defineStrategy, type BenchPlaces, type BenchVariant, type ExecOptions, type FoundLane, type LaneAccess, type Leftover, type LaneSpec, type ListScope, type ProbeKit, type Strategy, type StrategyKit, type SweepKit } from './strategy.js';
 
@@ -76,8 +77,11 @@ function containerLanes(kit: StrategyKit<ContainerSettings>): Strategy {
     (reach ??= hostReachOf(kit));
 
   const identity = async (): Promise<Record<string, string>> => {
-    const get = async (key: string): Promise<string> => (await runGit(ctx, repo.root, ['config', '--get', key], { okExitCodes: [1] })).stdout.trim();
-    const [name, email] = await Promise.all([get('user.name'), get('user.email')]);
+    // Both in one git process; the last value of each wins, as for `git config --get`.
+    const out = (await runGit(ctx, repo.root, ['config', '--get-regexp', '^user\\.(name|email)$'], { okExitCodes: [1] })).stdout;
+    const entry = (line: string): readonly [string, string] => (line.includes(' ') ? [line.slice(0, line.indexOf(' ')), line.slice(line.indexOf(' ') + 1)] : [line, '']);
+    const values = new Map(out.split('\n').filter(Boolean).map(entry));
+    const [name, email] = [values.get('user.name')?.trim() ?? '', values.get('user.email')?.trim() ?? ''];
     return name && email ? { GIT_AUTHOR_NAME: name, GIT_AUTHOR_EMAIL: email, GIT_COMMITTER_NAME: name, GIT_COMMITTER_EMAIL: email } : {};
   };
 
@@ -234,8 +238,8 @@ function containerLanes(kit: StrategyKit<ContainerSettings>): Strategy {
       await cloneLane(ctx, repo, spec, 'reference');
       await writeMarker(path.join(spec.path, '.git'), { repo: repo.id, lane: spec.lane, strategy: 'container' });
       if (hostUid !== uid) {
-        const { execa } = await import('execa');
-        await execa('chown', ['-R', `${uid}:${gid}`, '--', spec.path], { timeout: 600_000 });
+        const chown = await runTool(ctx, 'chown', ['-R', `${uid}:${gid}`, '--', spec.path], { env: { PATH: ctx.env.PATH ?? '/usr/bin:/bin', LC_ALL: 'C' }, timeoutMs: 600_000 });
+        if (chown.exitCode !== 0) throw new IsolaneError('INTERNAL', `could not give the files of lane ${spec.lane} to the container user ${uid}:${gid}: ${chown.error?.message ?? chown.stderr.trim()}`);
         // The index cached each file's owner: refreshed now (the lane is still ours alone), the
         // first status inside the container need not hash every file again.
         await runGit(ctx, spec.path, ['-c', `safe.directory=${spec.path}`, 'update-index', '-q', '--refresh'], { okExitCodes: [1] });
