@@ -5,38 +5,48 @@ import { isGitRefName } from './names.js';
 /** Regular files only, never through a symlink, never blocking on open. */
 const OPEN_FLAGS = constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK;
 const OID_LINE = /^([0-9a-f]{40}|[0-9a-f]{64})\n?$/;
-/** `refs/heads/<name>`, optionally peeled to its commit: what a branch holds is always a commit. */
-const BRANCH = /^(refs\/heads\/.+?)(?:\^\{commit\})?$/;
+/** A revision as `<name>` or `<name>^{commit}`: what a branch holds is always a commit. */
+const PEELED = /^(.+?)(?:\^\{commit\})?$/;
 
 /**
  * Branch tips read from the repository's ref files, without a git process (a few milliseconds
  * each, on every command), for a main checkout's `<root>/.git` in git's files ref store: a loose
  * ref file holding an object id, else its line in packed-refs (the order git reads them in, so a
- * `pack-refs` meanwhile is seen right), else the branch does not exist (null). Wherever the
- * answer is less than certain (another ref store, a symbolic ref, a symlink, a name that is not a
- * branch, anything odd) the whole answer is undefined: ask git.
+ * `pack-refs` meanwhile is seen right), else the branch does not exist (null). A name is
+ * `refs/heads/<branch>`, or a short `<branch>` where git's own lookup order would reach
+ * `refs/heads/<branch>` first: nothing at `.git/<branch>`, `refs/<branch>` or
+ * `refs/tags/<branch>`. Wherever the answer is less than certain (another ref store, a symbolic
+ * ref, a symlink, a short name git would take elsewhere or not find among branches, anything odd)
+ * the whole answer is undefined: ask git.
  */
 export async function readBranchTips(root: string, names: readonly string[]): Promise<Array<string | null> | undefined> {
-  const refs = names.map((n) => BRANCH.exec(n)?.[1]);
-  if (refs.some((r) => r === undefined || !isGitRefName(r))) return undefined;
+  const asked = names.map((n) => PEELED.exec(n)?.[1] ?? n);
+  const refs = asked.map((n) => (n.startsWith('refs/') ? n : `refs/heads/${n}`));
+  if (refs.some((r) => !r.startsWith('refs/heads/') || !isGitRefName(r))) return undefined;
   const gitDir = path.join(root, '.git');
   const [dir, config, linked] = await Promise.all([fsp.lstat(gitDir).catch(() => undefined), readSmall(path.join(gitDir, 'config')), fsp.lstat(path.join(gitDir, 'commondir')).catch(() => undefined)]);
   // A real git dir of a main checkout, whose config names no other ref store (reftable).
   if (!dir?.isDirectory() || linked !== undefined || typeof config !== 'string' || /^\s*refstorage\s*=/im.test(config)) return undefined;
   let packed: Map<string, string> | null | undefined;
-  const out: Array<string | null> = [];
-  for (const ref of refs as string[]) {
+  /** The ref's object id, null when there is none, undefined when that is not certain. */
+  const read = async (ref: string): Promise<string | null | undefined> => {
     const loose = await readSmall(path.join(gitDir, ref));
-    if (typeof loose === 'string') {
-      const oid = OID_LINE.exec(loose)?.[1];
-      if (oid === undefined) return undefined; // a symbolic ref, or not a ref file at all
-      out.push(oid);
-      continue;
-    }
+    if (typeof loose === 'string') return OID_LINE.exec(loose)?.[1]; // else a symbolic ref, or not a ref file at all
     if (loose !== null) return undefined;
     packed ??= await packedRefs(gitDir);
-    if (packed === null) return undefined;
-    out.push(packed.get(ref) ?? null);
+    return packed === null ? undefined : (packed.get(ref) ?? null);
+  };
+  const out: Array<string | null> = [];
+  for (const [i, ref] of refs.entries()) {
+    const name = asked[i] ?? '';
+    if (!name.startsWith('refs/')) {
+      // git looks at these before refs/heads/<name>: any of them there, and git decides.
+      const before = await Promise.all([readSmall(path.join(gitDir, name)), read(`refs/${name}`), read(`refs/tags/${name}`)]);
+      if (before.some((b) => b !== null)) return undefined;
+    }
+    const oid = await read(ref);
+    if (oid === undefined || (oid === null && !name.startsWith('refs/'))) return undefined; // a short name may be a remote branch's: git knows
+    out.push(oid);
   }
   return out;
 }

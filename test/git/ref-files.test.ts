@@ -39,12 +39,26 @@ describe('branch tips from the ref files', () => {
     expect(read?.filter((r) => r === null)).toHaveLength(3); // gone, never, dir: the test sees absences too
   });
 
+  it('short branch names where git would reach refs/heads first: as git reads them; where it might reach another ref first, or none, no answer', async () => {
+    await repo.git(['branch', 'packed']);
+    await repo.git(['pack-refs', '--all']);
+    await repo.git(['branch', 'loose']);
+    const plain = ['main', 'packed', 'loose^{commit}', 'feature-x'];
+    await repo.git(['branch', 'feature-x']);
+    expect(await readBranchTips(repo.root, plain)).toEqual(await gitSays(plain));
+    await repo.git(['branch', 'amb']);
+    await repo.git(['tag', 'amb', 'HEAD~0']); // refs/tags/amb comes before refs/heads/amb
+    await repo.git(['branch', 'config']); // .git/config comes before refs/heads/config
+    await repo.git(['update-ref', 'refs/remotes/origin/only', 'HEAD']); // not a branch: git finds it in refs/remotes
+    for (const name of ['amb', 'config', 'HEAD', 'origin/only', 'never', 'heads/main']) expect(await readBranchTips(repo.root, [name]), name).toBeUndefined();
+  });
+
   it('gives no answer (git is asked) for a symbolic ref, a symlink, a name that is not a branch, another ref store or a linked worktree', async () => {
     await repo.git(['symbolic-ref', 'refs/heads/alias', 'refs/heads/main']);
     expect(await readBranchTips(repo.root, ['refs/heads/alias'])).toBeUndefined();
     await fsp.symlink(path.join(repo.root, '.git', 'refs', 'heads', 'main'), path.join(repo.root, '.git', 'refs', 'heads', 'linked'));
     expect(await readBranchTips(repo.root, ['refs/heads/linked'])).toBeUndefined();
-    for (const name of ['HEAD', 'main', 'refs/tags/v1', 'refs/heads/../config', 'refs/heads/main~1']) expect(await readBranchTips(repo.root, [name]), name).toBeUndefined();
+    for (const name of ['HEAD', 'refs/tags/v1', 'refs/heads/../config', 'refs/heads/main~1', 'main~1']) expect(await readBranchTips(repo.root, [name]), name).toBeUndefined();
     await repo.git(['worktree', 'add', '-q', path.join(repo.dir, 'wt')]);
     expect(await readBranchTips(path.join(repo.dir, 'wt'), ['refs/heads/main'])).toBeUndefined();
     await repo.git(['config', 'extensions.refStorage', 'reftable']);
