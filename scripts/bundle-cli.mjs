@@ -39,7 +39,6 @@ const common = {
   keepNames: true,
   // Which input modules each output holds: the start-up test maps loaded files back to modules.
   metafile: true,
-  plugins: [],
 };
 const esm = {
   format: 'esm',

@@ -24,8 +24,8 @@ export async function readBranchTips(root: string, names: readonly string[]): Pr
   const refs = asked.map((n) => (n.startsWith('refs/') ? n : `refs/heads/${n}`));
   if (refs.some((r) => !r.startsWith('refs/heads/') || !isGitRefName(r))) return undefined;
   const gitDir = path.join(root, '.git');
-  const [dir, config, linked] = await Promise.all([fsp.lstat(gitDir).catch(() => undefined), readSmall(path.join(gitDir, 'config')), fsp.lstat(path.join(gitDir, 'commondir')).catch(() => undefined)]);
-  // A real git dir of a main checkout, whose config names no other ref store (reftable).
+  const [dir, config, linked] = await Promise.all([fsp.lstat(gitDir).catch(() => undefined), readSmall(path.join(gitDir, 'config'), 1 << 20), fsp.lstat(path.join(gitDir, 'commondir')).catch(() => undefined)]);
+  // A real git dir of a main checkout, whose config (branch sections make it grow past a page) names no other ref store (reftable).
   if (!dir?.isDirectory() || linked !== undefined || typeof config !== 'string' || /^\s*refstorage\s*=/im.test(config)) return undefined;
   let packed: Map<string, string> | null | undefined;
   /** The ref's object id, null when there is none, undefined when that is not certain. */
