@@ -2,7 +2,7 @@
 // millisecond and an ES module file more than a CommonJS one:
 // - main.cjs: the start-up (src/cli/main.ts, fast-path.ts) with all of `--version` and `path`,
 //   one CommonJS file (Node then starts without its ES module loader);
-// - commands/<hot>.js: each command agents call often (ls, up, down, env, run) as ONE file with
+// - commands/<hot>.cjs: each command agents call often (ls, up, down, env, run) as ONE CommonJS file with
 //   everything it imports statically (about 7 ms to load, against 20-30 ms for the same code in
 //   30-40 shared chunks); what it imports dynamically (loaded only when needed: a config file's
 //   parser, the policy, docker, execa) is handed to the third part under a fixed name, lazy/<name>.js;
@@ -45,11 +45,21 @@ const esm = {
   banner: { js: "import { createRequire as __isolaneRequire } from 'node:module'; const require = __isolaneRequire(import.meta.url);" },
 };
 
-// The hot commands, one file each. Their dynamic imports become lazy entries of the split build.
+// The hot commands, one CommonJS file each: main.cjs requires them, so a command that needs
+// nothing else never starts the ES module loader (about 3 ms, and an ES module compiles slower).
+// Their dynamic imports become lazy entries of the split build, loaded with a real import().
 const lazy = new Map(); // entry name -> absolute path of the module
 const hot = await build({
   ...common,
-  ...esm,
+  format: 'cjs',
+  outExtension: { '.js': '.cjs' },
+  // import.meta.url as the ES module build would have it (src/fs/try-lock.ts resolves from it).
+  define: { ...common.define, 'import.meta.url': '__isolaneImportMetaUrl' },
+  // Its dynamic imports go through __isolaneLoad: main.cjs compiles it with node:vm for a code cache
+  // (src/cli/code-cache.ts), and code compiled so cannot import() by itself on Node 20.
+  banner: {
+    js: "const __isolaneImportMetaUrl = require('node:url').pathToFileURL(__filename).href; const __isolaneLoad = (s) => { const url = s.startsWith('.') ? new URL(s, __isolaneImportMetaUrl).href : s; return typeof __isolaneImport === 'function' ? __isolaneImport(url) : import(url); };",
+  },
   entryPoints: Object.fromEntries(HOT.map((name) => [name, `src/cli/commands/${name}.ts`])),
   outdir: 'dist/cli/commands',
   splitting: false,
@@ -72,8 +82,22 @@ const start = await build({
   format: 'cjs',
   entryPoints: ['src/cli/main.ts'],
   outfile: 'dist/cli/main.cjs',
-  plugins: [external(/^\.\/(?:commands\/)?(program|env|ls|run|up|down|path-remount)\.js$/, (m) => (m[1] === 'program' ? './program.js' : `./commands/${m[1]}.js`))],
+  plugins: [external(/^\.\/(program)\.js$/, () => './program.js'), requireHot(/^\.\/(?:commands\/)?(env|ls|run|up|down|path-remount)\.js$/)],
 });
+
+// esbuild wraps every default import of a builtin (`import path from 'node:path'`, in about 60
+// modules) in its own __toESM copy of the module's properties: in CommonJS output each builtin is
+// copied once, on first use, instead. In place on one line: the source maps stay right.
+for (const file of Object.keys({ ...hot.metafile.outputs, ...start.metafile.outputs }).filter((f) => f.endsWith('.cjs'))) {
+  const text = readFileSync(file, 'utf8');
+  const once = text
+    .replace(/__toESM\(require\("(node:[a-z_/]+)"\), 1\)/g, '__isolaneBuiltin("$1")')
+    // A hot command's dynamic imports, through its banner's loader.
+    .replace(/\bimport\("/g, file.includes('/commands/') ? '__isolaneLoad("' : 'import("');
+  if (once === text) continue;
+  if (!once.includes('\nvar __toESM = ')) throw new Error(`${file}: no __toESM helper to reuse`);
+  writeFileSync(file, once.replace('\nvar __toESM = ', '\nvar __isolaneBuiltins = new Map(), __isolaneBuiltin = (id) => __isolaneBuiltins.get(id) ?? __isolaneBuiltins.set(id, __toESM(require(id), 1)).get(id); var __toESM = '));
+}
 
 const parts = [hot, split, start].map((b) => b.metafile);
 writeFileSync('dist/cli/meta.json', JSON.stringify({
@@ -87,6 +111,25 @@ function external(filter, to) {
     name: 'hand-on',
     setup(b) {
       b.onResolve({ filter }, (args) => (args.kind === 'dynamic-import' ? { path: to(filter.exec(args.path)), external: true } : undefined));
+    },
+  };
+}
+
+/**
+ * A dynamic import matching `filter` becomes a load of `./commands/<name>.cjs` at run time, with
+ * its code cache (src/cli/code-cache.ts): the import is of a module bundled here (so esbuild makes
+ * it a plain function call), whose body is that load.
+ */
+function requireHot(filter) {
+  return {
+    name: 'require-hot',
+    setup(b) {
+      b.onResolve({ filter }, (args) => (args.kind === 'dynamic-import' ? { path: filter.exec(args.path)[1], namespace: 'hot' } : undefined));
+      b.onLoad({ filter: /.*/, namespace: 'hot' }, (args) => ({
+        contents: `module.exports = require('./src/cli/code-cache.ts').loadBundle(require('node:path').join(__dirname, 'commands', ${JSON.stringify(`${args.path}.cjs`)}));`,
+        resolveDir: process.cwd(),
+        loader: 'js',
+      }));
     },
   };
 }

@@ -77,9 +77,13 @@ const unknownCounts = { dirty: undefined, ahead: undefined, behind: undefined, m
  * lane in flight is never reported as missing, orphaned or interrupted.
  */
 export async function list(project: Project): Promise<LaneSummary[]> {
-  // What exists first, records second: a record is written before its lane is made, so any lane
-  // found here that is not in flight already has its record.
-  const existing = await findExisting(project);
+  // What exists (a `git worktree list`) is read while the recorded lanes are: a lane made between
+  // the two reads is found with no record, and is checked again below (found again, its lane
+  // lock free, still no record) before it is called an orphan.
+  const existingRead = findExisting(project).then(
+    (found) => ({ found }),
+    (error: unknown) => ({ error }),
+  );
   const { records, corrupt } = await project.journal.list();
   const summaries: LaneSummary[] = [];
   const queue = [...records];
@@ -104,6 +108,9 @@ export async function list(project: Project): Promise<LaneSummary[]> {
   for (const c of corrupt) {
     summaries.push({ lane: c.lane, state: 'corrupt', strategy: '?', branch: undefined, path: c.file, base: undefined, createdAt: undefined, ...unknownCounts, note: c.problem });
   }
+  const read = await existingRead;
+  if ('error' in read) throw read.error;
+  const existing = read.found;
   const recorded = new Set(records.map((r) => r.path));
   const candidates = existing.filter((f) => !recorded.has(f.path));
   // Still there now, with no record and nobody at work on it: a lane removed between the two

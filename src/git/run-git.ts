@@ -48,13 +48,15 @@ interface Ended {
  * is the hot path of every command, and a process library costs start-up and CPU on each.
  */
 export async function runGit(ctx: Context, cwd: string, argv: readonly string[], opts: GitOptions = {}): Promise<GitResult> {
-  const started = performance.now();
+  // hrtime, not performance.now(): the global performance loads perf_hooks (about 1 ms).
+  const started = process.hrtime.bigint();
   const timeoutMs = opts.timeoutMs ?? ctx.gitTimeoutMs;
   // Loaded on the first git call: commands that read only files (`path`, `env`) never load it.
-  const { spawn } = await import('node:child_process');
+  // getBuiltinModule, not import(): an import() would start the ES module loader in the CommonJS CLI.
+  const { spawn } = process.getBuiltinModule('node:child_process');
   const result = await spawnGit(spawn, ctx, cwd, argv, opts, timeoutMs);
   const { exitCode, stdout, stderr } = result;
-  ctx.logger.debug(`git ${argv.join(' ')} (exit ${String(exitCode)}, ${(performance.now() - started).toFixed(1)} ms)`);
+  ctx.logger.debug(`git ${argv.join(' ')} (exit ${String(exitCode)}, ${(Number(process.hrtime.bigint() - started) / 1e6).toFixed(1)} ms)`);
   if (result.stopped === undefined && exitCode !== undefined && (exitCode === 0 || opts.okExitCodes?.includes(exitCode))) {
     return { stdout, exitCode };
   }

@@ -16,7 +16,8 @@ export interface ToolResult {
  * caller's cancel and `timeoutMs` kill it (SIGTERM).
  */
 export async function runTool(ctx: Context, file: string, args: readonly string[], opts: { readonly env: Readonly<Record<string, string>>; readonly timeoutMs?: number }): Promise<ToolResult> {
-  const { spawn } = await import('node:child_process');
+  // getBuiltinModule, not import(): an import() would start the ES module loader in the CommonJS CLI.
+  const { spawn } = process.getBuiltinModule('node:child_process');
   return new Promise((resolve) => {
     let stderr = '';
     let error: Error | undefined;
