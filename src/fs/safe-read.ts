@@ -1,4 +1,4 @@
-import { constants, promises as fsp, type Dirent, type Stats } from 'node:fs';
+import { closeSync, constants, fstatSync, lstatSync, mkdirSync, openSync, readdirSync, readlinkSync, readSync, type Dirent, type Stats } from 'node:fs';
 import path from 'node:path';
 import { IsolaneError } from '../errors.js';
 
@@ -7,6 +7,10 @@ import { IsolaneError } from '../errors.js';
  * may replace any file isolane reads with a symlink to somewhere else on the host, a FIFO that
  * blocks the reader forever, a device, or a file of many gigabytes. These readers refuse all of
  * that, and say so with an UNSAFE_PATH error naming the file.
+ *
+ * They call the file system synchronously: what they read is small and local (records, markers,
+ * refs), and a round trip through libuv's thread pool costs more than the read itself; every
+ * command makes dozens. The async signatures stay, so a caller never depends on that.
  */
 
 /** Regular files only, never through a symlink at the last component, never blocking on open. */
@@ -31,8 +35,12 @@ export function unsafePath(file: string, why: string): IsolaneError {
 
 /** lstat that answers undefined for "not there" and throws everything else. */
 export async function lstatOrUndefined(p: string): Promise<Stats | undefined> {
+  return lstatNow(p);
+}
+
+function lstatNow(p: string): Stats | undefined {
   try {
-    return await fsp.lstat(p);
+    return lstatSync(p);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
@@ -46,22 +54,22 @@ const REPLACED_RETRIES = 3;
 /** The contents of a regular file, or undefined when there is none at `file`. */
 export async function readFileSafely(file: string, opts: SafeReadOptions): Promise<Buffer | undefined> {
   for (let attempt = 1; ; attempt++) {
-    const read = await readOnce(file, opts);
+    const read = readOnce(file, opts);
     // Replaced by another regular file (an atomic rename) between lstat and open: look again.
     if (read !== 'replaced') return read;
     if (attempt >= REPLACED_RETRIES) throw unsafePath(file, `was replaced while being read, ${REPLACED_RETRIES} times running`);
   }
 }
 
-async function readOnce(file: string, opts: SafeReadOptions): Promise<Buffer | undefined | 'replaced'> {
-  const before = await lstatOrUndefined(file);
+function readOnce(file: string, opts: SafeReadOptions): Buffer | undefined | 'replaced' {
+  const before = lstatNow(file);
   if (!before) return undefined;
   if (before.isSymbolicLink()) throw unsafePath(file, 'is a symlink');
   if (!before.isFile()) throw unsafePath(file, 'is not a regular file');
   if (before.size > opts.maxBytes) throw unsafePath(file, `is ${before.size} bytes, more than the ${opts.maxBytes} allowed`);
-  let handle: fsp.FileHandle;
+  let fd: number;
   try {
-    handle = await fsp.open(file, OPEN_FLAGS);
+    fd = openSync(file, OPEN_FLAGS);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') return undefined;
@@ -69,15 +77,15 @@ async function readOnce(file: string, opts: SafeReadOptions): Promise<Buffer | u
     throw e;
   }
   try {
-    const now = await handle.stat();
+    const now = fstatSync(fd);
     if (!now.isFile()) throw unsafePath(file, 'was replaced by something else than a file while being read');
     if (now.ino !== before.ino || now.dev !== before.dev) return 'replaced';
-    if (opts.within) await assertWithin(handle, file, opts.within);
+    if (opts.within) assertWithin(fd, file, opts.within);
     const buffer = Buffer.alloc(Math.min(opts.maxBytes, now.size) + 1);
     let length = 0;
     for (;;) {
       const want = buffer.length - length;
-      const { bytesRead } = await handle.read(buffer, length, want, length);
+      const bytesRead = readSync(fd, buffer, length, want, length);
       length += bytesRead;
       if (length >= buffer.length) throw unsafePath(file, `grew past ${opts.maxBytes} bytes while being read`);
       // A regular file reads short only at its end: no second read to learn that.
@@ -85,7 +93,7 @@ async function readOnce(file: string, opts: SafeReadOptions): Promise<Buffer | u
     }
     return buffer.subarray(0, length);
   } finally {
-    await handle.close();
+    closeSync(fd);
   }
 }
 
@@ -94,8 +102,13 @@ export async function readTextSafely(file: string, opts: SafeReadOptions): Promi
 }
 
 /** Where an open descriptor really leads (Linux: /proc/self/fd); elsewhere the path checks stand alone. */
-async function assertWithin(handle: fsp.FileHandle, file: string, root: string): Promise<void> {
-  const real = await fsp.readlink(`/proc/self/fd/${handle.fd}`).catch(() => undefined);
+function assertWithin(fd: number, file: string, root: string): void {
+  let real: string | undefined;
+  try {
+    real = readlinkSync(`/proc/self/fd/${fd}`);
+  } catch {
+    real = undefined;
+  }
   if (real !== undefined && real !== root && !real.startsWith(`${root}${path.sep}`)) {
     throw unsafePath(file, `leads outside ${root} (to ${real})`);
   }
@@ -106,11 +119,11 @@ async function assertWithin(handle: fsp.FileHandle, file: string, root: string):
  * undefined when there is none. Entries are returned as they are: callers skip or refuse symlinks.
  */
 export async function readDirSafely(dir: string, maxEntries = 100_000): Promise<Dirent[] | undefined> {
-  const st = await lstatOrUndefined(dir);
+  const st = lstatNow(dir);
   if (!st) return undefined;
   if (st.isSymbolicLink()) throw unsafePath(dir, 'is a symlink');
   if (!st.isDirectory()) throw unsafePath(dir, 'is not a directory');
-  const entries = await fsp.readdir(dir, { withFileTypes: true });
+  const entries = readdirSync(dir, { withFileTypes: true });
   if (entries.length > maxEntries) throw unsafePath(dir, `holds ${entries.length} entries, more than the ${maxEntries} allowed`);
   return entries;
 }
@@ -126,8 +139,8 @@ export async function isRealDirectory(p: string): Promise<boolean> {
  * writes into it never goes through a symlink a lane planted (worktree lanes can write in `.git`).
  */
 export async function realDirectory(dir: string, mode?: number): Promise<string> {
-  await fsp.mkdir(dir, { recursive: true, ...(mode === undefined ? {} : { mode }) });
-  const st = await lstatOrUndefined(dir);
+  mkdirSync(dir, { recursive: true, ...(mode === undefined ? {} : { mode }) });
+  const st = lstatNow(dir);
   if (!st?.isDirectory()) throw unsafePath(dir, st?.isSymbolicLink() ? 'is a symlink' : 'is not a directory');
   return dir;
 }

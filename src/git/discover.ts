@@ -1,4 +1,4 @@
-import { constants, promises as fsp } from 'node:fs';
+import { accessSync, closeSync, constants, fstatSync, lstatSync, openSync, readFileSync, realpathSync, statSync, type Stats } from 'node:fs';
 import path from 'node:path';
 
 /**
@@ -11,43 +11,49 @@ import path from 'node:path';
  * Spawning git costs a process more than Node's whole start-up budget for `isolane path`.
  */
 export async function plainCommonDir(cwd: string): Promise<string | undefined> {
+  // Synchronous calls, as src/fs/safe-read.ts: a handful of stats and one small read.
   const uid = process.getuid?.();
   if (uid === undefined) return undefined;
-  const start = await fsp.stat(cwd).catch(() => undefined);
+  const start = quietly(() => statSync(cwd));
   if (!start?.isDirectory()) return undefined;
   for (let dir = path.resolve(cwd); ; dir = path.dirname(dir)) {
-    const here = await fsp.stat(dir).catch(() => undefined);
+    const here = quietly(() => statSync(dir));
     if (!here || here.dev !== start.dev) return undefined;
     const dotGit = path.join(dir, '.git');
-    const st = await fsp.lstat(dotGit).catch(() => undefined);
+    const st = quietly(() => lstatSync(dotGit));
     if (st) {
       if (!st.isDirectory() || st.uid !== uid || here.uid !== uid) return undefined;
-      return (await isPlainGitDir(dotGit)) ? fsp.realpath(dotGit).catch(() => undefined) : undefined;
+      return isPlainGitDir(dotGit) ? quietly(() => realpathSync(dotGit)) : undefined;
     }
     // git takes a directory that is itself a repository (bare) before going up: let git answer for it.
-    if (await fsp.access(path.join(dir, 'HEAD')).then(() => true, () => false)) return undefined;
+    if (quietly(() => (accessSync(path.join(dir, 'HEAD')), true))) return undefined;
     if (path.dirname(dir) === dir) return undefined;
   }
 }
 
-/** HEAD names a branch or a commit, objects/ and refs/ are there, and it shares no other common dir. */
-async function isPlainGitDir(dir: string): Promise<boolean> {
-  const [head, objects, refs, commondir] = await Promise.all([
-    readHead(path.join(dir, 'HEAD')),
-    fsp.stat(path.join(dir, 'objects')).catch(() => undefined),
-    fsp.stat(path.join(dir, 'refs')).catch(() => undefined),
-    fsp.lstat(path.join(dir, 'commondir')).then(() => true, () => false),
-  ]);
-  return head !== undefined && /^(?:ref: refs\/\S+|[0-9a-f]{40}|[0-9a-f]{64})\n?$/.test(head) && objects?.isDirectory() === true && refs?.isDirectory() === true && !commondir;
+/** What `fn` answers, or undefined where it throws (a path not there, not readable). */
+function quietly<T>(fn: () => T): T | undefined {
+  try {
+    return fn();
+  } catch {
+    return undefined;
+  }
 }
 
-async function readHead(file: string): Promise<string | undefined> {
-  const handle = await fsp.open(file, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK).catch(() => undefined);
-  if (!handle) return undefined;
+/** HEAD names a branch or a commit, objects/ and refs/ are there, and it shares no other common dir. */
+function isPlainGitDir(dir: string): boolean {
+  const head = readHead(path.join(dir, 'HEAD'));
+  const isDir = (name: string): boolean => quietly<Stats>(() => statSync(path.join(dir, name)))?.isDirectory() === true;
+  return head !== undefined && /^(?:ref: refs\/\S+|[0-9a-f]{40}|[0-9a-f]{64})\n?$/.test(head) && isDir('objects') && isDir('refs') && quietly(() => lstatSync(path.join(dir, 'commondir'))) === undefined;
+}
+
+function readHead(file: string): string | undefined {
+  const fd = quietly(() => openSync(file, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK));
+  if (fd === undefined) return undefined;
   try {
-    const st = await handle.stat();
-    return st.isFile() && st.size <= 512 ? await handle.readFile('utf8') : undefined;
+    const st = fstatSync(fd);
+    return st.isFile() && st.size <= 512 ? readFileSync(fd, 'utf8') : undefined;
   } finally {
-    await handle.close();
+    closeSync(fd);
   }
 }
