@@ -34,8 +34,15 @@ export function unsafePath(file: string, why: string): IsolaneError {
 }
 
 /** lstat that answers undefined for "not there" and throws everything else. */
-export async function lstatOrUndefined(p: string): Promise<Stats | undefined> {
-  return lstatNow(p);
+export function lstatOrUndefined(p: string): Promise<Stats | undefined> {
+  return promised(() => lstatNow(p));
+}
+
+/** What `fn` answers, as a promise: a throw becomes a rejection, as from an async function. */
+export function promised<T>(fn: () => T): Promise<T> {
+  return new Promise((resolve) => {
+    resolve(fn());
+  });
 }
 
 function lstatNow(p: string): Stats | undefined {
@@ -52,7 +59,11 @@ function lstatNow(p: string): Stats | undefined {
 const REPLACED_RETRIES = 3;
 
 /** The contents of a regular file, or undefined when there is none at `file`. */
-export async function readFileSafely(file: string, opts: SafeReadOptions): Promise<Buffer | undefined> {
+export function readFileSafely(file: string, opts: SafeReadOptions): Promise<Buffer | undefined> {
+  return promised(() => readNow(file, opts));
+}
+
+function readNow(file: string, opts: SafeReadOptions): Buffer | undefined {
   for (let attempt = 1; ; attempt++) {
     const read = readOnce(file, opts);
     // Replaced by another regular file (an atomic rename) between lstat and open: look again.
@@ -118,7 +129,11 @@ function assertWithin(fd: number, file: string, root: string): void {
  * The entries of a real directory (never one reached through a symlink at its last component);
  * undefined when there is none. Entries are returned as they are: callers skip or refuse symlinks.
  */
-export async function readDirSafely(dir: string, maxEntries = 100_000): Promise<Dirent[] | undefined> {
+export function readDirSafely(dir: string, maxEntries = 100_000): Promise<Dirent[] | undefined> {
+  return promised(() => readDirNow(dir, maxEntries));
+}
+
+function readDirNow(dir: string, maxEntries: number): Dirent[] | undefined {
   const st = lstatNow(dir);
   if (!st) return undefined;
   if (st.isSymbolicLink()) throw unsafePath(dir, 'is a symlink');
@@ -138,9 +153,11 @@ export async function isRealDirectory(p: string): Promise<boolean> {
  * Makes `dir` (and its parents) and checks that it is a real directory, so that what isolane
  * writes into it never goes through a symlink a lane planted (worktree lanes can write in `.git`).
  */
-export async function realDirectory(dir: string, mode?: number): Promise<string> {
-  mkdirSync(dir, { recursive: true, ...(mode === undefined ? {} : { mode }) });
-  const st = lstatNow(dir);
-  if (!st?.isDirectory()) throw unsafePath(dir, st?.isSymbolicLink() ? 'is a symlink' : 'is not a directory');
-  return dir;
+export function realDirectory(dir: string, mode?: number): Promise<string> {
+  return promised(() => {
+    mkdirSync(dir, { recursive: true, ...(mode === undefined ? {} : { mode }) });
+    const st = lstatNow(dir);
+    if (!st?.isDirectory()) throw unsafePath(dir, st?.isSymbolicLink() ? 'is a symlink' : 'is not a directory');
+    return dir;
+  });
 }

@@ -1,5 +1,6 @@
 import { accessSync, closeSync, constants, fstatSync, lstatSync, openSync, readFileSync, realpathSync, statSync, type Stats } from 'node:fs';
 import path from 'node:path';
+import { promised } from '../fs/safe-read.js';
 
 /**
  * What `git rev-parse --path-format=absolute --git-common-dir` answers, found without a git
@@ -10,8 +11,12 @@ import path from 'node:path';
  * ask git. isolane gives git a scrubbed environment, so no GIT_DIR or ceiling applies there either.
  * Spawning git costs a process more than Node's whole start-up budget for `isolane path`.
  */
-export async function plainCommonDir(cwd: string): Promise<string | undefined> {
+export function plainCommonDir(cwd: string): Promise<string | undefined> {
   // Synchronous calls, as src/fs/safe-read.ts: a handful of stats and one small read.
+  return promised(() => plainCommonDirNow(cwd));
+}
+
+function plainCommonDirNow(cwd: string): string | undefined {
   const uid = process.getuid?.();
   if (uid === undefined) return undefined;
   const start = quietly(() => statSync(cwd));
