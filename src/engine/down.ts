@@ -2,7 +2,7 @@ import type { Strategy } from '../../strategies/strategy.js';
 import { IsolaneError, isIsolaneError, WouldLoseWorkError } from '../errors.js';
 import { gitCommands } from '../git/commands.js';
 import { discardedNamespace, dropLaneRefs, fastForwardBranch, laneRefNamespace, type BranchMove, type LaneTip } from '../git/lane-home.js';
-import { assertLaneName, headsRef } from '../git/names.js';
+import { assertLaneName, headsRef, isGitRefName } from '../git/names.js';
 import { resolveRevisions } from '../git/resolve.js';
 import { runGit } from '../git/run-git.js';
 import { unsavedCommits, type UnsavedCommit } from '../git/unsaved.js';
@@ -186,9 +186,14 @@ async function removeLane(project: Project, strategy: Strategy, record: LaneReco
       return home ?? [];
     });
     const branch: LaneTip = { label: record.branch, rev: headsRef(record.branch), key: headsRef(record.branch) };
-    const [branchOid] = await resolveRevisions(ctx, repo.root, [branch.rev]);
+    const base = headsRef(record.base);
+    const withBase = isGitRefName(base) && base !== branch.rev;
+    const [branchOid, baseOid] = await resolveRevisions(ctx, repo.root, withBase ? [branch.rev, base] : [branch.rev]);
     const all = branchOid && !tips.some((t) => t.rev === branch.rev) ? [branch, ...tips] : tips;
-    const unsaved = await unsavedCommits(ctx, repo.root, record.lane, all, { branch: record.branch, keepBranch });
+    // A lane with nothing of its own (every tip is its base branch's very commit): the base holds
+    // it all, and no walk of the history is needed to say so.
+    const heldByBase = baseOid !== undefined && all.every((t) => (t.rev === branch.rev ? branchOid?.oid : t.rev) === baseOid.oid);
+    const unsaved = heldByBase ? [] : await unsavedCommits(ctx, repo.root, record.lane, all, { branch: record.branch, keepBranch });
     const inBase = opts.merged ? await mergedCommits(project, opts.merged, unsaved) : [];
     const commits = unsaved.filter((c) => !inBase.includes(c));
     loss = { files: files ?? [], commits, submoduleCommits: submoduleCommits ?? [], unchecked, ...(move?.kind === 'diverged' ? { diverged: true } : {}) };
