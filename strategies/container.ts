@@ -237,15 +237,20 @@ function containerLanes(kit: StrategyKit<ContainerSettings>): Strategy {
       await fsp.writeFile(usedMark, '');
       await cloneLane(ctx, repo, spec, 'reference');
       await writeMarker(path.join(spec.path, '.git'), { repo: repo.id, lane: spec.lane, strategy: 'container' });
-      if (hostUid !== uid) {
+      const giveFiles = async (): Promise<void> => {
         const chown = await runTool(ctx, 'chown', ['-R', `${uid}:${gid}`, '--', spec.path], { env: { PATH: ctx.env.PATH ?? '/usr/bin:/bin', LC_ALL: 'C' }, timeoutMs: 600_000 });
         if (chown.exitCode !== 0) throw new IsolaneError('INTERNAL', `could not give the files of lane ${spec.lane} to the container user ${uid}:${gid}: ${chown.error?.message ?? chown.stderr.trim()}`);
         // The index cached each file's owner: refreshed now (the lane is still ours alone), the
         // first status inside the container need not hash every file again.
         await runGit(ctx, spec.path, ['-c', `safe.directory=${spec.path}`, 'update-index', '-q', '--refresh'], { okExitCodes: [1] });
         await fsp.chown(path.join(spec.path, '.git', 'index'), uid, gid);
-      }
-      await createContainer(spec);
+      };
+      // The container is made and started while the files change owner: its first process
+      // (sleep) reads none of them, and nothing runs in it before `up` returns. Both end before
+      // either's failure is thrown, so a clean-up never races a step still running.
+      const [given, made] = await Promise.allSettled([hostUid !== uid ? giveFiles() : undefined, createContainer(spec)]);
+      if (given.status === 'rejected') throw given.reason;
+      if (made.status === 'rejected') throw made.reason;
       return { hostPath: spec.path, workdir: WORKSPACE, detail: { container: containerName(spec.lane) } };
     },
 

@@ -1,8 +1,8 @@
-import { closeSync, constants, fstatSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import Module, { createRequire } from 'node:module';
 import path from 'node:path';
 import vm from 'node:vm';
-import { userCacheDir } from '../fs/user-cache.js';
+import { readCacheBytes, userCacheDir, writeCacheFileSync } from '../fs/user-cache.js';
 
 declare const __ISOLANE_BUILD__: string | undefined; // set by the CLI's bundler (scripts/bundle-cli.mjs)
 
@@ -21,14 +21,14 @@ const MAX_CACHE_BYTES = 32 * 2 ** 20;
 export function loadBundle(file: string): unknown {
   const source = readFileSync(file, 'utf8');
   const cacheFile = cacheFileOf(file);
-  const cached = cacheFile === undefined ? undefined : readCache(cacheFile);
+  const cached = cacheFile === undefined ? undefined : readCacheBytes(cacheFile, MAX_CACHE_BYTES);
   // One line, as Node's own wrapper: the bundle's line numbers (and its source map) stay right.
   const script = new vm.Script(`(function (exports, require, module, __filename, __dirname, __isolaneImport) {${source}\n})`, {
     filename: file,
     ...(cached ? { cachedData: cached } : {}),
   });
   if (cacheFile !== undefined && (cached === undefined || script.cachedDataRejected === true)) {
-    process.once('exit', () => writeCache(cacheFile, script.createCachedData()));
+    process.once('exit', () => writeCacheFileSync(cacheFile, script.createCachedData()));
   }
   // A module of Node's own, in require's cache: a later require of the file gets the same
   // exports, and what lists loaded modules (require.cache) sees it.
@@ -47,32 +47,6 @@ function cacheFileOf(file: string): string | undefined {
   const dir = userCacheDir(process.env);
   if (typeof __ISOLANE_BUILD__ !== 'string' || dir === undefined) return undefined;
   return path.join(dir, 'code', `${path.basename(file, '.cjs')}-${__ISOLANE_BUILD__.slice(0, 16)}-${process.version}-${process.arch}.v8`);
-}
-
-/** A regular file, never read through a symlink or by blocking on a FIFO; undefined when there is none fit to read. */
-function readCache(file: string): Buffer | undefined {
-  let fd: number | undefined;
-  try {
-    fd = openSync(file, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
-    const st = fstatSync(fd);
-    return st.isFile() && st.size > 0 && st.size <= MAX_CACHE_BYTES ? readFileSync(fd) : undefined;
-  } catch {
-    return undefined;
-  } finally {
-    if (fd !== undefined) closeSync(fd);
-  }
-}
-
-/** Atomically (a reader sees the old file or the new, whole); a cache that cannot be written is no error. */
-function writeCache(file: string, data: Buffer): void {
-  const tmp = `${file}.${process.pid}.tmp`;
-  try {
-    mkdirSync(path.dirname(file), { recursive: true });
-    writeFileSync(tmp, data, { mode: 0o644 });
-    renameSync(tmp, file);
-  } catch {
-    rmSync(tmp, { force: true });
-  }
 }
 
 /** A bundle's dynamic import, its specifier resolved by the bundle (a URL, or a package name). */

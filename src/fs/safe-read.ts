@@ -38,6 +38,15 @@ export function lstatOrUndefined(p: string): Promise<Stats | undefined> {
   return promised(() => lstatNow(p));
 }
 
+/** What `fn` answers, or undefined where it throws (a path not there, not readable). */
+export function quietly<T>(fn: () => T): T | undefined {
+  try {
+    return fn();
+  } catch {
+    return undefined;
+  }
+}
+
 /** What `fn` answers, as a promise: a throw becomes a rejection, as from an async function. */
 export function promised<T>(fn: () => T): Promise<T> {
   return new Promise((resolve) => {

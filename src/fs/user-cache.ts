@@ -1,5 +1,6 @@
-import { constants, promises as fsp } from 'node:fs';
+import { closeSync, constants, fstatSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { promised, quietly } from './safe-read.js';
 
 /**
  * isolane's cache of answers that are costly to find again and cheap to check: the git version
@@ -14,26 +15,38 @@ export function userCacheDir(env: Readonly<Record<string, string | undefined>>):
 }
 
 /** A regular file of at most `maxBytes`, never read through a symlink or by blocking on a FIFO; undefined otherwise. */
-export async function readCacheFile(file: string, maxBytes: number): Promise<string | undefined> {
-  const handle = await fsp.open(file, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK).catch(() => undefined);
-  if (!handle) return undefined;
+export function readCacheBytes(file: string, maxBytes: number): Buffer | undefined {
+  // Synchronous, as src/fs/safe-read.ts reads: one small file, on the way to every command's first git.
+  const fd = quietly(() => openSync(file, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK));
+  if (fd === undefined) return undefined;
   try {
-    const st = await handle.stat();
-    if (!st.isFile() || st.size > maxBytes) return undefined;
-    return await handle.readFile('utf8');
+    const st = fstatSync(fd);
+    return st.isFile() && st.size <= maxBytes ? readFileSync(fd) : undefined;
+  } catch {
+    return undefined;
   } finally {
-    await handle.close();
+    closeSync(fd);
   }
 }
 
+/** readCacheBytes as text. */
+export function readCacheFile(file: string, maxBytes: number): Promise<string | undefined> {
+  return promised(() => readCacheBytes(file, maxBytes)?.toString('utf8'));
+}
+
 /** Writes an entry atomically (a reader sees the old file or the new, whole); a cache that cannot be written is no error. */
-export async function writeCacheFile(file: string, text: string): Promise<void> {
+export function writeCacheFileSync(file: string, data: string | Uint8Array): void {
   const tmp = `${file}.${process.pid}.${Date.now()}.tmp`;
   try {
-    await fsp.mkdir(path.dirname(file), { recursive: true });
-    await fsp.writeFile(tmp, text, { mode: 0o644 });
-    await fsp.rename(tmp, file);
+    mkdirSync(path.dirname(file), { recursive: true });
+    writeFileSync(tmp, data, { mode: 0o644 });
+    renameSync(tmp, file);
   } catch {
-    await fsp.rm(tmp, { force: true }).catch(() => undefined);
+    rmSync(tmp, { force: true });
   }
+}
+
+/** writeCacheFileSync, as a promise. */
+export function writeCacheFile(file: string, text: string): Promise<void> {
+  return promised(() => writeCacheFileSync(file, text));
 }

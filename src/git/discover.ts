@@ -1,6 +1,6 @@
 import { accessSync, closeSync, constants, fstatSync, lstatSync, openSync, readFileSync, realpathSync, statSync, type Stats } from 'node:fs';
 import path from 'node:path';
-import { promised } from '../fs/safe-read.js';
+import { promised, quietly } from '../fs/safe-read.js';
 
 /**
  * What `git rev-parse --path-format=absolute --git-common-dir` answers, found without a git
@@ -33,15 +33,6 @@ function plainCommonDirNow(cwd: string): string | undefined {
     // git takes a directory that is itself a repository (bare) before going up: let git answer for it.
     if (quietly(() => (accessSync(path.join(dir, 'HEAD')), true))) return undefined;
     if (path.dirname(dir) === dir) return undefined;
-  }
-}
-
-/** What `fn` answers, or undefined where it throws (a path not there, not readable). */
-function quietly<T>(fn: () => T): T | undefined {
-  try {
-    return fn();
-  } catch {
-    return undefined;
   }
 }
 

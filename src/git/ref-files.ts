@@ -1,5 +1,6 @@
-import { constants, promises as fsp } from 'node:fs';
+import { closeSync, constants, fstatSync, lstatSync, openSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { promised, quietly } from '../fs/safe-read.js';
 import { isGitRefName } from './names.js';
 
 /** Regular files only, never through a symlink, never blocking on open. */
@@ -17,23 +18,27 @@ const PEELED = /^(.+?)(?:\^\{commit\})?$/;
  * `refs/heads/<branch>` first: nothing at `.git/<branch>`, `refs/<branch>` or
  * `refs/tags/<branch>`. Wherever the answer is less than certain (another ref store, a symbolic
  * ref, a symlink, a short name git would take elsewhere or not find among branches, anything odd)
- * the whole answer is undefined: ask git.
+ * the whole answer is undefined: ask git. Read synchronously, as src/fs/safe-read.ts reads.
  */
-export async function readBranchTips(root: string, names: readonly string[]): Promise<Array<string | null> | undefined> {
+export function readBranchTips(root: string, names: readonly string[]): Promise<Array<string | null> | undefined> {
+  return promised(() => readBranchTipsNow(root, names));
+}
+
+function readBranchTipsNow(root: string, names: readonly string[]): Array<string | null> | undefined {
   const asked = names.map((n) => PEELED.exec(n)?.[1] ?? n);
   const refs = asked.map((n) => (n.startsWith('refs/') ? n : `refs/heads/${n}`));
   if (refs.some((r) => !r.startsWith('refs/heads/') || !isGitRefName(r))) return undefined;
   const gitDir = path.join(root, '.git');
-  const [dir, config, linked] = await Promise.all([fsp.lstat(gitDir).catch(() => undefined), readSmall(path.join(gitDir, 'config'), 1 << 20), fsp.lstat(path.join(gitDir, 'commondir')).catch(() => undefined)]);
+  const [dir, config, linked] = [quietly(() => lstatSync(gitDir)), readSmall(path.join(gitDir, 'config'), 1 << 20), quietly(() => lstatSync(path.join(gitDir, 'commondir')))];
   // A real git dir of a main checkout, whose config (branch sections make it grow past a page) names no other ref store (reftable).
   if (!dir?.isDirectory() || linked !== undefined || typeof config !== 'string' || /^\s*refstorage\s*=/im.test(config)) return undefined;
   let packed: Map<string, string> | null | undefined;
   /** The ref's object id, null when there is none, undefined when that is not certain. */
-  const read = async (ref: string): Promise<string | null | undefined> => {
-    const loose = await readSmall(path.join(gitDir, ref));
+  const read = (ref: string): string | null | undefined => {
+    const loose = readSmall(path.join(gitDir, ref));
     if (typeof loose === 'string') return OID_LINE.exec(loose)?.[1]; // else a symbolic ref, or not a ref file at all
     if (loose !== null) return undefined;
-    packed ??= await packedRefs(gitDir);
+    packed ??= packedRefs(gitDir);
     return packed === null ? undefined : (packed.get(ref) ?? null);
   };
   const out: Array<string | null> = [];
@@ -41,10 +46,10 @@ export async function readBranchTips(root: string, names: readonly string[]): Pr
     const name = asked[i] ?? '';
     if (!name.startsWith('refs/')) {
       // git looks at these before refs/heads/<name>: any of them there, and git decides.
-      const before = await Promise.all([readSmall(path.join(gitDir, name)), read(`refs/${name}`), read(`refs/tags/${name}`)]);
+      const before = [readSmall(path.join(gitDir, name)), read(`refs/${name}`), read(`refs/tags/${name}`)];
       if (before.some((b) => b !== null)) return undefined;
     }
-    const oid = await read(ref);
+    const oid = read(ref);
     if (oid === undefined || (oid === null && !name.startsWith('refs/'))) return undefined; // a short name may be a remote branch's: git knows
     out.push(oid);
   }
@@ -52,8 +57,8 @@ export async function readBranchTips(root: string, names: readonly string[]): Pr
 }
 
 /** packed-refs as name -> oid (an absent file is an empty one); null when it cannot be read as git writes it. */
-async function packedRefs(gitDir: string): Promise<Map<string, string> | null> {
-  const text = await readSmall(path.join(gitDir, 'packed-refs'), 64 << 20);
+function packedRefs(gitDir: string): Map<string, string> | null {
+  const text = readSmall(path.join(gitDir, 'packed-refs'), 64 << 20);
   if (text === null) return new Map();
   if (typeof text !== 'string') return null;
   const refs = new Map<string, string>();
@@ -67,22 +72,22 @@ async function packedRefs(gitDir: string): Promise<Map<string, string> | null> {
 }
 
 /** A small regular file's text; null when nothing is there (or a directory: a longer ref's prefix); undefined when something else is. */
-async function readSmall(file: string, maxBytes = 4096): Promise<string | null | undefined> {
-  let handle: fsp.FileHandle;
+function readSmall(file: string, maxBytes = 4096): string | null | undefined {
+  let fd: number;
   try {
-    handle = await fsp.open(file, OPEN_FLAGS);
+    fd = openSync(file, OPEN_FLAGS);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     return code === 'ENOENT' || code === 'ENOTDIR' ? null : undefined;
   }
   try {
-    const st = await handle.stat();
+    const st = fstatSync(fd);
     if (st.isDirectory()) return null;
     if (!st.isFile() || st.size > maxBytes) return undefined;
-    return await handle.readFile('utf8');
+    return readFileSync(fd, 'utf8');
   } catch {
     return undefined;
   } finally {
-    await handle.close();
+    closeSync(fd);
   }
 }

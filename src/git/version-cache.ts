@@ -1,5 +1,6 @@
-import { promises as fsp } from 'node:fs';
+import { realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { promised, quietly } from '../fs/safe-read.js';
 import { readCacheFile, userCacheDir, writeCacheFile } from '../fs/user-cache.js';
 
 /**
@@ -18,18 +19,23 @@ const CACHE_NAME = 'git-version.json';
 const VERSION = /^\d{1,6}\.\d{1,6}\.\d{1,6}$/;
 
 /** The git that spawning `git` runs (the first executable on PATH), and where its version is cached; undefined when either is unknown. */
-export async function gitBinary(env: Readonly<Record<string, string | undefined>>, cwd: string): Promise<GitBinary | undefined> {
+export function gitBinary(env: Readonly<Record<string, string | undefined>>, cwd: string): Promise<GitBinary | undefined> {
+  return promised(() => gitBinaryNow(env, cwd));
+}
+
+function gitBinaryNow(env: Readonly<Record<string, string | undefined>>, cwd: string): GitBinary | undefined {
   const cacheDir = userCacheDir(env);
   if (!cacheDir) return undefined;
-  // Every PATH entry looked at at once (one after another, a long PATH cost milliseconds), the first executable taken.
-  const files = (env.PATH ?? '').split(path.delimiter).map((dir) => path.resolve(cwd, dir, 'git')); // an empty entry is the current directory, as for execvp
-  const stats = await Promise.all(files.map((file) => fsp.stat(file).catch(() => undefined)));
-  const i = stats.findIndex((st) => st?.isFile() === true && (st.mode & 0o111) !== 0);
-  const [file, st] = [files[i], stats[i]];
-  if (file === undefined || st === undefined) return undefined;
-  const real = await fsp.realpath(file).catch(() => undefined);
-  if (!real) return undefined;
-  return { key: `${real}\0${st.dev}:${st.ino}:${st.size}:${st.mtimeMs}`, cacheFile: path.join(cacheDir, CACHE_NAME) };
+  // PATH in order, the first executable taken: synchronous stats (a few microseconds each), not a
+  // thread-pool round trip for each entry.
+  for (const dir of (env.PATH ?? '').split(path.delimiter)) {
+    const file = path.resolve(cwd, dir, 'git'); // an empty entry is the current directory, as for execvp
+    const st = quietly(() => statSync(file));
+    if (st?.isFile() !== true || (st.mode & 0o111) === 0) continue;
+    const real = quietly(() => realpathSync(file));
+    return real ? { key: `${real}\0${st.dev}:${st.ino}:${st.size}:${st.mtimeMs}`, cacheFile: path.join(cacheDir, CACHE_NAME) } : undefined;
+  }
+  return undefined;
 }
 
 /** The cached version of this binary ("2.39.5"), if one was kept. */
