@@ -92,11 +92,20 @@ for (const file of Object.keys({ ...hot.metafile.outputs, ...start.metafile.outp
   const text = readFileSync(file, 'utf8');
   const once = text
     .replace(/__toESM\(require\("(node:[a-z_/]+)"\), 1\)/g, '__isolaneBuiltin("$1")')
+    // Builtins costly to load and needed by few paths (node:crypto is about 2 ms): required when
+    // first used, not when the bundle loads. esbuild reads every import at its use
+    // (`(0, import_node_crypto.randomBytes)(4)`), so a property lookup is that first use. At the
+    // top level (`var x = require(...)`) or in a module esbuild initialises lazily (`  x = require(...)`).
+    .replace(/^(\s*(?:var )?import_[A-Za-z0-9_]+) = require\("(node:(?:crypto|fs\/promises|timers\/promises))"\);$/gm, '$1 = __isolaneLazy("$2");')
     // A hot command's dynamic imports, through its banner's loader.
     .replace(/\bimport\("/g, file.includes('/commands/') ? '__isolaneLoad("' : 'import("');
   if (once === text) continue;
   if (!once.includes('\nvar __toESM = ')) throw new Error(`${file}: no __toESM helper to reuse`);
-  writeFileSync(file, once.replace('\nvar __toESM = ', '\nvar __isolaneBuiltins = new Map(), __isolaneBuiltin = (id) => __isolaneBuiltins.get(id) ?? __isolaneBuiltins.set(id, __toESM(require(id), 1)).get(id); var __toESM = '));
+  const helpers = [
+    'var __isolaneBuiltins = new Map(), __isolaneBuiltin = (id) => __isolaneBuiltins.get(id) ?? __isolaneBuiltins.set(id, __toESM(require(id), 1)).get(id);',
+    'var __isolaneLazy = (id) => new Proxy({}, { get: (_, key) => require(id)[key] });',
+  ].join(' ');
+  writeFileSync(file, once.replace('\nvar __toESM = ', `\n${helpers} var __toESM = `));
 }
 
 const parts = [hot, split, start].map((b) => b.metafile);

@@ -17,7 +17,7 @@ import { appendFileSync } from 'node:fs';
 const out = process.env.ISOLANE_TRACE;
 register('./trace-hooks.mjs', import.meta.url, { data: { out } });
 const require = createRequire(import.meta.url);
-process.on('exit', () => appendFileSync(out, Object.keys(require.cache).map((f) => 'file://' + f + '\\n').join('')));
+process.on('exit', () => appendFileSync(out, [...Object.keys(require.cache).map((f) => 'file://' + f), ...process.moduleLoadList.filter((m) => m.startsWith('NativeModule ')).map((m) => 'builtin:' + m.slice(13))].map((l) => l + '\\n').join('')));
 `;
 const HOOKS = `
 import { appendFileSync } from 'node:fs';
@@ -37,7 +37,7 @@ export const readMetafile = async (): Promise<Metafile> => JSON.parse(await fsp.
 export const packageOf = (file: string): string | undefined => /(?:^|\/)node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(file)?.[1];
 
 /** The input modules (src files and package files) a CLI run in `repo` loaded, with its result. */
-export async function loadedModules(repo: TestRepo, meta: Metafile, argv: readonly string[]): Promise<CliResult & { inputs: Set<string> }> {
+export async function loadedModules(repo: TestRepo, meta: Metafile, argv: readonly string[]): Promise<CliResult & { inputs: Set<string>; builtins: Set<string> }> {
   const register = path.join(repo.dir, 'trace-register.mjs');
   await fsp.writeFile(register, REGISTER);
   await fsp.writeFile(path.join(repo.dir, 'trace-hooks.mjs'), HOOKS);
@@ -45,12 +45,14 @@ export async function loadedModules(repo: TestRepo, meta: Metafile, argv: readon
   await fsp.rm(trace, { force: true });
   const result = await repo.cli(argv, { env: { NODE_OPTIONS: `--import=${pathToFileURL(register).href}`, ISOLANE_TRACE: trace } });
   const inputs = new Set<string>();
+  const builtins = new Set<string>();
   for (const url of (await fsp.readFile(trace, 'utf8')).split('\n')) {
-    if (!url.startsWith('file://')) continue; // node: builtins
+    if (url.startsWith('builtin:')) builtins.add(url.slice(8)); // Node's own modules, internal ones too (internal/fs/promises)
+    if (!url.startsWith('file://')) continue; // node: builtins as the load hook saw them
     const file = fileURLToPath(url);
     const chunk = meta.outputs[path.relative(ROOT, file)];
     if (chunk) for (const input of Object.keys(chunk.inputs)) inputs.add(input);
     else inputs.add(file); // a module outside the bundle (an external package, bin/isolane.js)
   }
-  return { ...result, inputs };
+  return { ...result, inputs, builtins };
 }
