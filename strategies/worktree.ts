@@ -10,7 +10,7 @@ import { headsRef, LANE_NAME } from '../src/git/names.js';
 import { withGitLockRetry } from '../src/git/lock-retry.js';
 import { resolveRevisions } from '../src/git/resolve.js';
 import { runGit } from '../src/git/run-git.js';
-import { registeredAdminDir, worktreeAdminDir } from '../src/git/worktree-admin.js';
+import { registeredAdminDir, registeredWorktrees, worktreeAdminDir } from '../src/git/worktree-admin.js';
 import { parseWorktreeList, type WorktreeEntry } from '../src/git/parse.js';
 import type { LaneTip } from '../src/git/lane-home.js';
 import { hostReader } from '../src/lane/host-reader.js';
@@ -114,7 +114,8 @@ export function worktreeLanes(kit: StrategyKit<unknown>, strategy: string, fill:
    */
   const markedWorktrees = async (): Promise<Array<{ lane: FoundLane; strategy: string }>> => {
     const found: Array<{ lane: FoundLane; strategy: string }> = [];
-    for (const w of await worktrees()) {
+    // From git's registry files where that is certain (no git process on `ls`'s way), else from git.
+    for (const w of (await registeredWorktrees(repo.commonDir)) ?? (await worktrees())) {
       const name = path.basename(w.path);
       if (path.dirname(w.path) !== kit.lanesRoot || !LANE_NAME.test(name)) continue;
       const branch = kit.laneBranch(name);

@@ -1,4 +1,4 @@
-import { promises as fsp } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { IsolaneError } from '../errors.js';
 import { configCacheSlot, readCachedConfig, writeCachedConfig } from './cache.js';
@@ -30,7 +30,7 @@ export async function loadConfig(root: string, env?: Readonly<Record<string, str
   const file = path.join(root, CONFIG_FILE);
   let text: string;
   try {
-    text = await fsp.readFile(file, 'utf8');
+    text = readFileSync(file, 'utf8'); // synchronous: one small file on every command's way (see src/fs/safe-read.ts)
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { config: defaultConfig(), file: undefined, where: defaultsOnly };
     throw new IsolaneError('CONFIG', `cannot read ${file}: ${(e as Error).message}`, { cause: e });

@@ -1,4 +1,4 @@
-import { promises as fsp } from 'node:fs';
+import { promises as fsp, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { IsolaneError, isIsolaneError } from '../errors.js';
 import { readTextSafely } from '../fs/safe-read.js';
@@ -117,7 +117,7 @@ export class Journal {
   async list(): Promise<{ records: LaneRecord[]; corrupt: CorruptRecord[] }> {
     let names: string[];
     try {
-      names = await fsp.readdir(this.dir);
+      names = readdirSync(this.dir); // synchronous, as src/fs/safe-read.ts reads
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { records: [], corrupt: [] };
       throw e;

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { promises as fsp, type Stats } from 'node:fs';
+import { promises as fsp, realpathSync, type Stats } from 'node:fs';
 import path from 'node:path';
 import { IsolaneError } from '../errors.js';
 import { readTextSafely } from '../fs/safe-read.js';
@@ -41,14 +41,17 @@ function isWithin(inner: string, outer: string): boolean {
 }
 
 /** The real path of `p`, or of its nearest existing ancestor with the rest appended. */
-async function realish(p: string): Promise<string> {
-  const real = await fsp.realpath(p).catch((e: NodeJS.ErrnoException) => {
-    if (e.code === 'ENOENT') return undefined;
-    throw e;
-  });
+function realish(p: string): string {
+  // Synchronous (as src/fs/safe-read.ts reads), and native, as fs.promises.realpath is.
+  let real: string | undefined;
+  try {
+    real = realpathSync.native(p);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+  }
   if (real) return real;
   const parent = path.dirname(p);
-  return parent === p ? p : path.join(await realish(parent), path.basename(p));
+  return parent === p ? p : path.join(realish(parent), path.basename(p));
 }
 
 /**
@@ -61,14 +64,14 @@ async function realish(p: string): Promise<string> {
 export async function checkLanesRoot(f: LanesRootFacts, isOurs: ((name: string) => Promise<boolean>) | undefined, claim: boolean, again = false): Promise<LanesRootState> {
   let real: string;
   try {
-    real = await realish(f.root);
+    real = realish(f.root);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     throw configError(f, code === 'ELOOP' ? 'is a symlink loop' : code === 'ENOTDIR' ? 'has a file where a directory should be' : `cannot be resolved (${code ?? String(e)})`);
   }
-  const repoRoot = await realish(f.repoRoot);
+  const repoRoot = realish(f.repoRoot);
   if (isWithin(repoRoot, real)) throw configError(f, `is or contains the repository ${f.repoRoot}: its lanes would sit beside (and be taken for) your own files`);
-  const gitDir = await realish(f.commonDir);
+  const gitDir = realish(f.commonDir);
   if (isWithin(real, gitDir)) throw configError(f, 'is inside the repository\'s .git');
 
   let st: Stats | undefined;

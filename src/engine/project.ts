@@ -1,4 +1,4 @@
-import { promises as fsp } from 'node:fs';
+import { promises as fsp, realpathSync } from 'node:fs';
 import path from 'node:path';
 import { pluginOf, STRATEGY_NAMES, type StrategyName } from '../../strategies/index.js';
 import type { ProbeKit, Strategy, StrategyKit, StrategyPlugin } from '../../strategies/strategy.js';
@@ -16,6 +16,7 @@ import { laneBranch, LANE_NAME } from '../git/names.js';
 import { worktreeAdminDir } from '../git/worktree-admin.js';
 import { readMarker } from '../lane/marker.js';
 import { acquireLock, tryAcquireLock, type HeldLock } from '../fs/lock.js';
+import { quietly } from '../fs/safe-read.js';
 
 /**
  * One repository as isolane sees it: where it is, its config, its state directory and locks.
@@ -50,7 +51,7 @@ export class Project {
     const { config, file, where } = await loadConfig(repo.root, ctx.env);
     const project = new Project(ctx, repo, config, file, where);
     project.lanesRootState = await checkLanesRoot(project.lanesRootFacts(), undefined, false);
-    if (repo.from) await project.checkEntryRoot(repo.from.lanesRoot);
+    if (repo.from) project.checkEntryRoot(repo.from.lanesRoot);
     const rel = path.relative(repo.root, project.lanesRoot);
     if (!rel.startsWith('..') && !path.isAbsolute(rel)) {
       ctx.logger.warn(`lanes.root ${project.lanesRoot} is inside the repository: watchers and git status there will see lane files`);
@@ -59,8 +60,9 @@ export class Project {
   }
 
   /** Run from inside a lanes root: it must still be the one isolane.yaml names, or the command would act on lanes elsewhere. */
-  private async checkEntryRoot(entered: string): Promise<void> {
-    const [a, b] = await Promise.all([fsp.realpath(entered).catch(() => entered), fsp.realpath(this.lanesRoot).catch(() => this.lanesRoot)]);
+  private checkEntryRoot(entered: string): void {
+    const real = (p: string): string => quietly(() => realpathSync.native(p)) ?? p;
+    const [a, b] = [real(entered), real(this.lanesRoot)];
     if (a === b) return;
     throw new IsolaneError('CONFIG', `${this.where(['lanes', 'root'])}: this directory is in the lanes root ${entered}, but ${this.repo.root}'s lanes are now in ${this.lanesRoot}`, {
       hint: `run isolane from ${this.repo.root}, or set lanes.root back to ${entered}`,

@@ -1,4 +1,4 @@
-import { promises as fsp } from 'node:fs';
+import { promises as fsp, readdirSync, type Dirent } from 'node:fs';
 import path from 'node:path';
 import { isRealDirectory, readTextSafely } from '../fs/safe-read.js';
 import { LANE_NAME } from '../git/names.js';
@@ -46,10 +46,12 @@ export async function findMarkedLanes(root: string, repoId: string, strategy: st
 
 /** Each lane in the lanes root with a marker of ours in its own `.git` directory, and the strategy it names. */
 async function markedLanes(root: string, repoId: string): Promise<Map<string, string>> {
-  const entries = await fsp.readdir(root, { withFileTypes: true }).catch((e: NodeJS.ErrnoException) => {
-    if (e.code === 'ENOENT') return [];
-    throw e;
-  });
+  let entries: Dirent[] = [];
+  try {
+    entries = readdirSync(root, { withFileTypes: true }); // synchronous, as src/fs/safe-read.ts reads
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+  }
   const found = new Map<string, string>();
   for (const entry of entries) {
     if (!entry.isDirectory() || !LANE_NAME.test(entry.name)) continue;
