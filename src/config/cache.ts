@@ -1,9 +1,9 @@
-import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { readCacheFile, userCacheDir, writeCacheFile } from '../fs/user-cache.js';
 import type { KeyPositions } from './defaults.js';
 import type { IsolaneConfig } from './schema.js';
+import { sha256Hex } from '../hash.js';
 
 /**
  * isolane.yaml as validated, kept between commands: parsing it loads the YAML parser and the
@@ -30,8 +30,7 @@ export function configCacheSlot(env: Readonly<Record<string, string | undefined>
   const dir = userCacheDir(env);
   const code = codeIdentity();
   if (dir === undefined || code === undefined) return undefined;
-  const hash = (s: string): string => createHash('sha256').update(s).digest('hex');
-  return { file: path.join(dir, 'config', `${hash(configFile)}.json`), key: hash(JSON.stringify([code, configFile, text])) };
+  return { file: path.join(dir, 'config', `${sha256Hex(configFile)}.json`), key: sha256Hex(JSON.stringify([code, configFile, text])) };
 }
 
 export async function readCachedConfig(slot: ConfigCacheSlot): Promise<CachedConfig | undefined> {

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { promises as fsp, realpathSync, type Stats } from 'node:fs';
+import { promises as fsp, realpathSync, statSync, type Stats } from 'node:fs';
 import path from 'node:path';
 import { IsolaneError } from '../errors.js';
 import { readTextSafely } from '../fs/safe-read.js';
@@ -76,7 +76,7 @@ export async function checkLanesRoot(f: LanesRootFacts, isOurs: ((name: string) 
 
   let st: Stats | undefined;
   try {
-    st = await fsp.stat(f.root);
+    st = statSync(f.root); // synchronous, as src/fs/safe-read.ts reads
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'ELOOP') throw configError(f, 'is a symlink loop');

@@ -1,7 +1,6 @@
 import path from 'node:path';
-import { sha256 } from '@noble/hashes/sha2.js';
-import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js';
 import type { Context } from '../context.js';
+import { sha256Hex } from '../hash.js';
 import { GitError, IsolaneError } from '../errors.js';
 import { gitCommands } from './commands.js';
 import { plainCommonDir } from './discover.js';
@@ -86,13 +85,9 @@ export async function locateRepo(ctx: Context, opts: { readonly runsGit?: boolea
   };
 }
 
-/**
- * A stable short id for labels and names, from the common dir: the start of its SHA-256. Hashed
- * by @noble/hashes, not node:crypto, whose loading costs about 2 ms of `isolane ls` (which needs
- * no other cryptography); the same digest, so ids made by either are the same.
- */
+/** A stable short id for labels and names, from the common dir: the start of its SHA-256 (src/hash.ts: the same digest as node:crypto's, so ids made before are found). */
 function repoId(commonDir: string): string {
-  return bytesToHex(sha256(utf8ToBytes(commonDir))).slice(0, 12);
+  return sha256Hex(commonDir).slice(0, 12);
 }
 
 /**

@@ -109,10 +109,11 @@ describe('start-up: a command loads only what it needs (no isolane.yaml)', () =>
       expect(first.code, first.stderr).toBe(0);
       expect([...first.inputs].map(packageOf)).toContain('yaml'); // parsed the first time: the trace sees a parse
       for (const argv of [['ls'], ['env', 'a'], ['run', 'a', '--', 'true']]) {
-        const { code, inputs, stderr } = await loadedModules(argv);
+        const { code, inputs, builtins, stderr } = await loadedModules(argv);
         expect(code, stderr).toBe(0);
         const packages = new Set([...inputs].map(packageOf));
         expect(['yaml', 'zod', 'fastest-levenshtein'].filter((p) => packages.has(p)), `loaded by \`isolane ${argv.join(' ')}\``).toEqual([]);
+        if (argv[0] !== 'run') expect(builtins.has('crypto'), `node:crypto loaded by \`isolane ${argv.join(' ')}\` (the cache key is hashed without it)`).toBe(false);
       }
     } finally {
       await fsp.rm(yaml, { force: true });
