@@ -66,6 +66,14 @@ const hot = await build({
   plugins: [handOnDynamicImports(lazy), dockerOnDemand()],
 });
 
+// Each hot bundle as it will be loaded, and its hash: main.cjs keys each one's code cache by it
+// (V8 checks a cache only against the source's length).
+const hotHashes = {};
+for (const file of Object.keys(hot.metafile.outputs).filter((f) => f.endsWith('.cjs'))) {
+  postProcess(file);
+  hotHashes[path.basename(file, '.cjs')] = createHash('sha256').update(readFileSync(file)).digest('hex').slice(0, 16);
+}
+
 // Commander's program and every command, and the hot commands' lazy modules, in shared chunks.
 const split = await build({
   ...common,
@@ -79,27 +87,39 @@ const split = await build({
 
 const start = await build({
   ...common,
+  define: { ...common.define, __ISOLANE_BUNDLES__: JSON.stringify(hotHashes) },
   format: 'cjs',
   entryPoints: ['src/cli/main.ts'],
   outfile: 'dist/cli/main.cjs',
   plugins: [external(/^\.\/(program)\.js$/, () => './program.js'), requireHot(/^\.\/(?:commands\/)?(env|ls|run|up|down|path-remount)\.js$/)],
 });
 
-// esbuild wraps every default import of a builtin (`import path from 'node:path'`, in about 60
-// modules) in its own __toESM copy of the module's properties: in CommonJS output each builtin is
-// copied once, on first use, instead. In place on one line: the source maps stay right.
-for (const file of Object.keys({ ...hot.metafile.outputs, ...start.metafile.outputs }).filter((f) => f.endsWith('.cjs'))) {
+postProcess('dist/cli/main.cjs');
+
+const parts = [hot, split, start].map((b) => b.metafile);
+writeFileSync('dist/cli/meta.json', JSON.stringify({
+  inputs: Object.assign({}, ...parts.map((m) => m.inputs)),
+  outputs: Object.assign({}, ...parts.map((m) => m.outputs)),
+}));
+
+/**
+ * Rewrites a CommonJS bundle in place, on the lines esbuild wrote (the source maps stay right):
+ * - esbuild wraps every default import of a builtin (`import path from 'node:path'`, in about 60
+ *   modules) in its own __toESM copy of the module's properties: each builtin is copied once, on
+ *   first use, instead;
+ * - builtins costly to load and needed by few paths (node:crypto is about 2 ms) are required when
+ *   first used, not when the bundle loads. esbuild reads every import at its use
+ *   (`(0, import_node_crypto.randomBytes)(4)`), so a property lookup is that first use; at the top
+ *   level (`var x = require(...)`) or in a module esbuild initialises lazily (`  x = require(...)`);
+ * - a hot command's dynamic imports go through its banner's loader.
+ */
+function postProcess(file) {
   const text = readFileSync(file, 'utf8');
   const once = text
     .replace(/__toESM\(require\("(node:[a-z_/]+)"\), 1\)/g, '__isolaneBuiltin("$1")')
-    // Builtins costly to load and needed by few paths (node:crypto is about 2 ms): required when
-    // first used, not when the bundle loads. esbuild reads every import at its use
-    // (`(0, import_node_crypto.randomBytes)(4)`), so a property lookup is that first use. At the
-    // top level (`var x = require(...)`) or in a module esbuild initialises lazily (`  x = require(...)`).
     .replace(/^(\s*(?:var )?import_[A-Za-z0-9_]+) = require\("(node:(?:crypto|fs\/promises|timers\/promises))"\);$/gm, '$1 = __isolaneLazy("$2");')
-    // A hot command's dynamic imports, through its banner's loader.
     .replace(/\bimport\("/g, file.includes('/commands/') ? '__isolaneLoad("' : 'import("');
-  if (once === text) continue;
+  if (once === text) return;
   if (!once.includes('\nvar __toESM = ')) throw new Error(`${file}: no __toESM helper to reuse`);
   const helpers = [
     'var __isolaneBuiltins = new Map(), __isolaneBuiltin = (id) => __isolaneBuiltins.get(id) ?? __isolaneBuiltins.set(id, __toESM(require(id), 1)).get(id);',
@@ -107,12 +127,6 @@ for (const file of Object.keys({ ...hot.metafile.outputs, ...start.metafile.outp
   ].join(' ');
   writeFileSync(file, once.replace('\nvar __toESM = ', `\n${helpers} var __toESM = `));
 }
-
-const parts = [hot, split, start].map((b) => b.metafile);
-writeFileSync('dist/cli/meta.json', JSON.stringify({
-  inputs: Object.assign({}, ...parts.map((m) => m.inputs)),
-  outputs: Object.assign({}, ...parts.map((m) => m.outputs)),
-}));
 
 /** Leaves dynamic imports matching `filter` to be loaded at run time from `to(match)` (relative to dist/cli). */
 function external(filter, to) {

@@ -1,10 +1,12 @@
-import { readFileSync } from 'node:fs';
+import { lstatSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import Module, { createRequire } from 'node:module';
 import path from 'node:path';
 import vm from 'node:vm';
+import { quietly } from '../fs/safe-read.js';
 import { readCacheBytes, userCacheDir, writeCacheFileSync } from '../fs/user-cache.js';
 
-declare const __ISOLANE_BUILD__: string | undefined; // set by the CLI's bundler (scripts/bundle-cli.mjs)
+/** Each hot bundle's content hash, by command: set by the CLI's bundler (scripts/bundle-cli.mjs). */
+declare const __ISOLANE_BUNDLES__: Readonly<Record<string, string>> | undefined;
 
 /** A code cache larger than this is not ours: read nothing. */
 const MAX_CACHE_BYTES = 32 * 2 ** 20;
@@ -13,10 +15,12 @@ const MAX_CACHE_BYTES = 32 * 2 ** 20;
  * Loads one of the CLI's own CommonJS bundles (dist/cli/commands/<name>.cjs) as `require` would,
  * with V8's code cache for it kept in the user's cache (src/fs/user-cache.ts): compiling a
  * 200-300 KB bundle costs about 3 ms of every call, its cache about 1 ms. The cache is written
- * once per build, Node and bundle, when the process ends (so it holds the functions the command
- * compiled on its way); V8 refuses one made by another V8 or for other source, and it is then
- * written again. The bundle's dynamic imports come here (its banner's __isolaneLoad): code
- * compiled by node:vm cannot import() by itself on Node 20.
+ * once per bundle (by its content hash: V8 itself checks a cache only against the source's
+ * length) and Node, when the process ends (so it holds the functions the command compiled on its
+ * way); V8 refuses one made by another V8 or with other flags, and it is then written again; a
+ * day-old cache of another build of the same command goes then. The bundle's dynamic imports
+ * come here (its banner's __isolaneLoad): code compiled by node:vm cannot import() by itself on
+ * Node 20.
  */
 export function loadBundle(file: string): unknown {
   const source = readFileSync(file, 'utf8');
@@ -28,7 +32,10 @@ export function loadBundle(file: string): unknown {
     ...(cached ? { cachedData: cached } : {}),
   });
   if (cacheFile !== undefined && (cached === undefined || script.cachedDataRejected === true)) {
-    process.once('exit', () => writeCacheFileSync(cacheFile, script.createCachedData()));
+    process.once('exit', () => {
+      writeCacheFileSync(cacheFile, script.createCachedData());
+      pruneOthers(cacheFile, path.basename(file, '.cjs'));
+    });
   }
   // A module of Node's own, in require's cache: a later require of the file gets the same
   // exports, and what lists loaded modules (require.cache) sees it.
@@ -42,11 +49,28 @@ export function loadBundle(file: string): unknown {
   return module.exports;
 }
 
-/** `<cache>/code/<bundle>-<build>-<node>-<arch>.v8`; undefined where there is no build id or no cache directory. */
+/** `<cache>/code/<bundle>-<its hash>-<node>-<arch>.v8`; undefined where the bundle's hash or the cache directory is unknown. */
 function cacheFileOf(file: string): string | undefined {
   const dir = userCacheDir(process.env);
-  if (typeof __ISOLANE_BUILD__ !== 'string' || dir === undefined) return undefined;
-  return path.join(dir, 'code', `${path.basename(file, '.cjs')}-${__ISOLANE_BUILD__.slice(0, 16)}-${process.version}-${process.arch}.v8`);
+  const name = path.basename(file, '.cjs');
+  const hash = typeof __ISOLANE_BUNDLES__ === 'object' ? __ISOLANE_BUNDLES__[name] : undefined;
+  if (hash === undefined || dir === undefined) return undefined;
+  return path.join(dir, 'code', `${name}-${hash}-${process.version}-${process.arch}.v8`);
+}
+
+/** A day: a cache of another build of a command unused this long is removed when one is written (an upgrade leaves its old one). */
+const STALE_MS = 24 * 3600_000;
+
+/** Removes the stale caches of other builds of bundle `name` beside `cacheFile`. */
+function pruneOthers(cacheFile: string, name: string): void {
+  const dir = path.dirname(cacheFile);
+  const ofThisBundle = (entry: string): boolean => entry.startsWith(`${name}-`) && /^[0-9a-f]{16}-v/.test(entry.slice(name.length + 1)) && entry.endsWith('.v8');
+  for (const entry of quietly(() => readdirSync(dir)) ?? []) {
+    const file = path.join(dir, entry);
+    if (!ofThisBundle(entry) || file === cacheFile) continue;
+    const st = quietly(() => lstatSync(file));
+    if (st?.isFile() === true && Date.now() - st.mtimeMs > STALE_MS) quietly(() => rmSync(file, { force: true }));
+  }
 }
 
 /** A bundle's dynamic import, its specifier resolved by the bundle (a URL, or a package name). */

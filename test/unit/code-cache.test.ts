@@ -63,6 +63,22 @@ describe("the hot commands' code cache", () => {
     }
   });
 
+  it("a day-old cache of another build of the command goes when one is written; a recent one stays, as do other commands'", async () => {
+    await fsp.mkdir(codeDir, { recursive: true });
+    const other = (hash: string, command = 'ls'): string => path.join(codeDir, `${command}-${hash}-${process.version}-${process.arch}.v8`);
+    const [old, recent, otherCommand, notOurs] = [other('0000000000000000'), other('1111111111111111'), other('0000000000000000', 'down'), path.join(codeDir, 'ls-notes.txt')];
+    for (const f of [old, recent, otherCommand, notOurs]) await fsp.writeFile(f, 'x');
+    const twoDaysAgo = new Date(Date.now() - 2 * 24 * 3600_000);
+    for (const f of [old, otherCommand, notOurs]) await fsp.utimes(f, twoDaysAgo, twoDaysAgo);
+    expect((await repo.cli(['ls'])).code).toBe(0);
+    const left = await fsp.readdir(codeDir);
+    const lsCaches = left.filter((f) => f.startsWith('ls-') && f.endsWith('.v8'));
+    expect(lsCaches).toHaveLength(2); // its own, written now, and the recent one of another build
+    expect(lsCaches).toContain(path.basename(recent));
+    expect(left).not.toContain(path.basename(old));
+    expect(left).toEqual(expect.arrayContaining([path.basename(recent), path.basename(otherCommand), path.basename(notOurs)]));
+  });
+
   it('a symlink or a FIFO in its place is never read through nor written through', async () => {
     expect((await repo.cli(['ls'])).code).toBe(0);
     const file = (await cacheOf('ls')) ?? '';
