@@ -18,7 +18,7 @@ const MAX_CACHE_BYTES = 32 * 2 ** 20;
  * once per bundle (by its content hash: V8 itself checks a cache only against the source's
  * length) and Node, when the process ends (so it holds the functions the command compiled on its
  * way); V8 refuses one made by another V8 or with other flags, and it is then written again; a
- * day-old cache of another build of the same command goes then. The bundle's dynamic imports
+ * cache of another build of the same command written a day ago or more goes then. The bundle's dynamic imports
  * come here (its banner's __isolaneLoad): code compiled by node:vm cannot import() by itself on
  * Node 20.
  */
@@ -58,7 +58,7 @@ function cacheFileOf(file: string): string | undefined {
   return path.join(dir, 'code', `${name}-${hash}-${process.version}-${process.arch}.v8`);
 }
 
-/** A day: a cache of another build of a command unused this long is removed when one is written (an upgrade leaves its old one). */
+/** A day: a cache of another build of a command written longer ago goes when a new one is written (an upgrade leaves its old one; one still in use is written again). */
 const STALE_MS = 24 * 3600_000;
 
 /** Removes the stale caches of other builds of bundle `name` beside `cacheFile`. */
