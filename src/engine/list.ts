@@ -77,9 +77,9 @@ const unknownCounts = { dirty: undefined, ahead: undefined, behind: undefined, m
  * lane in flight is never reported as missing, orphaned or interrupted.
  */
 export async function list(project: Project): Promise<LaneSummary[]> {
-  // What exists (a `git worktree list`) is read while the recorded lanes are: a lane made between
-  // the two reads is found with no record, and is checked again below (found again, its lane
-  // lock free, still no record) before it is called an orphan.
+  // What exists (git's worktree registry, lane markers, labelled containers) is read while the
+  // recorded lanes are: a lane made between the two reads is found with no record, and is checked
+  // again below (found again, its lane lock free, still no record) before it is called an orphan.
   const existingRead = findExisting(project).then(
     (found) => ({ found }),
     (error: unknown) => ({ error }),
