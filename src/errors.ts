@@ -47,6 +47,12 @@ export interface ErrorDetails {
 const BRAND = Symbol.for('isolane.IsolaneError');
 
 export class IsolaneError extends Error {
+  /**
+   * The class as written, which `instanceof` compares across copies: not the constructor's `name`,
+   * which a bundler may change (GitError2) when two modules declare the same name. Each subclass
+   * declares its own (test/unit/error-copies.test.ts checks); one that does not is matched by identity only.
+   */
+  static readonly errorClass: string = 'IsolaneError';
   override readonly name: string = 'IsolaneError';
   readonly [BRAND] = true;
   readonly code: ErrorCode;
@@ -60,9 +66,10 @@ export class IsolaneError extends Error {
    */
   static override [Symbol.hasInstance](value: unknown): boolean {
     if (typeof value !== 'object' || value === null || (value as { [BRAND]?: unknown })[BRAND] !== true) return false;
+    const wanted = ownErrorClass(this);
     for (let proto: unknown = Object.getPrototypeOf(value); proto !== null && proto !== Object.prototype; proto = Object.getPrototypeOf(proto)) {
       const ctor = (proto as { constructor?: unknown }).constructor;
-      if (ctor === this || (typeof ctor === 'function' && ctor.name === this.name)) return true;
+      if (ctor === this || (wanted !== undefined && ownErrorClass(ctor) === wanted)) return true;
     }
     return false;
   }
@@ -75,8 +82,16 @@ export class IsolaneError extends Error {
   }
 }
 
+/** The errorClass a class declares itself (not one it inherits). */
+function ownErrorClass(ctor: unknown): string | undefined {
+  if (typeof ctor !== 'function' || !Object.hasOwn(ctor, 'errorClass')) return undefined;
+  const v = (ctor as { errorClass?: unknown }).errorClass;
+  return typeof v === 'string' ? v : undefined;
+}
+
 /** A git command exited non-zero, timed out or could not start. */
 export class GitError extends IsolaneError {
+  static override readonly errorClass: string = 'GitError';
   override readonly name = 'GitError';
   constructor(
     readonly argv: readonly string[],
@@ -100,6 +115,7 @@ function gitReason(stderr: string): string {
 
 /** Uncommitted files or unmerged commits stand in the way; nothing was changed. */
 export class WouldLoseWorkError extends IsolaneError {
+  static override readonly errorClass: string = 'WouldLoseWorkError';
   override readonly name = 'WouldLoseWorkError';
 }
 

@@ -28,6 +28,7 @@ const FORWARDED_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 
 /** A command in a container was stopped by isolane: it ran too long or printed too much. */
 export class ContainerCommandError extends IsolaneError {
+  static override readonly errorClass: string = 'ContainerCommandError';
   constructor(argv: readonly string[], why: string) {
     super('DOCKER_FAILED', `\`${argv.slice(0, 3).join(' ')}\` in the container was stopped: it ${why}`, {
       hint: 'something in the lane makes the command hang or flood (a FIFO, a huge file?); inspect the lane, or remove it with `isolane down <lane> --force`',
@@ -40,6 +41,7 @@ const NODE_COMMANDS = new Set(['node', 'npm', 'npx', 'corepack', 'yarn', 'pnpm']
 
 /** The command does not exist in the container: its image lacks it. `isolane run` exits 127. */
 export class CommandNotFoundError extends IsolaneError {
+  static override readonly errorClass: string = 'CommandNotFoundError';
   constructor(readonly command: string, image?: string) {
     const name = command.split('/').pop() ?? command;
     const where = image ? `the image ${image}` : "the container's image";

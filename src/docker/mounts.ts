@@ -30,6 +30,7 @@ export type SourceRefusal = 'missing' | 'engine-socket' | 'socket' | 'main-git' 
 
 /** A path the user named for a container cannot be lent to it. Exit 2: it is their configuration. */
 export class UnsafeMountError extends IsolaneError {
+  static override readonly errorClass: string = 'UnsafeMountError';
   constructor(where: string, message: string, readonly reason: SourceRefusal, hint: string) {
     super('CONFIG', `${where}: ${message}`, { hint, data: { reason } });
   }

@@ -24,6 +24,7 @@ const CODES: Readonly<Record<SnapshotFailure, ErrorCode>> = {
 };
 
 export class SnapshotError extends IsolaneError {
+  static override readonly errorClass: string = 'SnapshotError';
   override readonly name = 'SnapshotError';
   constructor(
     readonly failure: SnapshotFailure,

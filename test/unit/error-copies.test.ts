@@ -2,6 +2,7 @@
  * The CLI's bundles each carry a copy of src/errors.ts (scripts/bundle-cli.mjs): an error thrown
  * by one copy's code is caught by another's. `instanceof` must still tell the classes apart.
  */
+import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type * as errors from '../../src/errors.js';
 import { GitError, IsolaneError, isIsolaneError, WouldLoseWorkError } from '../../src/errors.js';
@@ -30,5 +31,23 @@ describe('error classes across copies of their module', () => {
     expect(new SnapshotError('BUSY', 'x') instanceof IsolaneError).toBe(true);
     expect(new SnapshotError('BUSY', 'x') instanceof GitError).toBe(false);
     expect((null as unknown) instanceof IsolaneError).toBe(false);
+  });
+
+  it('matches a copy whose class a bundler renamed, by the class it declares itself', () => {
+    // esbuild renames a class when two modules of one bundle declare the name (GitError2).
+    const renamed = class GitError2 extends IsolaneError {
+      static override readonly errorClass: string = 'GitError';
+    };
+    expect(new renamed('GIT_FAILED', 'x') instanceof GitError).toBe(true);
+    expect(new renamed('GIT_FAILED', 'x') instanceof WouldLoseWorkError).toBe(false);
+  });
+
+  it('every error class in the source declares its own errorClass, as its name', () => {
+    const files = ['src', 'strategies'].flatMap((dir) => readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.ts')).map((f) => `${dir}/${f}`));
+    const classes = files.flatMap((file) =>
+      [...readFileSync(file, 'utf8').matchAll(/^export class (\w+) extends (\w+Error) \{\n(.*)$/gm)].map((m) => ({ file, name: m[1], first: m[3] })),
+    );
+    expect(classes.map((c) => c.name)).toEqual(expect.arrayContaining(['GitError', 'SnapshotError', 'SetupFailedError', 'CommandNotFoundError']));
+    for (const c of classes) expect(c.first, `${c.file}: ${c.name}`).toBe(`  static override readonly errorClass: string = '${c.name}';`);
   });
 });

@@ -6,6 +6,7 @@ const SHOWN_LINES = 20;
 
 /** A set-up step failed: the lane is kept, listed as setup-failed. `isolane` exits 5. */
 export class SetupFailedError extends IsolaneError {
+  static override readonly errorClass: string = 'SetupFailedError';
   override readonly name = 'SetupFailedError';
   constructor(lane: string, failure: StepFailure, total: number, log: string) {
     const shown = failure.output.trimEnd().split('\n').slice(-SHOWN_LINES).join('\n');
