@@ -1,8 +1,9 @@
 // Bundles the CLI into dist/cli, in three parts, because each file Node loads costs about a
 // millisecond and an ES module file more than a CommonJS one:
-// - main.cjs: the start-up (src/cli/main.ts, fast-path.ts) with all of `--version` and `path`,
-//   one CommonJS file (Node then starts without its ES module loader);
-// - commands/<hot>.cjs: each command agents call often (ls, up, down, env, run) as ONE CommonJS file with
+// - main.cjs: the start-up (src/cli/main.ts, fast-path.ts) and all of `--version`, one small
+//   CommonJS file (Node then starts without its ES module loader, and compiles little: Node
+//   compiles it on every start, about 1 ms per 50 KB);
+// - commands/<hot>.cjs: each command agents call often (path, ls, up, down, env, run) as ONE CommonJS file with
 //   everything it imports statically (about 7 ms to load, against 20-30 ms for the same code in
 //   30-40 shared chunks); what it imports dynamically (loaded only when needed: a config file's
 //   parser, the policy, docker, execa) is handed to the third part under a fixed name, lazy/<name>.js;
@@ -24,7 +25,7 @@ const buildId = createHash('sha256')
 rmSync('dist/cli', { recursive: true, force: true }); // no stale chunks from earlier builds
 
 /** The commands the start-up bundle hands on in their plain forms (src/cli/fast-path.ts), each one file. */
-const HOT = ['env', 'ls', 'run', 'up', 'down', 'path-remount'];
+const HOT = ['env', 'ls', 'run', 'up', 'down', 'path'];
 
 const common = {
   bundle: true,
@@ -35,8 +36,8 @@ const common = {
   sourcemap: 'linked',
   define: { __ISOLANE_VERSION__: JSON.stringify(version), __ISOLANE_BUILD__: JSON.stringify(buildId) },
   logLevel: 'warning',
-  // Class names as written: src/errors.ts's instanceof compares them across copies.
-  keepNames: true,
+  // No keepNames: its __name() call for every function costs about 0.5 ms of a hot command's
+  // start-up, and nothing reads a function's name (src/errors.ts's instanceof reads errorClass).
   // Which input modules each output holds: the start-up test maps loaded files back to modules.
   metafile: true,
 };
@@ -53,12 +54,13 @@ const hot = await build({
   ...common,
   format: 'cjs',
   outExtension: { '.js': '.cjs' },
-  // import.meta.url as the ES module build would have it (src/fs/try-lock.ts resolves from it).
-  define: { ...common.define, 'import.meta.url': '__isolaneImportMetaUrl' },
+  // import.meta.url as the ES module build would have it (src/fs/try-lock.ts resolves from it),
+  // made when first read: pathToFileURL at load costs 0.3 ms.
+  define: { ...common.define, 'import.meta.url': '__isolaneMeta.url' },
   // Its dynamic imports go through __isolaneLoad: main.cjs compiles it with node:vm for a code cache
   // (src/cli/code-cache.ts), and code compiled so cannot import() by itself on Node 20.
   banner: {
-    js: "const __isolaneImportMetaUrl = require('node:url').pathToFileURL(__filename).href; const __isolaneLoad = (s) => { const url = s.startsWith('.') ? new URL(s, __isolaneImportMetaUrl).href : s; return typeof __isolaneImport === 'function' ? __isolaneImport(url) : import(url); };",
+    js: "const __isolaneMeta = { get url() { return require('node:url').pathToFileURL(__filename).href; } }; const __isolaneLoad = (s) => { const url = s.startsWith('.') ? new URL(s, __isolaneMeta.url).href : s; return typeof __isolaneImport === 'function' ? __isolaneImport(url) : import(url); };",
   },
   entryPoints: Object.fromEntries(HOT.map((name) => [name, `src/cli/commands/${name}.ts`])),
   outdir: 'dist/cli/commands',
@@ -91,7 +93,7 @@ const start = await build({
   format: 'cjs',
   entryPoints: ['src/cli/main.ts'],
   outfile: 'dist/cli/main.cjs',
-  plugins: [external(/^\.\/(program)\.js$/, () => './program.js'), requireHot(/^\.\/(?:commands\/)?(env|ls|run|up|down|path-remount)\.js$/)],
+  plugins: [external(/^\.\/(program)\.js$/, () => './program.js'), requireHot(/^\.\/(?:commands\/)?(env|ls|run|up|down|path)\.js$/)],
 });
 
 postProcess('dist/cli/main.cjs');
