@@ -15,7 +15,8 @@ import { sha256Hex } from '../hash.js';
  */
 export interface ConfigCacheSlot {
   readonly file: string;
-  readonly key: string;
+  /** What the entry must have been made from: compared whole (no hash of it: on a hit, a hash costs more than the compare). */
+  readonly key: { readonly build: string; readonly source: string; readonly text: string };
 }
 
 export interface CachedConfig {
@@ -30,15 +31,16 @@ export function configCacheSlot(env: Readonly<Record<string, string | undefined>
   const dir = userCacheDir(env);
   const code = codeIdentity();
   if (dir === undefined || code === undefined) return undefined;
-  return { file: path.join(dir, 'config', `${sha256Hex(configFile)}.json`), key: sha256Hex(JSON.stringify([code, configFile, text])) };
+  return { file: path.join(dir, 'config', `${sha256Hex(configFile)}.json`), key: { build: code, source: configFile, text } };
 }
 
 export async function readCachedConfig(slot: ConfigCacheSlot): Promise<CachedConfig | undefined> {
   const text = await readCacheFile(slot.file, MAX_ENTRY_BYTES);
   if (text === undefined) return undefined;
   try {
-    const entry = JSON.parse(text) as { key?: unknown; config?: unknown; positions?: unknown };
-    if (entry.key !== slot.key || typeof entry.config !== 'object' || entry.config === null || !isPositions(entry.positions)) return undefined;
+    const entry = JSON.parse(text) as { key?: Partial<Record<keyof ConfigCacheSlot['key'], unknown>>; config?: unknown; positions?: unknown };
+    const { build, source, text: made } = slot.key;
+    if (entry.key?.build !== build || entry.key.source !== source || entry.key.text !== made || typeof entry.config !== 'object' || entry.config === null || !isPositions(entry.positions)) return undefined;
     return { config: entry.config as IsolaneConfig, positions: entry.positions };
   } catch {
     return undefined; // torn or foreign: parse again, and write it anew

@@ -73,12 +73,14 @@ export async function locateRepo(ctx: Context, opts: { readonly runsGit?: boolea
   }
   // The marker must name this very repository: a moved or re-made repository is not taken on trust.
   if (home && (home.repo !== repoId(commonDir) || home.commonDir !== commonDir)) throw laneWithoutHome(home, ctx.cwd, undefined);
+  let id: string | undefined;
   return {
     root: path.dirname(commonDir),
     commonDir,
-    // Worked out when asked: `isolane path` needs no id, and node:crypto costs it start-up.
+    // Worked out when first asked (`isolane path` needs no id), once: each hash costs start-up.
     get id() {
-      return repoId(commonDir);
+      id ??= repoId(commonDir);
+      return id;
     },
     gitVersion: version,
     ...(home ? { from: { lanesRoot: home.root, ...(home.lane ? { lane: home.lane } : {}) } } : {}),

@@ -30,7 +30,7 @@ describe('the validated isolane.yaml, cached', () => {
     const [entry] = await entries();
     expect(entry).toBeDefined();
     const file = path.join(cacheDir, entry ?? '');
-    const kept = JSON.parse(await fsp.readFile(file, 'utf8')) as { key: string; config: { branchPrefix: string } };
+    const kept = JSON.parse(await fsp.readFile(file, 'utf8')) as { key: unknown; config: { branchPrefix: string } };
     expect(kept.config.branchPrefix).toBe('team/');
     // The entry is what is used: changed behind isolane's back (same key), the next up follows it.
     await fsp.writeFile(file, JSON.stringify({ ...kept, config: { ...kept.config, branchPrefix: 'cached/' } }));
