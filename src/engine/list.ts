@@ -77,13 +77,6 @@ const unknownCounts = { dirty: undefined, ahead: undefined, behind: undefined, m
  * lane in flight is never reported as missing, orphaned or interrupted.
  */
 export async function list(project: Project): Promise<LaneSummary[]> {
-  // What exists (git's worktree registry, lane markers, labelled containers) is read while the
-  // recorded lanes are: a lane made between the two reads is found with no record, and is checked
-  // again below (found again, its lane lock free, still no record) before it is called an orphan.
-  const existingRead = findExisting(project).then(
-    (found) => ({ found }),
-    (error: unknown) => ({ error }),
-  );
   const { records, corrupt } = await project.journal.list();
   const summaries: LaneSummary[] = [];
   const queue = [...records];
@@ -104,7 +97,16 @@ export async function list(project: Project): Promise<LaneSummary[]> {
       if (summary) summaries.push(summary);
     }
   };
-  await Promise.all(Array.from({ length: Math.min(PARALLEL, queue.length) }, work));
+  const reading = Promise.all(Array.from({ length: Math.min(PARALLEL, queue.length) }, work));
+  // What exists (git's worktree registry, lane markers, labelled containers) is read once the
+  // lanes' first git processes have started, while they run: a lane made after the records were
+  // read is found with no record, and is checked again below (found again, its lane lock free,
+  // still no record) before it is called an orphan.
+  const existingRead = new Promise<void>((started) => setImmediate(started)).then(() => findExisting(project)).then(
+    (found) => ({ found }),
+    (error: unknown) => ({ error }),
+  );
+  await reading;
   for (const c of corrupt) {
     summaries.push({ lane: c.lane, state: 'corrupt', strategy: '?', branch: undefined, path: c.file, base: undefined, createdAt: undefined, ...unknownCounts, note: c.problem });
   }
