@@ -1,4 +1,4 @@
-import { promises as fsp, statSync } from 'node:fs';
+import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import type Docker from 'dockerode';
 import { parseSize } from '../src/size.js';
@@ -15,7 +15,7 @@ import { publishedPorts, type PublishedPort } from '../src/docker/ports.js';
 import { createContext } from '../src/context.js';
 import { IsolaneError } from '../src/errors.js';
 import type { LaneRecord } from '../src/lane/record.js';
-import { isRealDirectory, quietly } from '../src/fs/safe-read.js';
+import { isRealDirectory, statQuietly } from '../src/fs/safe-read.js';
 import { dropLaneRefs, mirroredTips, mirrorRefspecs } from '../src/git/lane-home.js';
 import { cloneLane } from '../src/git/lane-clone.js';
 import { headsRef, LANE_NAME } from '../src/git/names.js';
@@ -325,7 +325,7 @@ function containerLanes(kit: StrategyKit<ContainerSettings>): Strategy {
     async list(scope?: ListScope): Promise<FoundLane[]> {
       // With no engine to ask, the markers in the lanes root still prove which lanes are ours.
       // (`used-container` in isolane's state is where versions before 0.2 left the same mark.)
-      const marked = (file: string): boolean => quietly(() => statSync(file)) !== undefined;
+      const marked = (file: string): boolean => statQuietly(file) !== undefined;
       const used = marked(usedMark) || marked(path.join(kit.stateDir, '..', '..', 'used-container'));
       const byLabel = used ? (await labelled().catch(() => [] as Docker.ContainerInfo[])).map((info) => info.Labels[LABEL_LANE]) : [];
       const byMarker = await findMarkedLanes(kit.lanesRoot, repo.id, 'container', scope);

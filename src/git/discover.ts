@@ -1,6 +1,6 @@
-import { accessSync, closeSync, constants, fstatSync, lstatSync, openSync, readFileSync, realpathSync, statSync, type Stats } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readFileSync, realpathSync } from 'node:fs';
 import path from 'node:path';
-import { promised, quietly } from '../fs/safe-read.js';
+import { lstatQuietly, promised, quietly, statQuietly } from '../fs/safe-read.js';
 
 /**
  * What `git rev-parse --path-format=absolute --git-common-dir` answers, found without a git
@@ -19,19 +19,19 @@ export function plainCommonDir(cwd: string): Promise<string | undefined> {
 function plainCommonDirNow(cwd: string): string | undefined {
   const uid = process.getuid?.();
   if (uid === undefined) return undefined;
-  const start = quietly(() => statSync(cwd));
+  const start = statQuietly(cwd);
   if (!start?.isDirectory()) return undefined;
   for (let dir = path.resolve(cwd); ; dir = path.dirname(dir)) {
-    const here = quietly(() => statSync(dir));
+    const here = statQuietly(dir);
     if (!here || here.dev !== start.dev) return undefined;
     const dotGit = path.join(dir, '.git');
-    const st = quietly(() => lstatSync(dotGit));
+    const st = lstatQuietly(dotGit);
     if (st) {
       if (!st.isDirectory() || st.uid !== uid || here.uid !== uid) return undefined;
       return isPlainGitDir(dotGit) ? quietly(() => realpathSync(dotGit)) : undefined;
     }
     // git takes a directory that is itself a repository (bare) before going up: let git answer for it.
-    if (quietly(() => (accessSync(path.join(dir, 'HEAD')), true))) return undefined;
+    if (statQuietly(path.join(dir, 'HEAD')) !== undefined) return undefined;
     if (path.dirname(dir) === dir) return undefined;
   }
 }
@@ -39,8 +39,8 @@ function plainCommonDirNow(cwd: string): string | undefined {
 /** HEAD names a branch or a commit, objects/ and refs/ are there, and it shares no other common dir. */
 function isPlainGitDir(dir: string): boolean {
   const head = readHead(path.join(dir, 'HEAD'));
-  const isDir = (name: string): boolean => quietly<Stats>(() => statSync(path.join(dir, name)))?.isDirectory() === true;
-  return head !== undefined && /^(?:ref: refs\/\S+|[0-9a-f]{40}|[0-9a-f]{64})\n?$/.test(head) && isDir('objects') && isDir('refs') && quietly(() => lstatSync(path.join(dir, 'commondir'))) === undefined;
+  const isDir = (name: string): boolean => statQuietly(path.join(dir, name))?.isDirectory() === true;
+  return head !== undefined && /^(?:ref: refs\/\S+|[0-9a-f]{40}|[0-9a-f]{64})\n?$/.test(head) && isDir('objects') && isDir('refs') && lstatQuietly(path.join(dir, 'commondir')) === undefined;
 }
 
 function readHead(file: string): string | undefined {

@@ -1,6 +1,6 @@
-import { closeSync, constants, fstatSync, lstatSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { promised, quietly } from '../fs/safe-read.js';
+import { lstatQuietly, promised } from '../fs/safe-read.js';
 import { isGitRefName } from './names.js';
 
 /** Regular files only, never through a symlink, never blocking on open. */
@@ -29,7 +29,7 @@ function readBranchTipsNow(root: string, names: readonly string[]): Array<string
   const refs = asked.map((n) => (n.startsWith('refs/') ? n : `refs/heads/${n}`));
   if (refs.some((r) => !r.startsWith('refs/heads/') || !isGitRefName(r))) return undefined;
   const gitDir = path.join(root, '.git');
-  const [dir, config, linked] = [quietly(() => lstatSync(gitDir)), readSmall(path.join(gitDir, 'config'), 1 << 20), quietly(() => lstatSync(path.join(gitDir, 'commondir')))];
+  const [dir, config, linked] = [lstatQuietly(gitDir), readSmall(path.join(gitDir, 'config'), 1 << 20), lstatQuietly(path.join(gitDir, 'commondir'))];
   // A real git dir of a main checkout, whose config (branch sections make it grow past a page) names no other ref store (reftable).
   if (!dir?.isDirectory() || linked !== undefined || typeof config !== 'string' || /^\s*refstorage\s*=/im.test(config)) return undefined;
   let packed: Map<string, string> | null | undefined;

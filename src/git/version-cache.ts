@@ -1,6 +1,6 @@
-import { realpathSync, statSync } from 'node:fs';
+import { realpathSync } from 'node:fs';
 import path from 'node:path';
-import { promised, quietly } from '../fs/safe-read.js';
+import { promised, quietly, statQuietly } from '../fs/safe-read.js';
 import { readCacheFile, userCacheDir, writeCacheFile } from '../fs/user-cache.js';
 
 /**
@@ -30,7 +30,7 @@ function gitBinaryNow(env: Readonly<Record<string, string | undefined>>, cwd: st
   // thread-pool round trip for each entry.
   for (const dir of (env.PATH ?? '').split(path.delimiter)) {
     const file = path.resolve(cwd, dir, 'git'); // an empty entry is the current directory, as for execvp
-    const st = quietly(() => statSync(file));
+    const st = statQuietly(file);
     if (st?.isFile() !== true || (st.mode & 0o111) === 0) continue;
     const real = quietly(() => realpathSync(file));
     return real ? { key: `${real}\0${st.dev}:${st.ino}:${st.size}:${st.mtimeMs}`, cacheFile: path.join(cacheDir, CACHE_NAME) } : undefined;

@@ -1,6 +1,6 @@
-import { promises as fsp, statSync } from 'node:fs';
+import { promises as fsp } from 'node:fs';
 import path from 'node:path';
-import { lstatOrUndefined, quietly, readDirSafely, readTextSafely } from '../fs/safe-read.js';
+import { lstatOrUndefined, readDirSafely, readTextSafely, statQuietly } from '../fs/safe-read.js';
 import type { WorktreeEntry } from './parse.js';
 
 /**
@@ -73,7 +73,7 @@ export async function registeredWorktrees(commonDir: string): Promise<Registered
       if (branch === undefined && !/^(?:[0-9a-f]{40}|[0-9a-f]{64})$/.test(head)) return undefined;
       const locked = (await lstatOrUndefined(path.join(dir, 'locked'))) !== undefined;
       // As git's file_exists(): through a symlink.
-      const prunable = !locked && quietly(() => statSync(gitdir)) === undefined;
+      const prunable = !locked && statQuietly(gitdir) === undefined;
       found.push({ path: gitdir.endsWith('/.git') ? gitdir.slice(0, -'/.git'.length) : gitdir, branch, prunable });
     }
     return found;
