@@ -109,23 +109,27 @@ writeFileSync('dist/cli/meta.json', JSON.stringify({
  * - esbuild wraps every default import of a builtin (`import path from 'node:path'`, in about 60
  *   modules) in its own __toESM copy of the module's properties: each builtin is copied once, on
  *   first use, instead;
- * - builtins costly to load and needed by few paths (node:crypto is about 2 ms) are required when
- *   first used, not when the bundle loads. esbuild reads every import at its use
- *   (`(0, import_node_crypto.randomBytes)(4)`), so a property lookup is that first use; at the top
- *   level (`var x = require(...)`) or in a module esbuild initialises lazily (`  x = require(...)`);
+ * - builtins costly to load and needed by few paths (node:crypto is about 2 ms; node:stream and
+ *   node:net 1.7 ms together, which `env` and `path` never use) are required when first used, not
+ *   when the bundle loads. esbuild reads every import at its use
+ *   (`(0, import_node_crypto.randomBytes)(4)`, `import_node_net.default.createServer`), so a
+ *   property lookup is that first use; at the top level (`var x = require(...)`,
+ *   `var x = __toESM(require(...), 1)`) or in a module esbuild initialises lazily (`  x = require(...)`);
  * - a hot command's dynamic imports go through its banner's loader.
  */
 function postProcess(file) {
   const text = readFileSync(file, 'utf8');
+  const lazy = 'node:(?:crypto|fs\\/promises|timers\\/promises|stream|net)';
   const once = text
+    .replace(new RegExp(`^(\\s*(?:var )?import_[A-Za-z0-9_]+) = __toESM\\(require\\("(${lazy})"\\), 1\\);$`, 'gm'), '$1 = __isolaneLazy("$2", true);')
     .replace(/__toESM\(require\("(node:[a-z_/]+)"\), 1\)/g, '__isolaneBuiltin("$1")')
-    .replace(/^(\s*(?:var )?import_[A-Za-z0-9_]+) = require\("(node:(?:crypto|fs\/promises|timers\/promises))"\);$/gm, '$1 = __isolaneLazy("$2");')
+    .replace(new RegExp(`^(\\s*(?:var )?import_[A-Za-z0-9_]+) = require\\("(${lazy})"\\);$`, 'gm'), '$1 = __isolaneLazy("$2");')
     .replace(/\bimport\("/g, file.includes('/commands/') ? '__isolaneLoad("' : 'import("');
   if (once === text) return;
   if (!once.includes('\nvar __toESM = ')) throw new Error(`${file}: no __toESM helper to reuse`);
   const helpers = [
     'var __isolaneBuiltins = new Map(), __isolaneBuiltin = (id) => __isolaneBuiltins.get(id) ?? __isolaneBuiltins.set(id, __toESM(require(id), 1)).get(id);',
-    'var __isolaneLazy = (id) => new Proxy({}, { get: (_, key) => require(id)[key] });',
+    'var __isolaneLazy = (id, asDefault) => new Proxy({}, { get: (_, key) => (asDefault ? __isolaneBuiltin(id) : require(id))[key] });',
   ].join(' ');
   writeFileSync(file, once.replace('\nvar __toESM = ', `\n${helpers} var __toESM = `));
 }

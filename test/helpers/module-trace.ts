@@ -56,3 +56,19 @@ export async function loadedModules(repo: TestRepo, meta: Metafile, argv: readon
   }
   return { ...result, inputs, builtins };
 }
+
+/** Records the builtins loaded after it (a CommonJS preload: no loader hook, whose own thread loads streams). */
+const BUILTINS = `
+const before = new Set(process.moduleLoadList);
+process.on('exit', () => require('node:fs').appendFileSync(process.env.ISOLANE_TRACE, process.moduleLoadList.filter((m) => !before.has(m) && m.startsWith('NativeModule ')).map((m) => m.slice(13) + '\\n').join('')));
+`;
+
+/** Node's own modules a CLI run in `repo` loaded beyond Node's start-up (internal ones too). */
+export async function loadedBuiltins(repo: TestRepo, argv: readonly string[]): Promise<CliResult & { builtins: Set<string> }> {
+  const preload = path.join(repo.dir, 'trace-builtins.cjs');
+  await fsp.writeFile(preload, BUILTINS);
+  const trace = path.join(repo.dir, `builtins-${argv.join('_').replace(/[^a-z0-9_-]/gi, '')}.txt`);
+  await fsp.rm(trace, { force: true });
+  const result = await repo.cli(argv, { env: { NODE_OPTIONS: `--require=${preload}`, ISOLANE_TRACE: trace } });
+  return { ...result, builtins: new Set((await fsp.readFile(trace, 'utf8')).split('\n').filter(Boolean)) };
+}

@@ -8,7 +8,7 @@
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadedModules as traced, packageOf, readMetafile, type Metafile } from '../helpers/module-trace.js';
+import { loadedBuiltins, loadedModules as traced, packageOf, readMetafile, type Metafile } from '../helpers/module-trace.js';
 import { makeRepo, type TestRepo } from '../helpers/repo.js';
 
 /** Packages that cost start-up: none may load unless the command's allowance below names it. */
@@ -131,6 +131,18 @@ describe('start-up: a command loads only what it needs (no isolane.yaml)', () =>
     expect(up.code, up.stderr).toBe(0);
     expect(up.builtins.has('crypto')).toBe(true); // the check sees a load where there is one
     expect((await repo.cli(['down', 'b'])).code).toBe(0);
+  });
+
+  it('env and path, which run no process, load neither node:child_process nor the streams and sockets it needs (about 2 ms)', async () => {
+    for (const argv of [['env', 'a'], ['path', 'a']]) {
+      const { code, builtins, stderr } = await loadedBuiltins(repo, argv);
+      expect(code, stderr).toBe(0);
+      expect(builtins.has('vm'), 'the trace lists builtins').toBe(true);
+      expect(['child_process', 'net', 'stream'].filter((m) => builtins.has(m)), `loaded by \`isolane ${argv.join(' ')}\``).toEqual([]);
+    }
+    const ls = await loadedBuiltins(repo, ['ls']);
+    expect(ls.code, ls.stderr).toBe(0);
+    expect(['child_process', 'net', 'stream'].every((m) => ls.builtins.has(m))).toBe(true); // its git status needs them: the check sees them
   });
 
   it('path and --version load no package at all (but the hash of the repository id), and no config, strategy or engine code beyond the journal', async () => {
