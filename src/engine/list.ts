@@ -65,9 +65,10 @@ const settled = (state: string): boolean => state === 'ready' || state === 'setu
 
 /**
  * Lanes read at once: each read is mostly one `git status` (a walk of the lane's files, CPU and
- * disk), so twice the cores keeps them busy, up to 8 for disks slower than the page cache.
+ * disk), so twice the cores keeps them busy, up to 8 for disks slower than the page cache; at
+ * least 2, so two lanes or fewer need no count of the cores (nor node:os loaded).
  */
-const PARALLEL = Math.max(2, Math.min(8, 2 * availableParallelism()));
+const parallelism = (lanes: number): number => (lanes <= 2 ? lanes : Math.min(lanes, Math.max(2, Math.min(8, 2 * availableParallelism()))));
 
 const unknownCounts = { dirty: undefined, ahead: undefined, behind: undefined, merged: undefined } as const;
 
@@ -97,7 +98,7 @@ export async function list(project: Project): Promise<LaneSummary[]> {
       if (summary) summaries.push(summary);
     }
   };
-  const reading = Promise.all(Array.from({ length: Math.min(PARALLEL, queue.length) }, work));
+  const reading = Promise.all(Array.from({ length: parallelism(queue.length) }, work));
   // What exists (git's worktree registry, lane markers, labelled containers) is read once the
   // lanes' first git processes have started, while they run: a lane made after the records were
   // read is found with no record, and is checked again below (found again, its lane lock free,
