@@ -185,7 +185,13 @@ async function summarise(project: Project, record: LaneRecord, look: Look): Prom
     const strategy = await project.strategy(record.strategy);
     // Looking changes nothing: a lane whose files need mounting again is said, not mounted.
     const standing = await strategy.state?.(record);
-    if (standing === 'unmounted') return { ...head, state: 'unmounted', ...unknownCounts, note: 'its files are not mounted (after a reboot?); any command that acts in the lane (run, shell, setup, fetch, down) mounts them again' };
+    if (standing === 'unmounted') {
+      // `down` unmounts a lane it is removing: the record as it is now says which this is.
+      const now = await reread(project, record.lane);
+      if (!now) return undefined;
+      if (!settled(now.state)) return { ...head, state: now.state as LaneStatus, ...unknownCounts };
+      return { ...head, state: 'unmounted', ...unknownCounts, note: 'its files are not mounted (after a reboot?); any command that acts in the lane (run, shell, setup, fetch, down) mounts them again' };
+    }
     access = await strategy.open(record, look.hints);
     if (!access.exists) {
       const now = await reread(project, record.lane);
