@@ -1,8 +1,9 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { readFileSafely, readTextSafely, realDirectory } from '../fs/safe-read.js';
 import { OID } from '../git/lane-refs.js';
+import { nameNonce } from '../fs/temp-name.js';
 
 /** A lane's index can be large; a copy is kept only while its rebase runs. */
 const MAX_INDEX = 1024 * 2 ** 20;
@@ -44,7 +45,7 @@ export function readIndex(gitDir: string): Promise<Buffer | undefined> {
 
 async function writeAtomically(file: string, data: string | Buffer, mode = 0o600): Promise<void> {
   await realDirectory(path.dirname(file)); // never through a symlink planted in .git
-  const temp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  const temp = `${file}.${process.pid}.${nameNonce()}.tmp`;
   try {
     await fsp.writeFile(temp, data, { flag: 'wx', mode });
     await fsp.rename(temp, file);
@@ -91,7 +92,7 @@ export async function removeSyncMarker(stateDir: string, lane: string): Promise<
 export async function restoreIndex(gitDir: string, bytes: Buffer): Promise<void> {
   const file = path.join(gitDir, 'index');
   const owner = await fsp.lstat(file).catch(() => undefined);
-  const temp = `${file}.isolane-${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  const temp = `${file}.isolane-${process.pid}.${nameNonce()}.tmp`;
   try {
     await fsp.writeFile(temp, bytes, { flag: 'wx', mode: owner ? owner.mode & 0o777 : 0o644 });
     if (owner && process.getuid?.() === 0) await fsp.chown(temp, owner.uid, owner.gid);

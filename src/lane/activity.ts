@@ -1,8 +1,8 @@
-import { randomBytes } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { readDirSafely, readTextSafely, realDirectory } from '../fs/safe-read.js';
 import { identify, isRunning, type ProcessIdentity } from '../process/proc.js';
+import { nameNonce } from '../fs/temp-name.js';
 
 /**
  * What runs in a lane through isolane (`run`, `shell`): one small file per command under
@@ -33,7 +33,7 @@ export function activityDir(stateDir: string, lane: string): string {
 export async function beginActivity(stateDir: string, lane: string, what: string, now: Date): Promise<ActivityHandle> {
   const dir = await realDirectory(activityDir(stateDir, lane));
   const self = (await identify(process.pid)) ?? { pid: process.pid, start: '?' };
-  const file = path.join(dir, `${process.pid}-${randomBytes(4).toString('hex')}.json`);
+  const file = path.join(dir, `${process.pid}-${nameNonce()}.json`);
   let entry: Activity = { what, since: now.toISOString(), isolane: self };
   const write = async (): Promise<void> => {
     const temp = `${file}.tmp`;

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import type { Project } from '../engine/project.js';
@@ -8,6 +7,7 @@ import { laneServicesDir, serviceFile } from './paths.js';
 import { isOurProcess } from '../process/proc.js';
 import { runnerFor, type ServiceRunner } from './runner.js';
 import { SERVICE_NAME } from './service-name.js';
+import { nameNonce } from '../fs/temp-name.js';
 
 /**
  * - starting: its process is alive, not ready yet
@@ -83,7 +83,7 @@ export async function readServiceState(stateDir: string, lane: string, service: 
 export async function writeServiceState(stateDir: string, state: ServiceState): Promise<void> {
   const file = serviceFile(stateDir, state.lane, state.service, 'json');
   await realDirectory(path.dirname(file), 0o700); // never into a symlink a worktree lane planted in .git
-  const temp = `${file}.${randomBytes(4).toString('hex')}.tmp`;
+  const temp = `${file}.${nameNonce()}.tmp`;
   try {
     await fsp.writeFile(temp, `${JSON.stringify(state, null, 2)}\n`, { flag: 'wx', mode: 0o600 });
     await fsp.rename(temp, file);

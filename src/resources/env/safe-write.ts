@@ -1,7 +1,7 @@
-import { randomBytes } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { lstatOrUndefined, unsafePath } from '../../fs/safe-read.js';
+import { nameNonce } from '../../fs/temp-name.js';
 
 /**
  * Writing a file at a relative path under a directory a lane controls: every directory on the
@@ -33,7 +33,7 @@ export async function writeInside(root: string, rel: string, content: string, mo
   const target = path.join(dir, segments[segments.length - 1] ?? '');
   const existing = await lstatOrUndefined(target);
   if (existing && !existing.isFile()) throw unsafePath(target, existing.isSymbolicLink() ? 'is a symlink' : 'is not a regular file');
-  const temp = `${target}.isolane-${randomBytes(4).toString('hex')}.tmp`;
+  const temp = `${target}.isolane-${nameNonce()}.tmp`;
   try {
     await fsp.writeFile(temp, content, { flag: 'wx', mode });
     await fsp.chmod(temp, mode);
