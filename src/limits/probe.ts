@@ -1,6 +1,7 @@
-import { constants, promises as fsp } from 'node:fs';
+import { accessSync, constants, readFileSync, statfsSync } from 'node:fs';
 import path from 'node:path';
 import type { ProbeResult } from '../lane/contract.js';
+import { quietly, statQuietly } from '../fs/safe-read.js';
 import { scopeProblem, systemdIsInit } from './systemd.js';
 
 /** Where the kernel's cgroup filesystems are mounted on every common distribution. */
@@ -24,12 +25,12 @@ export interface CgroupProbe extends ProbeResult {
 }
 
 /** Whether `dir` can take new cgroups, and why not in words; looks only, writes nothing. */
-async function writable(dir: string): Promise<string | undefined> {
+function writable(dir: string): string | undefined {
   // A subtree made for isolane (and perhaps handed to this user) decides when it is there.
   const own = path.join(dir, 'isolane');
-  const at = (await fsp.stat(own).catch(() => undefined))?.isDirectory() ? own : dir;
+  const at = statQuietly(own)?.isDirectory() ? own : dir;
   try {
-    await fsp.access(at, constants.W_OK);
+    accessSync(at, constants.W_OK);
     return undefined;
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
@@ -42,8 +43,8 @@ async function writable(dir: string): Promise<string | undefined> {
   }
 }
 
-async function fsType(dir: string): Promise<number | undefined> {
-  return (await fsp.statfs(dir).catch(() => undefined))?.type;
+function fsType(dir: string): number | undefined {
+  return quietly(() => statfsSync(dir))?.type;
 }
 
 export interface ProbeOptions {
@@ -54,7 +55,9 @@ export interface ProbeOptions {
 /**
  * Can isolane cap a lane's processes here, and with which controllers? Only looks: statfs,
  * access(2) and, under systemd, one empty scope; no cgroup made. `root` is the cgroup mount
- * point (tests give another; systemd is asked only at the real one).
+ * point (tests give another; systemd is asked only at the real one). Its calls on the cgroup
+ * filesystem are synchronous, as src/fs/safe-read.ts reads: every `down` asks, and a dozen round
+ * trips through libuv's thread pool cost it about 4 ms.
  */
 export async function probeCgroups(root: string = CGROUP_ROOT, opts: ProbeOptions = {}): Promise<CgroupProbe> {
   const problems: Partial<Record<Controller, string>> = {};
@@ -64,19 +67,19 @@ export async function probeCgroups(root: string = CGROUP_ROOT, opts: ProbeOption
     const reason = missing.map((c) => `${c}: ${problems[c] ?? 'unknown'}`).join('; ');
     return { available: missing.length === 0, ...(missing.length > 0 ? { reason } : {}), detail, root, mode, usable, problems };
   };
-  const type = await fsType(root);
+  const type = fsType(root);
   if (type === undefined) {
     for (const c of CONTROLLERS) problems[c] = `no cgroup filesystem at ${root}`;
     return result(undefined, 'no cgroups');
   }
   const controllersFile = path.join(root, 'cgroup.controllers');
-  const unified = await fsp.readFile(controllersFile, 'utf8').catch(() => undefined);
+  const unified = quietly(() => readFileSync(controllersFile, 'utf8'));
   if (unified !== undefined && type === CGROUP2_SUPER_MAGIC) {
     const enabled = new Set(unified.trim().split(/\s+/));
     const absent = (c: Controller): string | undefined => (enabled.has(c) ? undefined : `the ${c} controller is not available in ${controllersFile}`);
     // systemd owns the tree where it is PID 1: its scopes are the way in, for root and users alike.
     let viaSystemd: string | undefined;
-    if (root === CGROUP_ROOT && (await systemdIsInit())) {
+    if (root === CGROUP_ROOT && systemdIsInit()) {
       const user = process.getuid?.() !== 0;
       viaSystemd = opts.tryScope === false ? undefined : await scopeProblem(user);
       if (viaSystemd === undefined) {
@@ -88,7 +91,7 @@ export async function probeCgroups(root: string = CGROUP_ROOT, opts: ProbeOption
         return result('systemd', `cgroup v2 through systemd${user ? ' --user' : ''} scopes`);
       }
     }
-    const denied = await writable(root);
+    const denied = writable(root);
     for (const c of CONTROLLERS) {
       const problem = absent(c) ?? (denied && viaSystemd ? `${viaSystemd}; and ${denied}` : denied);
       if (problem) problems[c] = problem;
@@ -99,13 +102,13 @@ export async function probeCgroups(root: string = CGROUP_ROOT, opts: ProbeOption
   let v1 = false;
   for (const c of CONTROLLERS) {
     const dir = path.join(root, c);
-    const t = await fsType(dir);
+    const t = fsType(dir);
     v1 ||= t === CGROUP_SUPER_MAGIC;
     if (t !== CGROUP_SUPER_MAGIC) {
       problems[c] = t === undefined ? `no ${c} hierarchy at ${dir}` : `${dir} is not a cgroup filesystem`;
       continue;
     }
-    const denied = await writable(dir);
+    const denied = writable(dir);
     if (denied) problems[c] = denied;
     else usable.push(c);
   }

@@ -1,4 +1,5 @@
-import { promises as fsp } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { quietly } from '../fs/safe-read.js';
 import { IsolaneError } from '../errors.js';
 import { LANE_NAME } from '../git/names.js';
 import type { Caps } from './caps.js';
@@ -29,8 +30,8 @@ const laneOfSlice = (repoId: string, unit: string): string | undefined => {
 const userFlag = (user: boolean): string[] => (user ? ['--user'] : []);
 
 /** PID 1 is systemd: the only case where its transient units are the way in. */
-export async function systemdIsInit(): Promise<boolean> {
-  return (await fsp.readFile('/proc/1/comm', 'utf8').catch(() => '')).trim() === 'systemd';
+export function systemdIsInit(): boolean {
+  return (quietly(() => readFileSync('/proc/1/comm', 'utf8')) ?? '').trim() === 'systemd';
 }
 
 /** Why systemd cannot start a scope for this user here (a real, empty one), or undefined when it can. */
