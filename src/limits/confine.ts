@@ -3,11 +3,12 @@ import type { LaneRecord } from '../engine/journal.js';
 import type { Project } from '../engine/project.js';
 import { IsolaneError } from '../errors.js';
 import { acquireLock } from '../fs/lock.js';
+import { lstatQuietly } from '../fs/safe-read.js';
 import { confinedArgv, type Confinement } from '../process/confined-argv.js';
 import { CGROUP_ROOT, CONTROLLERS, probeCgroups, type Controller } from './probe.js';
 import { ensureLaneSlices, laneSliceNames, removeLaneSlice, type SystemdTree } from './systemd.js';
 import { capsOf, hasCaps, type Caps } from './caps.js';
-import { ensureLaneCgroups, laneCgroupNames, removeLaneDirs, type Tree } from './tree.js';
+import { ensureLaneCgroups, laneCgroupNames, laneDirs, removeLaneDirs, type Tree } from './tree.js';
 
 /** The lane's and the repository's caps from isolane.yaml; undefined when neither section sets any. */
 export function configuredCaps(project: Pick<Project, 'config'>): { readonly limits: Caps; readonly budget: Caps } | undefined {
@@ -86,6 +87,9 @@ async function treeOf(project: Project, root: string): Promise<Tree | SystemdTre
 export async function removeLaneCgroup(project: Project, lane: string, root: string = CGROUP_ROOT): Promise<string[]> {
   const tree = await treeOf(project, root);
   if (!tree) return [];
+  // A lane that never ran confined has no cgroup: no limits lock to take for it (`down` holds the
+  // lane, so none is made meanwhile; `gc` finds one made later on its next pass).
+  if ('mode' in tree && !laneDirs(tree, lane).some((dir) => lstatQuietly(dir) !== undefined)) return [];
   try {
     return await withLimitsLock(project, () => ('mode' in tree ? removeLaneDirs(tree, lane) : removeLaneSlice(tree, lane)));
   } catch (e) {
