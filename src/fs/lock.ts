@@ -1,8 +1,8 @@
-import { constants, promises as fsp } from 'node:fs';
+import { closeSync, constants, fstatSync, mkdirSync, openSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { realSleep, type Context } from '../context.js';
 import { IsolaneError } from '../errors.js';
-import { unsafePath } from './safe-read.js';
+import { promised, statQuietly, unsafePath } from './safe-read.js';
 import { loadTryLock } from './try-lock.js';
 
 /**
@@ -40,27 +40,28 @@ const realClock: Pick<Context, 'now' | 'sleep'> = { now: () => new Date(), sleep
 
 /**
  * Lock files live where a worktree lane can write (the shared `.git`): never opened through a
- * symlink, never blocking on a FIFO, and only a regular file is locked.
+ * symlink, never blocking on a FIFO, and only a regular file is locked. The calls are
+ * synchronous, as src/fs/safe-read.ts reads: a lock takes five, `down` takes five locks, and
+ * each round trip through libuv's thread pool cost about 0.1 ms.
  */
 const OPEN_FLAGS = constants.O_NOFOLLOW | constants.O_NONBLOCK;
 
-
-async function sameInode(handle: fsp.FileHandle, file: string): Promise<boolean> {
-  const [held, current] = await Promise.all([handle.stat(), fsp.stat(file).catch(() => undefined)]);
+function sameInode(fd: number, file: string): boolean {
+  const [held, current] = [fstatSync(fd), statQuietly(file)];
   return current !== undefined && current.ino === held.ino && current.dev === held.dev;
 }
 
 /** Returns the held lock, or undefined when it is still taken after `timeoutMs`. */
 export async function tryAcquireLock(file: string, opts: LockOptions): Promise<HeldLock | undefined> {
   const look = opts.create === false;
-  if (!look) await fsp.mkdir(path.dirname(file), { recursive: true });
+  if (!look) mkdirSync(path.dirname(file), { recursive: true });
   const clock = opts.clock ?? realClock;
   const deadline = clock.now().getTime() + opts.timeoutMs;
   for (let attempt = 0; ; attempt++) {
     opts.signal?.throwIfAborted();
-    let handle: fsp.FileHandle;
+    let fd: number;
     try {
-      handle = await fsp.open(file, (look ? constants.O_RDONLY : constants.O_RDWR | constants.O_CREAT) | OPEN_FLAGS, 0o644);
+      fd = openSync(file, (look ? constants.O_RDONLY : constants.O_RDWR | constants.O_CREAT) | OPEN_FLAGS, 0o644);
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
       if (look && code === 'ENOENT') return freeLock(file);
@@ -69,17 +70,17 @@ export async function tryAcquireLock(file: string, opts: LockOptions): Promise<H
     }
     let keep = false;
     try {
-      if (!(await handle.stat()).isFile()) throw unsafePath(file, 'is not a regular file, not a lock file');
+      if (!fstatSync(fd).isFile()) throw unsafePath(file, 'is not a regular file, not a lock file');
       // The native addon loads only when a lock file is really there to lock: `path` takes none.
       const tryLock = await loadTryLock();
       // The file may have been removed by the previous holder after we opened it; then our
       // lock would guard a dead inode, so start again on the new file.
-      if (tryLock(handle.fd, look || opts.shared === true) && (await sameInode(handle, file))) {
+      if (tryLock(fd, look || opts.shared === true) && sameInode(fd, file)) {
         keep = true;
-        return heldLock(file, handle, opts.registry);
+        return heldLock(file, fd, opts.registry);
       }
     } finally {
-      if (!keep) await handle.close();
+      if (!keep) closeSync(fd);
     }
     if (clock.now().getTime() >= deadline) return undefined;
     // Jittered backoff from 5 ms to 100 ms: many processes wait on one repository lock.
@@ -97,22 +98,24 @@ export async function acquireLock(file: string, what: string, opts: LockOptions)
   return lock;
 }
 
-function heldLock(file: string, handle: fsp.FileHandle, registry: Set<number> | undefined): HeldLock {
+function heldLock(file: string, fd: number, registry: Set<number> | undefined): HeldLock {
   let released = false;
-  registry?.add(handle.fd);
-  const release = async (): Promise<void> => {
+  registry?.add(fd);
+  const releaseNow = (): void => {
     if (released) return;
     released = true;
-    registry?.delete(handle.fd);
-    await handle.close(); // closing the last descriptor drops the lock
+    registry?.delete(fd);
+    closeSync(fd); // closing the last descriptor drops the lock
   };
+  const release = (): Promise<void> => promised(releaseNow);
   return {
     path: file,
     release,
-    async releaseAndRemove() {
-      if (!released) await fsp.rm(file, { force: true });
-      await release();
-    },
+    releaseAndRemove: () =>
+      promised(() => {
+        if (!released) rmSync(file, { force: true });
+        releaseNow();
+      }),
     [Symbol.asyncDispose]: release,
   };
 }
