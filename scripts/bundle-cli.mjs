@@ -110,7 +110,7 @@ writeFileSync('dist/cli/meta.json', JSON.stringify({
  *   modules) in its own __toESM copy of the module's properties: each builtin is copied once, on
  *   first use, instead;
  * - builtins costly to load and needed by few paths (node:crypto is about 2 ms; node:stream and
- *   node:net 1.7 ms together, which `env` and `path` never use; node:os) are required when first used, not
+ *   node:net 1.7 ms together, which `env` and `path` never use; node:os, node:module) are required when first used, not
  *   when the bundle loads. esbuild reads every import at its use
  *   (`(0, import_node_crypto.randomBytes)(4)`, `import_node_net.default.createServer`), so a
  *   property lookup is that first use; at the top level (`var x = require(...)`,
@@ -119,7 +119,7 @@ writeFileSync('dist/cli/meta.json', JSON.stringify({
  */
 function postProcess(file) {
   const text = readFileSync(file, 'utf8');
-  const lazy = 'node:(?:crypto|fs\\/promises|timers\\/promises|stream|net|os)';
+  const lazy = 'node:(?:crypto|fs\\/promises|timers\\/promises|stream|net|os|module)';
   const once = text
     .replace(new RegExp(`^(\\s*(?:var )?import_[A-Za-z0-9_]+) = __toESM\\(require\\("(${lazy})"\\), 1\\);$`, 'gm'), '$1 = __isolaneLazy("$2", true);')
     .replace(/__toESM\(require\("(node:[a-z_/]+)"\), 1\)/g, '__isolaneBuiltin("$1")')

@@ -129,12 +129,12 @@ describe('start-up: a command loads only what it needs (no isolane.yaml)', () =>
     }
   });
 
-  it('env and path, which run no process, load neither node:child_process nor the streams and sockets it needs (about 2 ms)', async () => {
+  it('env and path, which run no process, load neither node:child_process nor the streams and sockets it needs (about 2 ms), nor node:module or node:os', async () => {
     for (const argv of [['env', 'a'], ['path', 'a']]) {
       const { code, builtins, stderr } = await loadedBuiltins(repo, argv);
       expect(code, stderr).toBe(0);
       expect(builtins.has('vm'), 'the trace lists builtins').toBe(true);
-      expect(['child_process', 'net', 'stream'].filter((m) => builtins.has(m)), `loaded by \`isolane ${argv.join(' ')}\``).toEqual([]);
+      expect(['child_process', 'net', 'stream', 'module', 'os'].filter((m) => builtins.has(m)), `loaded by \`isolane ${argv.join(' ')}\``).toEqual([]);
     }
     const ls = await loadedBuiltins(repo, ['ls']);
     expect(ls.code, ls.stderr).toBe(0);
