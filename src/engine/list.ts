@@ -168,6 +168,19 @@ function reread(project: Project, lane: string): Promise<LaneRecord | undefined>
   return project.journal.read(lane).catch(() => undefined);
 }
 
+type Head = Pick<LaneSummary, 'lane' | 'strategy' | 'branch' | 'path' | 'base' | 'createdAt'>;
+
+/**
+ * A lane that looked wrong (gone, unmounted, unreadable) is said so only if its record, read
+ * again, still has it at rest: `down` unmounts and removes a lane as it goes.
+ */
+async function unlessInFlight(project: Project, head: Head, state: LaneStatus, note: string): Promise<LaneSummary | undefined> {
+  const now = await reread(project, head.lane);
+  if (!now) return undefined; // removed while we looked
+  if (!settled(now.state)) return { ...head, state: now.state as LaneStatus, ...unknownCounts };
+  return { ...head, state, ...unknownCounts, note };
+}
+
 async function summarise(project: Project, record: LaneRecord, look: Look): Promise<LaneSummary | undefined> {
   const head = { lane: record.lane, strategy: record.strategy, branch: record.branch, path: record.path, base: record.base, createdAt: record.createdAt };
   if (!settled(record.state)) {
@@ -185,20 +198,9 @@ async function summarise(project: Project, record: LaneRecord, look: Look): Prom
     const strategy = await project.strategy(record.strategy);
     // Looking changes nothing: a lane whose files need mounting again is said, not mounted.
     const standing = await strategy.state?.(record);
-    if (standing === 'unmounted') {
-      // `down` unmounts a lane it is removing: the record as it is now says which this is.
-      const now = await reread(project, record.lane);
-      if (!now) return undefined;
-      if (!settled(now.state)) return { ...head, state: now.state as LaneStatus, ...unknownCounts };
-      return { ...head, state: 'unmounted', ...unknownCounts, note: 'its files are not mounted (after a reboot?); any command that acts in the lane (run, shell, setup, fetch, down) mounts them again' };
-    }
+    if (standing === 'unmounted') return await unlessInFlight(project, head, 'unmounted', 'its files are not mounted (after a reboot?); any command that acts in the lane (run, shell, setup, fetch, down) mounts them again');
     access = await strategy.open(record, look.hints);
-    if (!access.exists) {
-      const now = await reread(project, record.lane);
-      if (!now) return undefined;
-      if (!settled(now.state)) return { ...head, state: now.state as LaneStatus, ...unknownCounts };
-      return { ...head, state: 'missing', ...unknownCounts, note: 'its directory is gone; `isolane down` removes the rest' };
-    }
+    if (!access.exists) return await unlessInFlight(project, head, 'missing', 'its directory is gone; `isolane down` removes the rest');
     const { reader } = access;
     const [status, tip, baseOid, setup, memory, services] = await Promise.all([
       reader ? filesAndCounts(reader, record.branch, record.base) : undefined,
@@ -231,10 +233,7 @@ async function summarise(project: Project, record: LaneRecord, look: Look): Prom
       ...(services.length > 0 ? { services } : {}),
     };
   } catch (e) {
-    const now = await reread(project, record.lane);
-    if (!now) return undefined; // removed while we looked
-    if (!settled(now.state)) return { ...head, state: now.state as LaneStatus, ...unknownCounts };
-    return { ...head, state: 'error', ...unknownCounts, note: e instanceof Error ? e.message : String(e) };
+    return unlessInFlight(project, head, 'error', e instanceof Error ? e.message : String(e));
   } finally {
     await access?.close();
   }
