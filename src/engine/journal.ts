@@ -4,7 +4,7 @@ import { IsolaneError, isIsolaneError } from '../errors.js';
 import { readTextSafely } from '../fs/safe-read.js';
 import { LANE_NAME } from '../git/names.js';
 import type { LaneRecord, LaneRecordState } from '../lane/record.js';
-import { nameNonce } from '../fs/temp-name.js';
+import { tempFileFor } from '../fs/temp-name.js';
 
 export type { LaneRecord, LaneRecordState };
 
@@ -87,7 +87,7 @@ export class Journal {
   async write(record: LaneRecord): Promise<void> {
     await fsp.mkdir(this.dir, { recursive: true });
     const target = this.file(record.lane);
-    const temp = `${target}.${process.pid}.${nameNonce()}.tmp`;
+    const temp = tempFileFor(target);
     try {
       // Only this user may read it: a record can hold a database URL with its password.
       await fsp.writeFile(temp, `${JSON.stringify(record, null, 2)}\n`, { flag: 'wx', mode: 0o600 });

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { IsolaneError } from '../errors.js';
 import { readTextSafely } from '../fs/safe-read.js';
 import { parseRootMarker, ROOT_MARKER, rootMarkerText } from '../lane/root-marker.js';
-import { nameNonce } from '../fs/temp-name.js';
+import { tempFileFor } from '../fs/temp-name.js';
 
 /*
  * A lanes root holds nothing but one repository's lanes, and says so with its marker
@@ -122,7 +122,7 @@ const isMarkerDraft = (name: string): boolean => DRAFT.test(name);
  * exists), so a concurrent `up` never reads it half-written and two never both write it.
  */
 async function writeMarkerOnce(f: LanesRootFacts): Promise<void> {
-  const draft = path.join(f.root, `${ROOT_MARKER}.${process.pid}.${nameNonce()}.tmp`);
+  const draft = tempFileFor(path.join(f.root, ROOT_MARKER));
   await fsp.writeFile(draft, rootMarkerText(f.repoId, f.commonDir), { flag: 'wx' });
   try {
     await fsp.link(draft, path.join(f.root, ROOT_MARKER)).catch((e: NodeJS.ErrnoException) => {

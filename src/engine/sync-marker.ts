@@ -3,7 +3,7 @@ import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { readFileSafely, readTextSafely, realDirectory } from '../fs/safe-read.js';
 import { OID } from '../git/lane-refs.js';
-import { nameNonce } from '../fs/temp-name.js';
+import { nameNonce, tempFileFor } from '../fs/temp-name.js';
 
 /** A lane's index can be large; a copy is kept only while its rebase runs. */
 const MAX_INDEX = 1024 * 2 ** 20;
@@ -45,7 +45,7 @@ export function readIndex(gitDir: string): Promise<Buffer | undefined> {
 
 async function writeAtomically(file: string, data: string | Buffer, mode = 0o600): Promise<void> {
   await realDirectory(path.dirname(file)); // never through a symlink planted in .git
-  const temp = `${file}.${process.pid}.${nameNonce()}.tmp`;
+  const temp = tempFileFor(file);
   try {
     await fsp.writeFile(temp, data, { flag: 'wx', mode });
     await fsp.rename(temp, file);

@@ -1,7 +1,7 @@
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { readTextSafely, realDirectory } from '../fs/safe-read.js';
-import { nameNonce } from '../fs/temp-name.js';
+import { tempFileFor } from '../fs/temp-name.js';
 
 /**
  * An agent's claim on a lane (`isolane claim <lane> --ttl 30m`): while it holds, gc leaves the
@@ -42,7 +42,7 @@ export function holds(claim: Claim | undefined, now: Date): claim is Claim {
 export async function writeClaim(stateDir: string, claim: Claim): Promise<void> {
   const file = claimFile(stateDir, claim.lane);
   await realDirectory(path.dirname(file));
-  const temp = `${file}.${process.pid}.${nameNonce()}.tmp`;
+  const temp = tempFileFor(file);
   try {
     await fsp.writeFile(temp, `${JSON.stringify(claim, null, 2)}\n`, { mode: 0o600, flag: 'wx' });
     await fsp.rename(temp, file);

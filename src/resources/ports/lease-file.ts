@@ -3,7 +3,7 @@ import path from 'node:path';
 import { IsolaneError, isIsolaneError } from '../../errors.js';
 import { readTextSafely } from '../../fs/safe-read.js';
 import { LANE_NAME } from '../../git/names.js';
-import { nameNonce } from '../../fs/temp-name.js';
+import { tempFileFor } from '../../fs/temp-name.js';
 
 /** One port held by one lane, under one of isolane.yaml's port names. */
 export interface PortLease {
@@ -53,7 +53,7 @@ export async function readLeases(file: string): Promise<PortLease[]> {
 /** Written whole or not at all (temp file + rename), as the journal is. */
 export async function writeLeases(file: string, leases: readonly PortLease[]): Promise<void> {
   await fsp.mkdir(path.dirname(file), { recursive: true });
-  const temp = `${file}.${process.pid}.${nameNonce()}.tmp`;
+  const temp = tempFileFor(file);
   const sorted = [...leases].sort((a, b) => a.port - b.port);
   try {
     await fsp.writeFile(temp, `${JSON.stringify({ version: 1, leases: sorted }, null, 2)}\n`, { flag: 'wx' });

@@ -1,6 +1,6 @@
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
-import { nameNonce } from '../../fs/temp-name.js';
+import { tempFileFor } from '../../fs/temp-name.js';
 
 /** A step log keeps its last this-many bytes: enough for any failure, bounded for chatty installs. */
 export const MAX_LOG_BYTES = 1024 * 1024;
@@ -20,7 +20,7 @@ export function tail(text: string, max: number): string {
 /** Writes the log whole or not at all (temp file + rename), as the journal writes records. */
 export async function writeLog(file: string, text: string): Promise<void> {
   await fsp.mkdir(path.dirname(file), { recursive: true });
-  const temp = `${file}.${process.pid}.${nameNonce()}.tmp`;
+  const temp = tempFileFor(file);
   try {
     await fsp.writeFile(temp, tail(text, MAX_LOG_BYTES), { flag: 'wx' });
     await fsp.rename(temp, file);
