@@ -1,8 +1,8 @@
-import { lstatSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import type NodeModule from 'node:module';
 import path from 'node:path';
 import vm from 'node:vm';
-import { quietly } from '../fs/safe-read.js';
+import { lstatQuietly, quietly } from '../fs/safe-read.js';
 import { readCacheBytes, userCacheDir, writeCacheFileSync } from '../fs/user-cache.js';
 
 /** Each hot bundle's content hash, by command: set by the CLI's bundler (scripts/bundle-cli.mjs). */
@@ -79,7 +79,7 @@ function pruneOthers(cacheFile: string, name: string): void {
   for (const entry of quietly(() => readdirSync(dir)) ?? []) {
     const file = path.join(dir, entry);
     if (!ofThisBundle(entry) || file === cacheFile) continue;
-    const st = quietly(() => lstatSync(file));
+    const st = lstatQuietly(file);
     if (st?.isFile() === true && Date.now() - st.mtimeMs > STALE_MS) quietly(() => rmSync(file, { force: true }));
   }
 }
