@@ -3,10 +3,11 @@
 // - main.cjs: the start-up (src/cli/main.ts, fast-path.ts) and all of `--version`, one small
 //   CommonJS file (Node then starts without its ES module loader, and compiles little: Node
 //   compiles it on every start, about 1 ms per 50 KB);
-// - commands/<hot>.cjs: each command agents call often (path, ls, up, down, env, run) as ONE CommonJS file with
+// - hot/<name>.cjs: each command agents call often (path, ls, up, down, env, run) as ONE CommonJS file with
 //   everything it imports statically (about 7 ms to load, against 20-30 ms for the same code in
 //   30-40 shared chunks); what it imports dynamically (loaded only when needed: a config file's
 //   parser, the policy, docker, execa) is handed to the third part under a fixed name, lazy/<name>.js;
+//   hot/ahead.cjs is what `ls` starts before its command loads (src/git/ahead.ts);
 // - program.js and lazy/*.js: commander's program with every command, and those lazy modules,
 //   split into shared chunks.
 // A module can so be in more than one part (the error classes, for one): nothing in the code may
@@ -24,8 +25,15 @@ const buildId = createHash('sha256')
   .digest('hex');
 rmSync('dist/cli', { recursive: true, force: true }); // no stale chunks from earlier builds
 
-/** The commands the start-up bundle hands on in their plain forms (src/cli/fast-path.ts), each one file. */
-const HOT = ['env', 'ls', 'run', 'up', 'down', 'path'];
+/**
+ * The commands the start-up bundle hands on in their plain forms (src/cli/fast-path.ts), each one
+ * file; and what `ls` starts before its command loads (src/git/ahead.ts), which the other
+ * commands should not compile on every start.
+ */
+const HOT = {
+  ...Object.fromEntries(['env', 'ls', 'run', 'up', 'down', 'path'].map((name) => [name, `src/cli/commands/${name}.ts`])),
+  ahead: 'src/git/ahead.ts',
+};
 
 const common = {
   bundle: true,
@@ -62,8 +70,8 @@ const hot = await build({
   banner: {
     js: "const __isolaneMeta = { get url() { return require('node:url').pathToFileURL(__filename).href; } }; const __isolaneLoad = (s) => { const url = s.startsWith('.') ? new URL(s, __isolaneMeta.url).href : s; return typeof __isolaneImport === 'function' ? __isolaneImport(url) : import(url); };",
   },
-  entryPoints: Object.fromEntries(HOT.map((name) => [name, `src/cli/commands/${name}.ts`])),
-  outdir: 'dist/cli/commands',
+  entryPoints: HOT,
+  outdir: 'dist/cli/hot',
   splitting: false,
   plugins: [handOnDynamicImports(lazy), dockerOnDemand()],
 });
@@ -93,7 +101,7 @@ const start = await build({
   format: 'cjs',
   entryPoints: ['src/cli/main.ts'],
   outfile: 'dist/cli/main.cjs',
-  plugins: [external(/^\.\/(program)\.js$/, () => './program.js'), requireHot(/^\.\/(?:commands\/)?(env|ls|run|up|down|path)\.js$/)],
+  plugins: [external(/^\.\/(program)\.js$/, () => './program.js'), requireHot(HOT)],
 });
 
 postProcess('dist/cli/main.cjs');
@@ -124,7 +132,7 @@ function postProcess(file) {
     .replace(new RegExp(`^(\\s*(?:var )?import_[A-Za-z0-9_]+) = __toESM\\(require\\("(${lazy})"\\), 1\\);$`, 'gm'), '$1 = __isolaneLazy("$2", true);')
     .replace(/__toESM\(require\("(node:[a-z_/]+)"\), 1\)/g, '__isolaneBuiltin("$1")')
     .replace(new RegExp(`^(\\s*(?:var )?import_[A-Za-z0-9_]+) = require\\("(${lazy})"\\);$`, 'gm'), '$1 = __isolaneLazy("$2");')
-    .replace(/\bimport\("/g, file.includes('/commands/') ? '__isolaneLoad("' : 'import("');
+    .replace(/\bimport\("/g, file.includes('/hot/') ? '__isolaneLoad("' : 'import("');
   if (once === text) return;
   if (!once.includes('\nvar __toESM = ')) throw new Error(`${file}: no __toESM helper to reuse`);
   const helpers = [
@@ -145,17 +153,21 @@ function external(filter, to) {
 }
 
 /**
- * A dynamic import matching `filter` becomes a load of `./commands/<name>.cjs` at run time, with
- * its code cache (src/cli/code-cache.ts): the import is of a module bundled here (so esbuild makes
- * it a plain function call), whose body is that load.
+ * A dynamic import of a hot bundle's entry (`hot`: name -> entry file) becomes a load of
+ * `./hot/<name>.cjs` at run time, with its code cache (src/cli/code-cache.ts): the import is of a
+ * module bundled here (so esbuild makes it a plain function call), whose body is that load.
  */
-function requireHot(filter) {
+function requireHot(hot) {
+  const byFile = new Map(Object.entries(hot).map(([name, file]) => [path.resolve(file), name]));
   return {
     name: 'require-hot',
     setup(b) {
-      b.onResolve({ filter }, (args) => (args.kind === 'dynamic-import' ? { path: filter.exec(args.path)[1], namespace: 'hot' } : undefined));
+      b.onResolve({ filter: /\.js$/ }, (args) => {
+        const name = args.kind === 'dynamic-import' ? byFile.get(path.resolve(args.resolveDir, args.path.replace(/\.js$/, '.ts'))) : undefined;
+        return name === undefined ? undefined : { path: name, namespace: 'hot' };
+      });
       b.onLoad({ filter: /.*/, namespace: 'hot' }, (args) => ({
-        contents: `module.exports = require('./src/cli/code-cache.ts').loadBundle(require('node:path').join(__dirname, 'commands', ${JSON.stringify(`${args.path}.cjs`)}));`,
+        contents: `module.exports = require('./src/cli/code-cache.ts').loadBundle(require('node:path').join(__dirname, 'hot', ${JSON.stringify(`${args.path}.cjs`)}));`,
         resolveDir: process.cwd(),
         loader: 'js',
       }));

@@ -1,4 +1,5 @@
 import { setTimeout as timersSetTimeout } from 'node:timers/promises';
+import type { GitAhead } from './git/ahead.js';
 
 /**
  * Everything that varies between a CLI run, a library caller and a test is injected here,
@@ -36,6 +37,8 @@ export interface Context {
   readonly heldLocks: Set<number>;
   /** Called at named steps of long operations; crash tests pause there to kill the process. */
   readonly checkpoint?: (name: string) => Promise<void>;
+  /** git calls the CLI started before the command loaded (src/git/ahead.ts); runGit takes their results. */
+  readonly gitAhead?: GitAhead;
 }
 
 export const silentLogger: Logger = { progress() {}, warn() {}, debug() {} };
@@ -52,6 +55,7 @@ export function createContext(overrides: Partial<Context> = {}): Context {
     heldLocks: overrides.heldLocks ?? new Set(),
     ...(overrides.signal ? { signal: overrides.signal } : {}),
     ...(overrides.checkpoint ? { checkpoint: overrides.checkpoint } : {}),
+    ...(overrides.gitAhead ? { gitAhead: overrides.gitAhead } : {}),
   };
 }
 

@@ -12,7 +12,7 @@ declare const __ISOLANE_BUNDLES__: Readonly<Record<string, string>> | undefined;
 const MAX_CACHE_BYTES = 32 * 2 ** 20;
 
 /**
- * Loads one of the CLI's own CommonJS bundles (dist/cli/commands/<name>.cjs) as `require` would,
+ * Loads one of the CLI's own CommonJS bundles (dist/cli/hot/<name>.cjs) as `require` would,
  * with V8's code cache for it kept in the user's cache (src/fs/user-cache.ts): compiling a
  * 200-300 KB bundle costs about 3 ms of every call, its cache about 1 ms. The cache is written
  * once per bundle (by its content hash: V8 itself checks a cache only against the source's

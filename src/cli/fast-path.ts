@@ -1,3 +1,4 @@
+import { quietly } from '../fs/safe-read.js';
 import { invoke } from './invoke.js';
 
 /**
@@ -26,7 +27,14 @@ export async function runFastPath(args: readonly string[]): Promise<number | und
     case 'list': {
       const parsed = plain(rest, ['--json', '--disk'], 0);
       if (!parsed) return undefined;
-      return invoke(async () => (await import('./commands/ls.js')).lsCommand, parsed.json, [parsed.opts]);
+      // The lanes' statuses the last `ls` from here ran start now, while the command loads.
+      const { GitAhead } = await import('../git/ahead.js');
+      const gitAhead = quietly(() => GitAhead.start(process.env, process.cwd()));
+      try {
+        return await invoke(async () => (await import('./commands/ls.js')).lsCommand, parsed.json, [parsed.opts], gitAhead ? { gitAhead } : {});
+      } finally {
+        gitAhead?.finish();
+      }
     }
     case 'up': {
       // `up <lane>` as agents call it; --from, --strategy and --workload take values: commander's.

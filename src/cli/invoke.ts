@@ -13,10 +13,11 @@ function checkpointFromEnv(): Context['checkpoint'] {
 }
 
 /** The context of one CLI command, from the process's environment. */
-export function cliContext(json: boolean): Context {
+export function cliContext(json: boolean, extra: Pick<Context, 'gitAhead'> = {}): Context {
   const checkpoint = checkpointFromEnv();
   const lockTimeout = Number(process.env.ISOLANE_LOCK_TIMEOUT);
   return createContext({
+    ...extra,
     logger: cliLogger(json),
     ...(checkpoint ? { checkpoint } : {}),
     // How long to wait for a lane or the repository lock held by another process (ms).
@@ -30,10 +31,10 @@ export type CommandFn<A extends unknown[]> = (ctx: Context, ...args: A) => Promi
  * Runs a lazily imported command; its errors are rendered in one place. Returns the exit status.
  * Both the commander program and the fast path (fast-path.ts) run commands through here.
  */
-export async function invoke<A extends unknown[]>(load: () => Promise<CommandFn<A>>, json: boolean, args: A): Promise<number> {
+export async function invoke<A extends unknown[]>(load: () => Promise<CommandFn<A>>, json: boolean, args: A, extra: Pick<Context, 'gitAhead'> = {}): Promise<number> {
   try {
     const fn = await load();
-    return (await fn(cliContext(json), ...args)) ?? 0;
+    return (await fn(cliContext(json, extra), ...args)) ?? 0;
   } catch (e) {
     return renderError(e, json);
   }

@@ -60,6 +60,12 @@ export interface LaneSummary {
   readonly services?: ServiceSummary[];
 }
 
+/**
+ * The lane as made at its createdAt: its status may come from one the CLI started before it read
+ * this record (src/git/ahead.ts), never from one of a lane since removed and made again.
+ */
+const incarnation = (record: LaneRecord): string => `${record.lane}@${record.createdAt}`;
+
 /** Made whole and at rest: a lane to inspect, not one in flight. */
 const settled = (state: string): boolean => state === 'ready' || state === 'setup-failed';
 
@@ -203,7 +209,7 @@ async function summarise(project: Project, record: LaneRecord, look: Look): Prom
     if (!access.exists) return await unlessInFlight(project, head, 'missing', 'its directory is gone; `isolane down` removes the rest');
     const { reader } = access;
     const [status, tip, baseOid, setup, memory, services] = await Promise.all([
-      reader ? filesAndCounts(reader, record.branch, record.base) : undefined,
+      reader ? filesAndCounts(reader, record.branch, record.base, incarnation(record)) : undefined,
       access.branchTip(),
       look.baseOf(record.base),
       setupStatus(project, record),

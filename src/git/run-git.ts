@@ -1,62 +1,38 @@
-import type { StdioOptions, spawn as Spawn } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
 import type { Context } from '../context.js';
 import { GitError } from '../errors.js';
-import { scrubGitEnv } from './env.js';
+import { MAX_BUFFER, spawnGit, type Ended, type SpawnOptions } from './spawn-git.js';
 
 export interface GitResult {
   readonly stdout: string;
   readonly exitCode: number;
 }
 
-export interface GitOptions {
+export interface GitOptions extends Partial<SpawnOptions> {
   /** Exit codes that are answers, not failures (e.g. 1 for `rev-parse --verify` of a missing ref). */
   readonly okExitCodes?: readonly number[];
-  readonly timeoutMs?: number;
-  /** Written to git's stdin (for --stdin and --batch modes). */
-  readonly input?: string;
   /**
-   * git reads files a lane controls (a work tree's .gitignore files, say): stop it as soon as it
-   * blocks opening a FIFO there, rather than when the timeout runs out.
+   * What this read-only call reads, and which incarnation of it (src/git/ahead.ts): the result
+   * may then come from the same call started before the command loaded (the CLI's `ls`).
    */
-  readonly watchFifo?: boolean;
-  /** Variables on top of the scrubbed environment (e.g. a scratch object directory). */
-  readonly env?: Readonly<Record<string, string>>;
-}
-
-/** Linux names this kernel function as the wait channel of a process blocked opening a FIFO. */
-const FIFO_WAIT = 'wait_for_partner';
-/** A git that ignores SIGTERM (after a timeout or a cancel) gets SIGKILL this much later. */
-const FORCE_KILL_AFTER_MS = 2_000;
-/** More output than this on stdout or stderr is a runaway git: it is stopped. */
-const MAX_BUFFER = 256 * 1024 * 1024;
-
-/** How one git process ended. */
-interface Ended {
-  readonly exitCode: number | undefined;
-  readonly signal: NodeJS.Signals | undefined;
-  readonly stdout: string;
-  readonly stderr: string;
-  /** Why isolane stopped it, or could not start it, if it did. */
-  readonly stopped?: 'timeout' | 'cancel' | 'fifo' | 'maxBuffer';
-  readonly error?: Error;
+  readonly aheadKey?: string;
 }
 
 /**
  * The one place that runs git: argv arrays only, a scrubbed environment, a timeout (escalating
- * to SIGKILL) and the caller's AbortSignal on every call. node:child_process directly: a git call
- * is the hot path of every command, and a process library costs start-up and CPU on each.
+ * to SIGKILL) and the caller's AbortSignal on every call (src/git/spawn-git.ts).
+ * node:child_process directly: a git call is the hot path of every command, and a process
+ * library costs start-up and CPU on each.
  */
 export async function runGit(ctx: Context, cwd: string, argv: readonly string[], opts: GitOptions = {}): Promise<GitResult> {
   // hrtime, not performance.now(): the global performance loads perf_hooks (about 1 ms).
   const started = process.hrtime.bigint();
   const timeoutMs = opts.timeoutMs ?? ctx.gitTimeoutMs;
-  // Loaded on the first git call: commands that read only files (`path`, `env`) never load it.
-  // getBuiltinModule, not import(): an import() would start the ES module loader in the CommonJS CLI.
-  const { spawn } = process.getBuiltinModule('node:child_process');
-  const result = await spawnGit(spawn, ctx, cwd, argv, opts, timeoutMs);
+  const spawnOpts: SpawnOptions = { timeoutMs, ...(opts.input === undefined ? {} : { input: opts.input }), ...(opts.watchFifo ? { watchFifo: true } : {}), ...(opts.env ? { env: opts.env } : {}) };
+  const pending = startedAhead(ctx, cwd, argv, spawnOpts, opts.aheadKey);
+  const ahead = pending && succeeded(await pending);
+  const result = ahead ?? (await spawnGit(ctx, cwd, argv, spawnOpts));
   const { exitCode, stdout, stderr } = result;
-  ctx.logger.debug(`git ${argv.join(' ')} (exit ${String(exitCode)}, ${(Number(process.hrtime.bigint() - started) / 1e6).toFixed(1)} ms)`);
+  ctx.logger.debug(`git ${argv.join(' ')} (exit ${String(exitCode)}, ${(Number(process.hrtime.bigint() - started) / 1e6).toFixed(1)} ms${ahead ? ', started ahead' : ''})`);
   if (result.stopped === undefined && exitCode !== undefined && (exitCode === 0 || opts.okExitCodes?.includes(exitCode))) {
     return { stdout, exitCode };
   }
@@ -71,78 +47,18 @@ export async function runGit(ctx: Context, cwd: string, argv: readonly string[],
   throw new GitError(argv, cwd, exitCode, [stderr, why].filter(Boolean).join('\n') || fallback, { cause: result.error ?? result });
 }
 
-function spawnGit(spawn: typeof Spawn, ctx: Context, cwd: string, argv: readonly string[], opts: GitOptions, timeoutMs: number): Promise<Ended> {
-  return new Promise((resolve) => {
-    const env = opts.env ? { ...scrubGitEnv(ctx.env), ...opts.env } : scrubGitEnv(ctx.env);
-    // fd 3 onwards: the locks this operation holds (see Context.heldLocks), inherited by git.
-    const stdio: StdioOptions = [opts.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe', ...ctx.heldLocks];
-    const child = spawn('git', [...argv], { cwd, env, stdio });
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    let outBytes = 0;
-    let errBytes = 0;
-    let stopped: Ended['stopped'];
-    let error: Error | undefined;
-    let forceKill: NodeJS.Timeout | undefined;
-    const stop = (why: NonNullable<Ended['stopped']>, signal: NodeJS.Signals = 'SIGTERM'): void => {
-      if (stopped !== undefined || child.exitCode !== null || child.signalCode !== null) return;
-      stopped = why;
-      child.kill(signal);
-      if (signal !== 'SIGKILL') forceKill = setTimeout(() => child.kill('SIGKILL'), FORCE_KILL_AFTER_MS);
-    };
-    child.stdout?.on('data', (chunk: Buffer) => {
-      outBytes += chunk.length;
-      if (outBytes > MAX_BUFFER) stop('maxBuffer');
-      else out.push(chunk);
-    });
-    child.stderr?.on('data', (chunk: Buffer) => {
-      errBytes += chunk.length;
-      if (errBytes > MAX_BUFFER) stop('maxBuffer');
-      else err.push(chunk);
-    });
-    if (opts.input !== undefined && child.stdin) {
-      // git may exit before reading all of its input (EPIPE): how it exits says what happened.
-      child.stdin.on('error', () => undefined);
-      child.stdin.end(opts.input);
-    }
-    const timer = setTimeout(() => stop('timeout'), timeoutMs);
-    const onAbort = (): void => stop('cancel');
-    if (ctx.signal?.aborted) onAbort();
-    else ctx.signal?.addEventListener('abort', onAbort, { once: true });
-    const watchdog = opts.watchFifo
-      ? setInterval(() => {
-          void readFile(`/proc/${child.pid ?? 0}/wchan`, 'utf8').then(
-            (wchan) => {
-              if (wchan.trim() === FIFO_WAIT) stop('fifo', 'SIGKILL');
-            },
-            () => undefined, // gone already, or no /proc here: the timeout still bounds the call
-          );
-        }, 250)
-      : undefined;
-    let done = false;
-    const finish = (code: number | null, signal: NodeJS.Signals | null): void => {
-      if (done) return;
-      done = true;
-      clearTimeout(timer);
-      clearTimeout(forceKill);
-      clearInterval(watchdog);
-      ctx.signal?.removeEventListener('abort', onAbort);
-      resolve({
-        exitCode: code ?? undefined,
-        signal: signal ?? undefined,
-        stdout: Buffer.concat(out).toString('utf8'),
-        stderr: Buffer.concat(err).toString('utf8'),
-        ...(stopped ? { stopped } : {}),
-        ...(error ? { error } : {}),
-      });
-    };
-    child.on('error', (e) => {
-      error ??= e;
-      if (child.pid === undefined) finish(null, null); // never started (no git, a bad cwd)
-    });
-    child.on('close', finish);
-  });
+/**
+ * The same call started ahead (src/git/ahead.ts), where the command has such calls and this one
+ * may be one: read-only, named by `key`, with no input, no extra environment and no locks to hand
+ * on (a call started ahead holds none).
+ */
+function startedAhead(ctx: Context, cwd: string, argv: readonly string[], opts: SpawnOptions, key: string | undefined): Promise<Ended> | undefined {
+  if (key === undefined || ctx.gitAhead === undefined || opts.input !== undefined || opts.env !== undefined || ctx.heldLocks.size > 0) return undefined;
+  return ctx.gitAhead.take({ key, cwd, argv, timeoutMs: opts.timeoutMs, watchFifo: opts.watchFifo === true }, ctx.signal);
 }
+
+/** A call started ahead counts only if it succeeded: one that failed runs again, so its error is that of a call made now. */
+const succeeded = (ended: Ended): Ended | undefined => (ended.stopped === undefined && ended.exitCode === 0 ? ended : undefined);
 
 /** git's messages when another process holds one of its lock files. */
 const LOCK_CONTENTION =

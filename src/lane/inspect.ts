@@ -44,10 +44,12 @@ async function withSubmodule<T>(reader: LaneReader, subPath: string, fn: (sub: L
 
 /**
  * Uncommitted work: porcelain lines such as `?? notes.txt`, ` M src/a.ts`; a submodule with new
- * commits or changed files shows as ` M <path>`. Ignored files are not work.
+ * commits or changed files shows as ` M <path>`. Ignored files are not work. With `aheadKey`
+ * (GitOptions) the status may be one the CLI started ahead.
  */
-export async function dirtyFiles(reader: LaneReader): Promise<string[]> {
-  return withSubmoduleChanges(reader, parseStatus((await reader.git([...statusArgv(reader), '--porcelain=v1'])).stdout));
+export async function dirtyFiles(reader: LaneReader, aheadKey?: string): Promise<string[]> {
+  const { stdout } = await reader.git([...statusArgv(reader), '--porcelain=v1'], aheadKey === undefined ? {} : { aheadKey });
+  return withSubmoduleChanges(reader, parseStatus(stdout));
 }
 
 /** How a lane's branch stands against its base, counted by the status that listed its files. */
@@ -65,11 +67,12 @@ export interface BranchCounts {
  * `branch` checked out and the upstream counted is `base` itself (a branch with an upstream of
  * its own is counted against that one: then the caller counts).
  */
-export async function filesAndCounts(reader: LaneReader, branch: string, base: string): Promise<{ files: string[]; counts: BranchCounts | undefined }> {
+export async function filesAndCounts(reader: LaneReader, branch: string, base: string, aheadKey?: string): Promise<{ files: string[]; counts: BranchCounts | undefined }> {
   // Elsewhere `refs/heads/<base>` would be the lane's own (a clone's, which it may have moved).
-  if (!reader.sharesMainRefs || !isGitRefName(headsRef(branch)) || !isGitRefName(headsRef(base))) return { files: await dirtyFiles(reader), counts: undefined };
+  if (!reader.sharesMainRefs || !isGitRefName(headsRef(branch)) || !isGitRefName(headsRef(base))) return { files: await dirtyFiles(reader, aheadKey), counts: undefined };
   const upstream = ['-c', `branch.${branch}.remote=.`, '-c', `branch.${branch}.merge=${headsRef(base)}`];
-  const { lines, branch: head } = parseStatusV2((await reader.git([...upstream, ...statusArgv(reader), '--porcelain=v2', '--branch', '--ahead-behind'])).stdout);
+  const argv = [...upstream, ...statusArgv(reader), '--porcelain=v2', '--branch', '--ahead-behind'];
+  const { lines, branch: head } = parseStatusV2((await reader.git(argv, aheadKey === undefined ? {} : { aheadKey })).stdout);
   const files = await withSubmoduleChanges(reader, lines);
   const { oid, ahead, behind } = head;
   const ours = head.head === branch && head.upstream === base && oid !== undefined && ahead !== undefined && behind !== undefined;

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { lstatOrUndefined } from '../fs/safe-read.js';
-import type { GitResult } from '../git/run-git.js';
+import type { GitOptions, GitResult } from '../git/run-git.js';
 import type { LaneRefs } from '../git/lane-refs.js';
 import type { LaneTip } from '../git/lane-home.js';
 import type { PublishedPort } from '../docker/ports.js';
@@ -18,8 +18,11 @@ export interface LaneReader {
   readonly recursesSubmodules: boolean;
   /** Its branches are the main repository's (a worktree of it): `refs/heads/<base>` read there is the base itself. */
   readonly sharesMainRefs?: boolean;
-  /** Runs git against the lane's repository and work tree. Callers only read. */
-  git(argv: readonly string[], opts?: { readonly input?: string; readonly okExitCodes?: readonly number[] }): Promise<GitResult>;
+  /**
+   * Runs git against the lane's repository and work tree. Callers only read. A reader whose git
+   * command differs from one process to the next (a view's) drops `aheadKey`.
+   */
+  git(argv: readonly string[], opts?: Pick<GitOptions, 'input' | 'okExitCodes' | 'aheadKey'>): Promise<GitResult>;
   /** Every ref, the checked-out commit and the stash entries of the lane's repository. */
   refs(): Promise<LaneRefs>;
   /** A reader for the initialized submodule at `subPath` (relative to the work tree), else undefined. */

@@ -53,7 +53,8 @@ export async function openViewReader(ctx: Context, source: ViewSource, depth = 0
   const reader: LaneReader & { readonly dir: string } = {
     dir,
     recursesSubmodules: false,
-    git: (argv, opts = {}) =>
+    // No aheadKey: the view's directory is this process's own, so no call is made twice the same.
+    git: (argv, { aheadKey: _, ...opts } = {}) =>
       runGit(ctx, dir, [`--git-dir=${dir}`, `--work-tree=${workTree}`, ...argv], {
         timeoutMs: Math.min(ctx.gitTimeoutMs, LANE_GIT_TIMEOUT_MS),
         watchFifo: true,

@@ -1,0 +1,160 @@
+import path from 'node:path';
+import { readdirSync, rmSync } from 'node:fs';
+import { lstatQuietly, quietly } from '../fs/safe-read.js';
+import { readCacheBytes, userCacheDir, writeCacheFileSync } from '../fs/user-cache.js';
+import { spawnGit, type Ended } from './spawn-git.js';
+
+/** One read-only git call, as far as its result depends on isolane. */
+export interface AheadCall {
+  /**
+   * What the call reads, and which incarnation of it: `ls` names the lane and when it was made,
+   * so a lane removed and made again under its name (its checkout half made, say) is read anew.
+   */
+  readonly key: string;
+  readonly cwd: string;
+  readonly argv: readonly string[];
+  readonly timeoutMs: number;
+  readonly watchFifo: boolean;
+}
+
+/** Calls started ahead at most: `ls` reads two lanes at once where it has few (src/engine/list.ts). */
+const MAX_CALLS = 2;
+/** A plan larger than this is not ours. */
+const MAX_PLAN_BYTES = 64 * 1024;
+/** A plan not written for this long goes when another is written (a directory `ls` no longer runs in). */
+const STALE_MS = 7 * 24 * 3600_000;
+
+interface Started {
+  readonly result: Promise<Ended>;
+  readonly stop: AbortController;
+  taken: boolean;
+}
+
+/**
+ * git processes started before the command that needs them has loaded. `ls` spends about 7 ms
+ * loading and reading its records before it can start its first `git status`, which then runs
+ * for 10 ms or more: so the CLI starts, first thing, the statuses the last `ls` from the same
+ * directory ran (its plan, in the user's cache: src/fs/user-cache.ts), and a call made again the
+ * same way (same key, directory, argv and options: see runGit) takes the started process's
+ * result instead of running git again. Any other call runs as usual; a started process no call
+ * takes is stopped when the command ends (finish). Only a lane's `git --no-optional-locks status`
+ * is ever started ahead (isAheadable): it writes nothing, so one started for nothing costs only
+ * its CPU, and a plan someone else wrote could run nothing else.
+ */
+export class GitAhead {
+  private readonly started = new Map<string, Started>();
+  /** The calls this command made, for the next plan. */
+  private readonly made: AheadCall[] = [];
+
+  private constructor(
+    private readonly file: string,
+    private readonly cwd: string,
+    private readonly planText: string | undefined,
+    env: Readonly<Record<string, string | undefined>>,
+  ) {
+    for (const call of planText === undefined ? [] : parsePlan(planText, cwd)) {
+      const stop = new AbortController();
+      // As runGit would start it for the command (its environment is this process's).
+      const result = spawnGit({ env, heldLocks: new Set(), signal: stop.signal }, call.cwd, call.argv, call);
+      this.started.set(identity(call), { result, stop, taken: false });
+    }
+  }
+
+  /** Starts what the last `ls` from `cwd` ran; undefined where there is no user cache. */
+  static start(env: Readonly<Record<string, string | undefined>>, cwd: string): GitAhead | undefined {
+    const dir = userCacheDir(env);
+    if (dir === undefined) return undefined;
+    const file = path.join(dir, 'ahead', `${fnv1a(cwd)}.json`);
+    return new GitAhead(file, cwd, readCacheBytes(file, MAX_PLAN_BYTES)?.toString('utf8'), env);
+  }
+
+  /**
+   * How the same call started ahead ends, if one was (each is taken once); `signal` stops it as
+   * it would the caller's own. Notes the call for the next plan either way.
+   */
+  take(call: AheadCall, signal?: AbortSignal): Promise<Ended> | undefined {
+    if (!isAheadable(call.argv)) return undefined;
+    const { key, cwd, argv, timeoutMs, watchFifo } = call;
+    if (this.made.length < MAX_CALLS) this.made.push({ key, cwd, argv: [...argv], timeoutMs, watchFifo });
+    const started = this.started.get(identity(call));
+    if (!started || started.taken) return undefined;
+    started.taken = true;
+    if (!signal) return started.result;
+    const onAbort = (): void => started.stop.abort();
+    if (signal.aborted) onAbort();
+    else signal.addEventListener('abort', onAbort, { once: true });
+    return started.result.finally(() => signal.removeEventListener('abort', onAbort));
+  }
+
+  /** Stops what no call took, and keeps this command's calls as the plan for the next. */
+  finish(): void {
+    for (const s of this.started.values()) if (!s.taken) s.stop.abort();
+    if (this.planText === undefined && this.made.length === 0) return;
+    const text = JSON.stringify({ cwd: this.cwd, calls: this.made });
+    if (text === this.planText) return;
+    writeCacheFileSync(this.file, text);
+    pruneStale(path.dirname(this.file), this.file);
+  }
+}
+
+/**
+ * `git [--git-dir=... --work-tree=... -c branch.<b>.remote=... -c branch.<b>.merge=...]
+ * --no-optional-locks status ...`, as `ls` reads a lane (src/lane/inspect.ts): a plan naming any
+ * other call, or any other option before `status` (a `-c core.fsmonitor=...` runs a command), is
+ * not run.
+ */
+function isAheadable(argv: readonly string[]): boolean {
+  let noLocks = false;
+  let i = 0;
+  for (; i < argv.length; i++) {
+    const word = argv[i] ?? '';
+    if (word === '-c' && /^branch\.[^=]+\.(?:remote|merge)=/.test(argv[i + 1] ?? '')) i++;
+    else if (word === '--no-optional-locks') noLocks = true;
+    else if (!/^--(?:git-dir|work-tree)=/.test(word)) break;
+  }
+  return noLocks && argv[i] === 'status';
+}
+
+const identity = (call: AheadCall): string => JSON.stringify([call.key, call.cwd, call.argv, call.timeoutMs, call.watchFifo]);
+
+/** The calls of a plan written for `cwd`; none from a plan that is torn, foreign or not of this form. */
+function parsePlan(text: string, cwd: string): AheadCall[] {
+  const plan = quietly(() => JSON.parse(text) as unknown);
+  if (typeof plan !== 'object' || plan === null || !('cwd' in plan) || plan.cwd !== cwd || !('calls' in plan) || !Array.isArray(plan.calls)) return [];
+  const calls = (plan.calls as unknown[]).slice(0, MAX_CALLS);
+  return calls.every(isCall) ? calls : [];
+}
+
+function isCall(value: unknown): value is AheadCall {
+  if (typeof value !== 'object' || value === null) return false;
+  const c = value as Record<string, unknown>;
+  return (
+    typeof c.key === 'string' &&
+    typeof c.cwd === 'string' &&
+    path.isAbsolute(c.cwd) &&
+    Array.isArray(c.argv) &&
+    c.argv.length <= 64 &&
+    c.argv.every((a) => typeof a === 'string' && !a.includes('\0')) &&
+    isAheadable(c.argv as string[]) &&
+    Number.isSafeInteger(c.timeoutMs) &&
+    (c.timeoutMs as number) > 0 &&
+    typeof c.watchFifo === 'boolean'
+  );
+}
+
+/** A plan's file name: the directory's 32-bit FNV-1a (a collision only costs the plan: it names its directory). */
+function fnv1a(text: string): string {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
+  return (h >>> 0).toString(16).padStart(8, '0');
+}
+
+/** Removes the plans beside `kept` not written for STALE_MS. */
+function pruneStale(dir: string, kept: string): void {
+  for (const entry of quietly(() => readdirSync(dir)) ?? []) {
+    const file = path.join(dir, entry);
+    if (file === kept || !/^[0-9a-f]{8}\.json$/.test(entry)) continue;
+    const st = lstatQuietly(file);
+    if (st?.isFile() === true && Date.now() - st.mtimeMs > STALE_MS) quietly(() => rmSync(file, { force: true }));
+  }
+}
