@@ -19,6 +19,8 @@ export interface AheadCall {
 
 /** Calls started ahead at most: `ls` reads two lanes at once where it has few (src/engine/list.ts). */
 const MAX_CALLS = 2;
+/** Calls a command notes at most, for its plan (`ls` of many lanes makes one per lane). */
+const MAX_NOTED = 1024;
 /** A plan larger than this is not ours. */
 const MAX_PLAN_BYTES = 64 * 1024;
 /** A plan not written for this long goes when another is written (a directory `ls` no longer runs in). */
@@ -43,16 +45,20 @@ interface Started {
  */
 export class GitAhead {
   private readonly started = new Map<string, Started>();
-  /** The calls this command made, for the next plan. */
+  /** The plan read, as far as it could be: undefined where there was no plan. */
+  private readonly planned: readonly AheadCall[] | undefined;
+  /** The calls this command made, in order, for the next plan. */
   private readonly made: AheadCall[] = [];
+  private readonly madeIds = new Set<string>();
 
   private constructor(
     private readonly file: string,
     private readonly cwd: string,
-    private readonly planText: string | undefined,
+    planText: string | undefined,
     env: Readonly<Record<string, string | undefined>>,
   ) {
-    for (const call of planText === undefined ? [] : parsePlan(planText, cwd)) {
+    this.planned = planText === undefined ? undefined : parsePlan(planText, cwd);
+    for (const call of this.planned ?? []) {
       const stop = new AbortController();
       // As runGit would start it for the command (its environment is this process's).
       const result = spawnGit({ env, heldLocks: new Set(), signal: stop.signal }, call.cwd, call.argv, call);
@@ -75,8 +81,12 @@ export class GitAhead {
   take(call: AheadCall, signal?: AbortSignal): Promise<Ended> | undefined {
     if (!isAheadable(call.argv)) return undefined;
     const { key, cwd, argv, timeoutMs, watchFifo } = call;
-    if (this.made.length < MAX_CALLS) this.made.push({ key, cwd, argv: [...argv], timeoutMs, watchFifo });
-    const started = this.started.get(identity(call));
+    const id = identity(call);
+    if (this.made.length < MAX_NOTED) {
+      this.made.push({ key, cwd, argv: [...argv], timeoutMs, watchFifo });
+      this.madeIds.add(id);
+    }
+    const started = this.started.get(id);
     if (!started || started.taken) return undefined;
     started.taken = true;
     if (!signal) return started.result;
@@ -86,13 +96,17 @@ export class GitAhead {
     return started.result.finally(() => signal.removeEventListener('abort', onAbort));
   }
 
-  /** Stops what no call took, and keeps this command's calls as the plan for the next. */
+  /**
+   * Stops what no call took, and keeps this command's first calls as the plan for the next, unless
+   * the plan read still holds: each of its calls made again, and as many as there could be. (Lanes
+   * read at once start their statuses in no fixed order: the plan is not written again for that.)
+   */
   finish(): void {
     for (const s of this.started.values()) if (!s.taken) s.stop.abort();
-    if (this.planText === undefined && this.made.length === 0) return;
-    const text = JSON.stringify({ cwd: this.cwd, calls: this.made });
-    if (text === this.planText) return;
-    writeCacheFileSync(this.file, text);
+    const planned = this.planned ?? [];
+    const holds = planned.every((c) => this.madeIds.has(identity(c))) && planned.length >= Math.min(MAX_CALLS, this.made.length);
+    if (holds && (this.planned !== undefined || this.made.length === 0)) return;
+    writeCacheFileSync(this.file, JSON.stringify({ cwd: this.cwd, calls: this.made.slice(0, MAX_CALLS) }));
     pruneStale(path.dirname(this.file), this.file);
   }
 }

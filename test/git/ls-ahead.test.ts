@@ -89,6 +89,18 @@ describe('ls starts what it read last time before it loads', () => {
     expect((await plans())[0]?.calls.map((c) => c.cwd)).toEqual([path.join(repo.lanesRoot, 'b')]);
   });
 
+  it('a plan that still holds is not written again, whatever order the lanes are read in', async () => {
+    for (const lane of ['a', 'b', 'c']) expect((await repo.cli(['up', lane])).code).toBe(0);
+    await lsJson();
+    const [file] = await fsp.readdir(planDir());
+    const plan = path.join(planDir(), file ?? '');
+    const { ino } = await fsp.stat(plan);
+    expect((await plans())[0]?.calls).toHaveLength(2);
+    for (let i = 0; i < 4; i++) expect((await lsJson()).lanes.map((l) => l.lane)).toEqual(['a', 'b', 'c']);
+    // Written by rename: the same inode is the same file.
+    expect((await fsp.stat(plan)).ino).toBe(ino);
+  });
+
   it('a torn plan is ignored and written again', async () => {
     await repo.cli(['up', 'a']);
     await lsJson();
