@@ -1,5 +1,5 @@
 import { setTimeout as timersSetTimeout } from 'node:timers/promises';
-import type { GitAhead } from './git/ahead.js';
+import type { AheadCalls } from './git/ahead-plan.js';
 
 /**
  * Everything that varies between a CLI run, a library caller and a test is injected here,
@@ -38,7 +38,7 @@ export interface Context {
   /** Called at named steps of long operations; crash tests pause there to kill the process. */
   readonly checkpoint?: (name: string) => Promise<void>;
   /** git calls the CLI started before the command loaded (src/git/ahead.ts); runGit takes their results. */
-  readonly gitAhead?: GitAhead;
+  readonly gitAhead?: AheadCalls;
 }
 
 export const silentLogger: Logger = { progress() {}, warn() {}, debug() {} };

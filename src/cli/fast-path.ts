@@ -1,4 +1,5 @@
 import { quietly } from '../fs/safe-read.js';
+import { aheadFor } from '../git/ahead-plan.js';
 import { invoke } from './invoke.js';
 
 /**
@@ -28,12 +29,12 @@ export async function runFastPath(args: readonly string[]): Promise<number | und
       const parsed = plain(rest, ['--json', '--disk'], 0);
       if (!parsed) return undefined;
       // The lanes' statuses the last `ls` from here ran start now, while the command loads.
-      const { GitAhead } = await import('../git/ahead.js');
-      const gitAhead = quietly(() => GitAhead.start(process.env, process.cwd()));
+      const cwd = quietly(() => process.cwd());
+      const gitAhead = cwd === undefined ? undefined : await aheadFor(process.env, cwd);
       try {
         return await invoke(async () => (await import('./commands/ls.js')).lsCommand, parsed.json, [parsed.opts], gitAhead ? { gitAhead } : {});
       } finally {
-        gitAhead?.finish();
+        await gitAhead?.finish().catch(() => undefined); // a plan not kept costs the next ls its head start, nothing more
       }
     }
     case 'up': {

@@ -1,21 +1,9 @@
 import path from 'node:path';
 import { readdirSync, rmSync } from 'node:fs';
 import { lstatQuietly, quietly } from '../fs/safe-read.js';
-import { readCacheBytes, userCacheDir, writeCacheFileSync } from '../fs/user-cache.js';
+import { readCacheBytes, writeCacheFileSync } from '../fs/user-cache.js';
+import type { AheadCall, AheadCalls, PlanPlace } from './ahead-plan.js';
 import { spawnGit, type Ended } from './spawn-git.js';
-
-/** One read-only git call, as far as its result depends on isolane. */
-export interface AheadCall {
-  /**
-   * What the call reads, and which incarnation of it: `ls` names the lane and when it was made,
-   * so a lane removed and made again under its name (its checkout half made, say) is read anew.
-   */
-  readonly key: string;
-  readonly cwd: string;
-  readonly argv: readonly string[];
-  readonly timeoutMs: number;
-  readonly watchFifo: boolean;
-}
 
 /** Calls started ahead at most: `ls` reads two lanes at once where it has few (src/engine/list.ts). */
 const MAX_CALLS = 2;
@@ -36,14 +24,14 @@ interface Started {
  * git processes started before the command that needs them has loaded. `ls` spends about 7 ms
  * loading and reading its records before it can start its first `git status`, which then runs
  * for 10 ms or more: so the CLI starts, first thing, the statuses the last `ls` from the same
- * directory ran (its plan, in the user's cache: src/fs/user-cache.ts), and a call made again the
+ * directory ran (its plan, in the user's cache: src/git/ahead-plan.ts), and a call made again the
  * same way (same key, directory, argv and options: see runGit) takes the started process's
  * result instead of running git again. Any other call runs as usual; a started process no call
  * takes is stopped when the command ends (finish). Only a lane's `git --no-optional-locks status`
  * is ever started ahead (isAheadable): it writes nothing, so one started for nothing costs only
  * its CPU, and a plan someone else wrote could run nothing else.
  */
-export class GitAhead {
+export class GitAhead implements AheadCalls {
   private readonly started = new Map<string, Started>();
   /** The plan read, as far as it could be: undefined where there was no plan. */
   private readonly planned: readonly AheadCall[] | undefined;
@@ -52,12 +40,11 @@ export class GitAhead {
   private readonly madeIds = new Set<string>();
 
   private constructor(
-    private readonly file: string,
-    private readonly cwd: string,
+    private readonly place: PlanPlace,
     planText: string | undefined,
     env: Readonly<Record<string, string | undefined>>,
   ) {
-    this.planned = planText === undefined ? undefined : parsePlan(planText, cwd);
+    this.planned = planText === undefined ? undefined : parsePlan(planText, place.cwd);
     for (const call of this.planned ?? []) {
       const stop = new AbortController();
       // As runGit would start it for the command (its environment is this process's).
@@ -66,24 +53,28 @@ export class GitAhead {
     }
   }
 
-  /** Starts what the last `ls` from `cwd` ran; undefined where there is no user cache. */
-  static start(env: Readonly<Record<string, string | undefined>>, cwd: string): GitAhead | undefined {
-    const dir = userCacheDir(env);
-    if (dir === undefined) return undefined;
-    const file = path.join(dir, 'ahead', `${fnv1a(cwd)}.json`);
-    return new GitAhead(file, cwd, readCacheBytes(file, MAX_PLAN_BYTES)?.toString('utf8'), env);
+  /** Starts what the plan at `place` names. */
+  static start(env: Readonly<Record<string, string | undefined>>, place: PlanPlace): GitAhead {
+    return new GitAhead(place, readCacheBytes(place.file, MAX_PLAN_BYTES)?.toString('utf8'), env);
   }
 
-  /**
-   * How the same call started ahead ends, if one was (each is taken once); `signal` stops it as
-   * it would the caller's own. Notes the call for the next plan either way.
-   */
+  /** Keeps `made`'s first calls as the plan at `place`; a plan of none goes (the next `ls` then loads nothing for it). */
+  static keep(place: PlanPlace, made: readonly AheadCall[]): void {
+    const calls = made.filter((c) => isAheadable(c.argv)).slice(0, MAX_CALLS);
+    if (calls.length === 0) {
+      quietly(() => rmSync(place.file, { force: true }));
+      return;
+    }
+    const plan = calls.map(({ key, cwd, argv, timeoutMs, watchFifo }) => ({ key, cwd, argv: [...argv], timeoutMs, watchFifo }));
+    writeCacheFileSync(place.file, JSON.stringify({ cwd: place.cwd, calls: plan }));
+    pruneStale(path.dirname(place.file), place.file);
+  }
+
   take(call: AheadCall, signal?: AbortSignal): Promise<Ended> | undefined {
     if (!isAheadable(call.argv)) return undefined;
-    const { key, cwd, argv, timeoutMs, watchFifo } = call;
     const id = identity(call);
     if (this.made.length < MAX_NOTED) {
-      this.made.push({ key, cwd, argv: [...argv], timeoutMs, watchFifo });
+      this.made.push(call);
       this.madeIds.add(id);
     }
     const started = this.started.get(id);
@@ -101,13 +92,12 @@ export class GitAhead {
    * the plan read still holds: each of its calls made again, and as many as there could be. (Lanes
    * read at once start their statuses in no fixed order: the plan is not written again for that.)
    */
-  finish(): void {
+  finish(): Promise<void> {
     for (const s of this.started.values()) if (!s.taken) s.stop.abort();
     const planned = this.planned ?? [];
-    const holds = planned.every((c) => this.madeIds.has(identity(c))) && planned.length >= Math.min(MAX_CALLS, this.made.length);
-    if (holds && (this.planned !== undefined || this.made.length === 0)) return;
-    writeCacheFileSync(this.file, JSON.stringify({ cwd: this.cwd, calls: this.made.slice(0, MAX_CALLS) }));
-    pruneStale(path.dirname(this.file), this.file);
+    const holds = planned.length > 0 && planned.every((c) => this.madeIds.has(identity(c))) && planned.length >= Math.min(MAX_CALLS, this.made.length);
+    if (!holds) GitAhead.keep(this.place, this.made);
+    return Promise.resolve();
   }
 }
 
@@ -154,13 +144,6 @@ function isCall(value: unknown): value is AheadCall {
     (c.timeoutMs as number) > 0 &&
     typeof c.watchFifo === 'boolean'
   );
-}
-
-/** A plan's file name: the directory's 32-bit FNV-1a (a collision only costs the plan: it names its directory). */
-function fnv1a(text: string): string {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
-  return (h >>> 0).toString(16).padStart(8, '0');
 }
 
 /** Removes the plans beside `kept` not written for STALE_MS. */

@@ -87,6 +87,10 @@ describe('ls starts what it read last time before it loads', () => {
     expect(lanes.map((l) => l.lane)).toEqual(['b']);
     expect(startedAhead(stderr)).toHaveLength(1);
     expect((await plans())[0]?.calls.map((c) => c.cwd)).toEqual([path.join(repo.lanesRoot, 'b')]);
+    // The last lane gone, so is the plan: the next ls has nothing to start, and loads nothing for it.
+    expect((await repo.cli(['down', 'b'])).code).toBe(0);
+    expect((await lsJson()).lanes).toEqual([]);
+    expect(await plans()).toEqual([]);
   });
 
   it('a plan that still holds is not written again, whatever order the lanes are read in', async () => {

@@ -92,6 +92,24 @@ describe('start-up: a command loads only what it needs (no isolane.yaml)', () =>
     });
   }
 
+  it('ls loads what starts its statuses ahead (src/git/ahead.ts) only where it has a plan to start', async () => {
+    const empty = await makeRepo(); // no lanes: its ls reads no status, and keeps no plan
+    try {
+      for (let i = 0; i < 2; i++) {
+        const { code, inputs, stderr } = await traced(empty, meta, ['ls']);
+        expect(code, stderr).toBe(0);
+        expect([...inputs]).toContain('src/git/ahead-plan.ts');
+        expect([...inputs]).not.toContain('src/git/ahead.ts');
+      }
+    } finally {
+      await empty.cleanup();
+    }
+    expect((await repo.cli(['ls'])).code).toBe(0); // lane a's status: the plan
+    const { code, inputs, stderr } = await loadedModules(['ls']);
+    expect(code, stderr).toBe(0);
+    expect([...inputs]).toContain('src/git/ahead.ts');
+  });
+
   it('the lane commands reach zod and execa only through the strategy plug-ins', () => {
     for (const command of ['ls', 'env', 'run']) {
       const reached = [...staticallyReached(`src/cli/commands/${command}.ts`, /^strategies\//)];
