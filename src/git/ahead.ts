@@ -33,8 +33,8 @@ interface Started {
  */
 export class GitAhead implements AheadCalls {
   private readonly started = new Map<string, Started>();
-  /** The plan read, as far as it could be: undefined where there was no plan. */
-  private readonly planned: readonly AheadCall[] | undefined;
+  /** The plan read: none where it could not be read or is not one. */
+  private readonly planned: readonly AheadCall[];
   /** The calls this command made, in order, for the next plan. */
   private readonly made: AheadCall[] = [];
   private readonly madeIds = new Set<string>();
@@ -44,8 +44,8 @@ export class GitAhead implements AheadCalls {
     planText: string | undefined,
     env: Readonly<Record<string, string | undefined>>,
   ) {
-    this.planned = planText === undefined ? undefined : parsePlan(planText, place.cwd);
-    for (const call of this.planned ?? []) {
+    this.planned = planText === undefined ? [] : parsePlan(planText, place.cwd);
+    for (const call of this.planned) {
       const stop = new AbortController();
       // As runGit would start it for the command (its environment is this process's).
       const result = spawnGit({ env, heldLocks: new Set(), signal: stop.signal }, call.cwd, call.argv, call);
@@ -94,7 +94,7 @@ export class GitAhead implements AheadCalls {
    */
   finish(): Promise<void> {
     for (const s of this.started.values()) if (!s.taken) s.stop.abort();
-    const planned = this.planned ?? [];
+    const { planned } = this;
     const holds = planned.length > 0 && planned.every((c) => this.madeIds.has(identity(c))) && planned.length >= Math.min(MAX_CALLS, this.made.length);
     if (!holds) GitAhead.keep(this.place, this.made);
     return Promise.resolve();
