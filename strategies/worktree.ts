@@ -1,4 +1,4 @@
-import { promises as fsp } from 'node:fs';
+import { mkdirSync, promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { GitError, IsolaneError, WouldLoseWorkError } from '../src/errors.js';
 import { isRealDirectory, lstatOrUndefined } from '../src/fs/safe-read.js';
@@ -136,7 +136,7 @@ export function worktreeLanes(kit: StrategyKit<unknown>, strategy: string, fill:
     runsOnHost: true,
 
     async create(spec: LaneSpec) {
-      await fsp.mkdir(path.dirname(spec.path), { recursive: true });
+      mkdirSync(path.dirname(spec.path), { recursive: true }); // synchronous: fs.promises costs `up` 1-1.5 ms to load
       await withGitLockRetry(
         ctx,
         () =>

@@ -1,4 +1,4 @@
-import { promises as fsp, realpathSync, statSync, type Stats } from 'node:fs';
+import { chmodSync, mkdirSync, promises as fsp, realpathSync, statSync, type Stats } from 'node:fs';
 import path from 'node:path';
 import { IsolaneError } from '../errors.js';
 import { readTextSafely } from '../fs/safe-read.js';
@@ -137,7 +137,8 @@ async function writeMarkerOnce(f: LanesRootFacts): Promise<void> {
 export async function ensureLanesRoot(f: LanesRootFacts, isOurs: (name: string) => Promise<boolean>): Promise<void> {
   await checkLanesRoot(f, isOurs, false); // refuses a wrong place before making anything there
   // mkdir answers the first directory it made: that one, and only that, gets our mode, whatever the umask.
-  const made = await fsp.mkdir(f.root, { recursive: true });
-  if (made !== undefined) await fsp.chmod(f.root, 0o755);
+  // Synchronous, as src/fs/safe-read.ts reads: every `up` makes sure of it.
+  const made = mkdirSync(f.root, { recursive: true });
+  if (made !== undefined) chmodSync(f.root, 0o755);
   await checkLanesRoot(f, isOurs, true);
 }

@@ -1,4 +1,4 @@
-import { promises as fsp, realpathSync } from 'node:fs';
+import { realpathSync } from 'node:fs';
 import path from 'node:path';
 import { pluginOf, STRATEGY_NAMES, type StrategyName } from '../../strategies/index.js';
 import type { ProbeKit, Strategy, StrategyKit, StrategyPlugin } from '../../strategies/strategy.js';
@@ -138,7 +138,7 @@ export class Project {
   /** Holds the exclusive lock at `file` (an OFD lock: a killed holder frees it) while `fn` runs. */
   private async withLock<T>(file: string, what: string, fn: () => Promise<T>): Promise<T> {
     if (!/^[A-Za-z0-9.-]+\.lock$/.test(path.basename(file))) throw new IsolaneError('USAGE', `not a lock name: ${path.basename(file)}`);
-    await fsp.mkdir(path.dirname(file), { recursive: true });
+    // acquireLock makes the lock's directory.
     const lock = await acquireLock(file, what, {
       timeoutMs: this.ctx.lockTimeoutMs,
       registry: this.ctx.heldLocks,

@@ -16,8 +16,10 @@ interface Binding {
  */
 export async function loadTryLock(): Promise<TryLock> {
   try {
-    const require = createRequire(import.meta.url);
-    const binding = require(`fs-native-extensions/prebuilds/${process.platform}-${process.arch}/fs-native-extensions.node`) as Partial<Binding>;
+    // The CLI's CommonJS bundles have a require of their own: node:module (and with it part of
+    // the ES module loader) is then not loaded for it.
+    const load = typeof require === 'function' ? require : createRequire(import.meta.url);
+    const binding = load(`fs-native-extensions/prebuilds/${process.platform}-${process.arch}/fs-native-extensions.node`) as Partial<Binding>;
     if (typeof binding.tryLock === 'function') {
       const native = binding.tryLock.bind(binding);
       return (fd, shared) => {

@@ -1,8 +1,8 @@
-import { promises as fsp } from 'node:fs';
+import { promises as fsp, readdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Context } from '../context.js';
-import { isRealDirectory, lstatOrUndefined, readDirSafely, readFileSafely, readTextSafely, unsafePath } from '../fs/safe-read.js';
+import { isRealDirectory, lstatOrUndefined, quietly, readDirSafely, readFileSafely, readTextSafely, unsafePath } from '../fs/safe-read.js';
 import { readLaneRefs, type LaneRefs } from '../git/lane-refs.js';
 import { runGit } from '../git/run-git.js';
 import { isSafeSubPath, submoduleHints, type LaneReader } from './reader.js';
@@ -86,10 +86,13 @@ async function makeViewDir(label = 'view'): Promise<string> {
   return fsp.mkdtemp(path.join(root, `${process.pid}-${label}-`));
 }
 
-/** Removes the views a killed isolane left behind (their process is gone). */
+/**
+ * Removes the views a killed isolane left behind (their process is gone). Listed synchronously,
+ * as src/fs/safe-read.ts reads: every `down` looks, and there is rarely anything.
+ */
 export async function sweepStaleViews(): Promise<void> {
   const root = viewsRoot();
-  for (const name of await fsp.readdir(root).catch(() => [] as string[])) {
+  for (const name of quietly(() => readdirSync(root)) ?? []) {
     const pid = Number(name.split('-')[0]);
     if (Number.isInteger(pid) && pid > 0 && !isAlive(pid)) await fsp.rm(path.join(root, name), { recursive: true, force: true });
   }
