@@ -1,5 +1,5 @@
 import { setTimeout as timersSetTimeout } from 'node:timers/promises';
-import type { AheadCalls } from './git/ahead-plan.js';
+import type { AheadCalls } from './git/ahead-call.js';
 
 /**
  * Everything that varies between a CLI run, a library caller and a test is injected here,

@@ -2,7 +2,7 @@ import path from 'node:path';
 import { readdirSync, rmSync } from 'node:fs';
 import { lstatQuietly, quietly } from '../fs/safe-read.js';
 import { readCacheBytes, writeCacheFileSync } from '../fs/user-cache.js';
-import type { AheadCall, AheadCalls, PlanPlace } from './ahead-plan.js';
+import type { AheadCall, AheadCalls, PlanPlace } from './ahead-call.js';
 import { spawnGit, type Ended } from './spawn-git.js';
 
 /** Calls started ahead at most: `ls` reads two lanes at once where it has few (src/engine/list.ts). */
