@@ -1,6 +1,8 @@
-import { closeSync, constants, fstatSync, mkdirSync, openSync, readSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, constants, fstatSync, mkdirSync, openSync, readdirSync, readSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { promised, quietly } from './safe-read.js';
+import { isAlive } from '../process/alive.js';
+import { lstatQuietly, promised, quietly } from './safe-read.js';
+import { tempFileFor } from './temp-name.js';
 
 /**
  * isolane's cache of answers that are costly to find again and cheap to check: the git version
@@ -40,15 +42,33 @@ export function readCacheFile(file: string, maxBytes: number): Promise<string | 
   return promised(() => readCacheBytes(file, maxBytes)?.toString('utf8'));
 }
 
-/** Writes an entry atomically (a reader sees the old file or the new, whole); a cache that cannot be written is no error. */
+/**
+ * Writes an entry atomically (a reader sees the old file or the new, whole); a cache that cannot
+ * be written is no error. The temp files a killed writer left beside it go then too.
+ */
 export function writeCacheFileSync(file: string, data: string | Uint8Array): void {
-  const tmp = `${file}.${process.pid}.${Date.now()}.tmp`;
+  const tmp = tempFileFor(file);
   try {
     mkdirSync(path.dirname(file), { recursive: true });
-    writeFileSync(tmp, data, { mode: 0o644 });
+    writeFileSync(tmp, data, { mode: 0o644, flag: 'wx' });
     renameSync(tmp, file);
   } catch {
-    rmSync(tmp, { force: true });
+    quietly(() => rmSync(tmp, { force: true }));
+  }
+  sweepLeftTemps(path.dirname(file));
+}
+
+/** A day: a temp file older than this is left, whatever its pid says (pids are reused). */
+const LEFT_MS = 24 * 3600_000;
+
+/** Removes `<entry>.<pid>.<nonce>.tmp` files whose writer is gone or which are a day old. */
+function sweepLeftTemps(dir: string): void {
+  for (const name of quietly(() => readdirSync(dir)) ?? []) {
+    const pid = /\.(\d+)\.[0-9a-f]+\.tmp$/.exec(name)?.[1];
+    if (pid === undefined || Number(pid) === process.pid) continue;
+    const file = path.join(dir, name);
+    const st = lstatQuietly(file);
+    if (st?.isFile() === true && (!isAlive(Number(pid)) || Date.now() - st.mtimeMs > LEFT_MS)) quietly(() => rmSync(file, { force: true }));
   }
 }
 

@@ -5,6 +5,7 @@ import type { Context } from '../context.js';
 import { isRealDirectory, lstatOrUndefined, quietly, readDirSafely, readFileSafely, readTextSafely, unsafePath } from '../fs/safe-read.js';
 import { readLaneRefs, type LaneRefs } from '../git/lane-refs.js';
 import { runGit } from '../git/run-git.js';
+import { isAlive } from '../process/alive.js';
 import { isSafeSubPath, submoduleHints, type LaneReader } from './reader.js';
 
 const MAX_INDEX = 1024 * 2 ** 20;
@@ -95,15 +96,6 @@ export async function sweepStaleViews(): Promise<void> {
   for (const name of quietly(() => readdirSync(root)) ?? []) {
     const pid = Number(name.split('-')[0]);
     if (Number.isInteger(pid) && pid > 0 && !isAlive(pid)) await fsp.rm(path.join(root, name), { recursive: true, force: true });
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM'; // alive, someone else's
   }
 }
 
