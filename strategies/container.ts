@@ -163,6 +163,7 @@ function containerLanes(kit: StrategyKit<ContainerSettings>): Strategy {
           await (await engine()).getContainer(containerName(lane.lane)).remove({ force: true }).catch(() => undefined);
           return attempt();
         }
+        if (e.statusCode === 409 && (await removeNeverStarted(lane.lane))) return attempt();
         throw e;
       });
     } catch (e) {
@@ -175,6 +176,21 @@ function containerLanes(kit: StrategyKit<ContainerSettings>): Strategy {
             : 'see the Docker engine message above';
       throw dockerError(`could not start the container of lane ${lane.lane} from image ${settings.image}`, e, hint);
     }
+  };
+
+  /**
+   * The container named for `lane` when it carries both our labels and was never started (it holds
+   * nothing of anyone's): removed, and true. The engine goes on creating a container whose client
+   * was killed mid-request, and may list it again after an `up` cleaning up that lane removed it,
+   * so the next create finds the name taken. Anything else named so is left, and the caller says so.
+   */
+  const removeNeverStarted = async (lane: string): Promise<boolean> => {
+    const container = (await engine()).getContainer(containerName(lane));
+    const info = await container.inspect().catch(() => undefined);
+    const ours = info?.Config.Labels?.[LABEL_REPO] === repo.id && info.Config.Labels[LABEL_LANE] === lane;
+    if (!ours || info.State.Status !== 'created') return false;
+    await container.remove({ force: true, v: true }).catch(() => undefined);
+    return true;
   };
 
   /** The lane's container, when one with both our labels exists; never made or started here. */

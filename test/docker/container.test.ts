@@ -411,6 +411,22 @@ describe.skipIf(!engine)('container strategy', () => {
     });
   });
 
+  describe('a container a killed up left', () => {
+    it('up takes the place of one made for the lane and never started (a container of that name isolane did not make is refused: above)', async () => {
+      // What the engine may list after the up that made it was killed mid-request, even once a later up removed it.
+      const leftover = await docker.createContainer({ name: containerName('a'), Image: DEFAULT_IMAGE, Cmd: ['sleep', 'infinity'], Labels: { [LABEL_REPO]: repoId, [LABEL_LANE]: 'a' } });
+      foreign.push(containerName('a'));
+      lanes.add('a');
+      const r = await cli(['up', 'a', '--strategy', 'container']);
+      expect(r.code, r.stderr).toBe(0);
+      const now = await inspectLane('a');
+      expect(now.Id).not.toBe(leftover.id);
+      expect(now.State.Running).toBe(true);
+      expect((await labelled('a')).map((c) => c.Id)).toEqual([now.Id]);
+      expect((await cli(['down', 'a'])).code).toBe(0);
+    });
+  });
+
   describe('no engine', () => {
     const cases = [
       { name: 'a unix socket that does not exist', host: () => `unix:///tmp/isolane-no-engine-${randomBytes(4).toString('hex')}.sock`, shows: (h: string) => h.slice('unix://'.length) },
