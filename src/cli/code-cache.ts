@@ -1,9 +1,8 @@
-import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import type NodeModule from 'node:module';
 import path from 'node:path';
 import vm from 'node:vm';
-import { lstatQuietly, quietly } from '../fs/safe-read.js';
-import { readCacheBytes, userCacheDir, writeCacheFileSync } from '../fs/user-cache.js';
+import { pruneCacheEntries, readCacheBytes, userCacheDir, writeCacheFileSync } from '../fs/user-cache.js';
 
 /** Each hot bundle's content hash, by command: set by the CLI's bundler (scripts/bundle-cli.mjs). */
 declare const __ISOLANE_BUNDLES__: Readonly<Record<string, string>> | undefined;
@@ -34,7 +33,7 @@ export function loadBundle(file: string): unknown {
   if (cacheFile !== undefined && (cached === undefined || script.cachedDataRejected === true)) {
     process.once('exit', () => {
       writeCacheFileSync(cacheFile, script.createCachedData());
-      pruneOthers(cacheFile, path.basename(file, '.cjs'));
+      pruneCacheEntries(cacheFile, ofBundle(path.basename(file, '.cjs')), STALE_MS);
     });
   }
   // A module of Node's own, in require's cache: a later require of the file gets the same
@@ -72,17 +71,8 @@ function cacheFileOf(file: string): string | undefined {
 /** A day: a cache of another build of a command written longer ago goes when a new one is written (an upgrade leaves its old one; one still in use is written again). */
 const STALE_MS = 24 * 3600_000;
 
-/** Removes the stale caches of other builds of bundle `name` beside `cacheFile`. */
-function pruneOthers(cacheFile: string, name: string): void {
-  const dir = path.dirname(cacheFile);
-  const ofThisBundle = (entry: string): boolean => entry.startsWith(`${name}-`) && /^[0-9a-f]{16}-v/.test(entry.slice(name.length + 1)) && entry.endsWith('.v8');
-  for (const entry of quietly(() => readdirSync(dir)) ?? []) {
-    const file = path.join(dir, entry);
-    if (!ofThisBundle(entry) || file === cacheFile) continue;
-    const st = lstatQuietly(file);
-    if (st?.isFile() === true && Date.now() - st.mtimeMs > STALE_MS) quietly(() => rmSync(file, { force: true }));
-  }
-}
+/** A cache of another build of bundle `name`. */
+const ofBundle = (name: string) => (entry: string): boolean => entry.startsWith(`${name}-`) && /^[0-9a-f]{16}-v/.test(entry.slice(name.length + 1)) && entry.endsWith('.v8');
 
 /** A bundle's dynamic import, its specifier resolved by the bundle (a URL, or a package name). */
 const importUrl = (url: string): Promise<unknown> => import(url);

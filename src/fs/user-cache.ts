@@ -58,6 +58,21 @@ export function writeCacheFileSync(file: string, data: string | Uint8Array): voi
   sweepLeftTemps(path.dirname(file));
 }
 
+/**
+ * Removes the entries beside `kept` whose names `ours` accepts and which were not written for
+ * `olderThanMs`: an entry of another build, or of a directory no longer used, once a new one is
+ * written.
+ */
+export function pruneCacheEntries(kept: string, ours: (name: string) => boolean, olderThanMs: number): void {
+  const dir = path.dirname(kept);
+  for (const name of quietly(() => readdirSync(dir)) ?? []) {
+    const file = path.join(dir, name);
+    if (file === kept || !ours(name)) continue;
+    const st = lstatQuietly(file);
+    if (st?.isFile() === true && Date.now() - st.mtimeMs > olderThanMs) quietly(() => rmSync(file, { force: true }));
+  }
+}
+
 /** A day: a temp file older than this is left, whatever its pid says (pids are reused). */
 const LEFT_MS = 24 * 3600_000;
 

@@ -1,7 +1,7 @@
 import path from 'node:path';
-import { readdirSync, rmSync } from 'node:fs';
-import { lstatQuietly, quietly } from '../fs/safe-read.js';
-import { readCacheBytes, writeCacheFileSync } from '../fs/user-cache.js';
+import { rmSync } from 'node:fs';
+import { quietly } from '../fs/safe-read.js';
+import { pruneCacheEntries, readCacheBytes, writeCacheFileSync } from '../fs/user-cache.js';
 import type { AheadCall, AheadCalls, PlanPlace } from './ahead-call.js';
 import { spawnGit, type Ended } from './spawn-git.js';
 
@@ -67,7 +67,7 @@ export class GitAhead implements AheadCalls {
     }
     const plan = calls.map(({ key, cwd, argv, timeoutMs, watchFifo }) => ({ key, cwd, argv: [...argv], timeoutMs, watchFifo }));
     writeCacheFileSync(place.file, JSON.stringify({ cwd: place.cwd, calls: plan }));
-    pruneStale(path.dirname(place.file), place.file);
+    pruneCacheEntries(place.file, (name) => /^[0-9a-f]{8}\.json$/.test(name), STALE_MS);
   }
 
   take(call: AheadCall, signal?: AbortSignal): Promise<Ended> | undefined {
@@ -144,14 +144,4 @@ function isCall(value: unknown): value is AheadCall {
     (c.timeoutMs as number) > 0 &&
     typeof c.watchFifo === 'boolean'
   );
-}
-
-/** Removes the plans beside `kept` not written for STALE_MS. */
-function pruneStale(dir: string, kept: string): void {
-  for (const entry of quietly(() => readdirSync(dir)) ?? []) {
-    const file = path.join(dir, entry);
-    if (file === kept || !/^[0-9a-f]{8}\.json$/.test(entry)) continue;
-    const st = lstatQuietly(file);
-    if (st?.isFile() === true && Date.now() - st.mtimeMs > STALE_MS) quietly(() => rmSync(file, { force: true }));
-  }
 }
